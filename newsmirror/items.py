@@ -1,0 +1,74 @@
+"""The article item: what spiders hand to pipelines, and what the feed index exports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from scrapy.http import Response
+
+
+def _isoformat(value: datetime | None) -> str | None:
+    """Serialize a post date for the feed index: ISO 8601 with its offset."""
+    return value.isoformat() if value is not None else None
+
+
+@dataclass(frozen=True)
+class ListingHints:
+    """What a list, feed or sitemap said about an article before its page was fetched.
+
+    Values given here win over what the page says, as the older system did: a feed's
+    title and date are what its readers saw.
+    """
+
+    title: str | None = None
+    date: datetime | None = None
+    author: str | None = None
+
+
+@dataclass
+class ArticleItem:
+    """One article on its way from a fetched page to a post file.
+
+    The spider fills ``url``, ``response``, ``categories`` and ``hints``; the extract
+    pipeline reads the article fields and drops ``response``; the clean pipeline turns
+    ``content`` into ``body_html`` and picks ``lead_image``; the writer pipeline fills
+    ``post_path`` and ``status``.  Feed exports write only ``INDEX_FIELDS``.
+    """
+
+    url: str
+    response: Response | None = None
+    fetched_url: str | None = None  # where the page really came from, after redirects
+    hints: ListingHints = field(default_factory=ListingHints)
+    categories: list[str] = field(default_factory=list)
+    canonical_url: str | None = None
+    title: str | None = None
+    author: str | None = None
+    date: datetime | None = field(default=None, metadata={"serializer": _isoformat})
+    lead_image: str | None = None
+    share_image: str | None = None  # the page's og:image, used when the body has no image
+    content: Any = None  # the lxml element of the article body, between extract and clean
+    body_html: str | None = None
+    site_name: str | None = None
+    post_path: str | None = None
+    status: str | None = None  # "new", "updated" or "unchanged" once written
+
+    def __repr__(self) -> str:
+        # Scrapy logs every scraped item; a full page body in the log helps nobody.
+        return f"ArticleItem(url={self.url!r}, title={self.title!r}, post_path={self.post_path!r})"
+
+
+# The index other tools read (`scrapy crawl ... -O items.jsonl`): one line per article.
+INDEX_FIELDS: list[str] = [
+    "url",
+    "canonical_url",
+    "title",
+    "author",
+    "date",
+    "categories",
+    "lead_image",
+    "post_path",
+    "status",
+]
+
