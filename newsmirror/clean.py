@@ -1,0 +1,162 @@
+"""Article HTML cleaning: boilerplate out, links absolute, nothing active left.
+
+Two stages: an lxml pass that needs the document's structure (junk blocks, hidden
+elements, lazy images, URL resolution), then nh3, an allow-list sanitizer, which is
+the security boundary: whatever the first pass misses, nh3 still removes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+import nh3
+from lxml.cssselect import CSSSelector
+
+from newsmirror.extract.page import squash
+
+# Blocks that are never article content, on any site: sharing, promos, related links, ads.
+GENERIC_JUNK = (
+    "nav", "aside", "footer", "form", "button", "noscript", "template",
+    "[hidden]", "[aria-hidden=true]",
+    '[style*="display:none"]', '[style*="display: none"]',
+    '[style*="visibility:hidden"]', '[style*="visibility: hidden"]',
+    ".share", ".shares", ".social-share", ".share-bar", ".sharebar", ".bdsharebuttonbox",
+    ".qrcode", ".qr-code", ".app-download", ".related", ".related-news", ".relatedNews",
+    ".recommend", ".ad", ".ads", ".advert", ".advertisement", "ins.adsbygoogle", "ins.sinaads",
+)
+# Lazy-loading attributes, in the order sites prefer them over a placeholder src.
+_LAZY_SOURCES = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url")
+_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dfn",
+    "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6",
+    "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp",
+    "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "time", "tr", "u", "ul", "var",
+}
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start"},
+    "time": {"datetime"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+}
+# Elements whose content goes with them (nh3 would otherwise keep their text).
+_DROP_WITH_CONTENT = {
+    "script", "style", "iframe", "object", "embed", "applet", "svg", "math", "canvas",
+    "audio", "video", "select", "textarea", "noscript", "template", "head", "title",
+    "frameset", "frame", "noembed", "noframes", "xmp", "plaintext", "param", "source",
+}
+_EMPTY_BLOCK = re.compile(r"<(p|div|span|figure|figcaption|li|ul|ol|strong|em|b|i|u|blockquote)>\s*</\1>")
+_BLANK_LINES = re.compile(r"\n[ \t\r\f\v]*(?=\n)")
+_FIRST_IMAGE = re.compile(r'<img\b[^>]*?\ssrc="([^"]+)"[^>]*>')
+_SIZE = re.compile(r'\s(width|height)="(\d+)')
+# Images this small are spacers, icons or tracking pixels: never a lead image.
+MIN_IMAGE_SIDE = 50
+
+
+def _compile(selectors: Iterable[str]) -> list[CSSSelector]:
+    return [CSSSelector(selector) for selector in selectors]
+
+
+_GENERIC_JUNK = _compile(GENERIC_JUNK)
+
+
+def _absolute(url: str | None, base: str) -> str | None:
+    """Return *url* resolved against *base* if it is http(s); protocol-relative becomes https."""
+    url = (url or "").strip()
+    if not url:
+        return None
+    if url.startswith("//"):
+        url = "https:" + url
+    resolved = urljoin(base, url)
+    return resolved if urlsplit(resolved).scheme in ("http", "https") else None
+
+
+def prepare(
+    body: lxml.html.HtmlElement, base_url: str, junk: Iterable[str] = (), title: str = ""
+) -> lxml.html.HtmlElement:
+    """Strip junk, hidden blocks and the repeated headline; activate lazy images; resolve URLs. In place."""
+    for selector in [*_GENERIC_JUNK, *_compile(junk)]:
+        for element in selector(body):
+            if element is not body and element.getparent() is not None:
+                element.drop_tree()  # keeps the text that follows it
+    folded_title = squash(title).casefold()
+    for heading in body.xpath(".//h1"):
+        # The post's title is shown by the site generator; a copy in the body shows it twice.
+        if folded_title and squash(heading.text_content()).casefold() == folded_title:
+            heading.drop_tree()
+    for image in list(body.iter("img")):
+        source = next((image.get(name) for name in _LAZY_SOURCES if image.get(name)), None)
+        resolved = _absolute(source or image.get("src"), base_url)
+        if resolved is None:
+            image.drop_tree()
+        else:
+            image.set("src", resolved)
+    for link in body.iter("a"):
+        resolved = _absolute(link.get("href"), base_url)
+        if resolved is None:
+            link.attrib.pop("href", None)
+        else:
+            link.set("href", resolved)
+    return body
+
+
+def sanitize(fragment: str) -> str:
+    """Return *fragment* through the nh3 allow-list, one HTML block with no blank lines.
+
+    No blank lines, because Markdown renderers (Hexo's included) end an HTML block at
+    the first blank line and read the rest as Markdown.
+    """
+    cleaned = nh3.clean(
+        fragment,
+        tags=_TAGS,
+        clean_content_tags=_DROP_WITH_CONTENT,
+        attributes=_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        strip_comments=True,
+        link_rel="noopener noreferrer",
+        set_tag_attribute_values={"img": {"referrerpolicy": "no-referrer"}},
+    )
+    # Blocks emptied by the removals above (a paragraph that held only a tracking pixel).
+    while True:
+        pruned = _EMPTY_BLOCK.sub("", cleaned)
+        if pruned == cleaned:
+            break
+        cleaned = pruned
+    lines = (line.strip() for line in _BLANK_LINES.sub("", cleaned.replace("\r", "")).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def clean_body(
+    body: lxml.html.HtmlElement, base_url: str, junk: Iterable[str] = (), title: str = ""
+) -> str:
+    """Return the cleaned HTML of an article body element (which is modified in place)."""
+    prepare(body, base_url, junk, title)
+    parts = [html.escape(body.text or "", quote=False)]
+    parts += [lxml.html.tostring(child, encoding="unicode") for child in body]
+    return sanitize("".join(parts))
+
+
+def first_image(cleaned_html: str) -> str | None:
+    """Return the URL of the first image in cleaned HTML that is not a spacer or icon."""
+    for match in _FIRST_IMAGE.finditer(cleaned_html):
+        sizes = [int(value) for _, value in _SIZE.findall(match.group(0))]
+        if sizes and min(sizes) < MIN_IMAGE_SIDE:
+            continue
+        return html.unescape(match.group(1))
+    return None
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def has_content(cleaned_html: str) -> bool:
+    """Tell whether cleaned HTML shows a reader anything: text or an image."""
+    return "<img " in cleaned_html or bool(html.unescape(_TAG.sub("", cleaned_html)).strip())

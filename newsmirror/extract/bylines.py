@@ -1,0 +1,34 @@
+"""Bylines: the article's source or writer, never the responsible editor."""
+
+from __future__ import annotations
+
+import re
+
+from newsmirror.extract.page import squash
+
+# 来源 (source), 作者 (author), 记者 (reporter), 文 (text by), 撰文 (written by).
+# 责任编辑/编辑 (editor) is deliberately absent: an editor is not the author.
+_CHINESE_BYLINE = re.compile(
+    r"(?:来源|來源|作者|撰文|记者|記者|(?<![\u4e00-\u9fff])文)\s*[:：/／|丨]\s*"
+    r"(?P<name>[^\s:：|丨,，;；。()（）【】\[\]<>]{1,30})"
+)
+_REPORTER = re.compile(r"(?:^|[\s（(【])(?:本报|新华社)?记者\s*(?P<name>[\u4e00-\u9fff·]{2,12})")
+_ENGLISH_BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
+_NOT_A_NAME = re.compile(r"^(?:https?:|www\.|\d+$)|@", re.IGNORECASE)
+
+
+def clean_author(value: str | None) -> str:
+    """Return a byline reduced to the name(s): no "By ", no labels; '' when it is no name."""
+    name = squash(value)
+    name = _ENGLISH_BY.sub("", name)
+    name = re.sub(r"^(?:来源|來源|作者|撰文|记者|記者)\s*[:：]\s*", "", name)
+    name = name.strip(" -–—|:：,，")
+    if not name or len(name) > 80 or _NOT_A_NAME.search(name):
+        return ""
+    return name
+
+
+def chinese_byline(text: str) -> str:
+    """Return the 来源/作者/记者 named in a header line of Chinese text, or ''."""
+    match = _CHINESE_BYLINE.search(text) or _REPORTER.search(text)
+    return clean_author(match.group("name")) if match else ""

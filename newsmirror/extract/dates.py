@@ -1,0 +1,103 @@
+"""Strict date parsing: known formats only, zones kept, implausible dates refused.
+
+A mirror that guesses dates files articles under the wrong day forever, so a value
+that matches no known format is a reason to log, never something to guess at.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone, tzinfo
+from email.utils import parsedate_to_datetime
+
+from dateutil.parser import isoparse
+
+EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
+# Publishers' clocks and zone labels are often a little off; an hour-scale lead is
+# a mislabelled zone, not an article from the future.
+FUTURE_TOLERANCE = timedelta(days=1)
+
+_CHINESE = re.compile(
+    r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"
+    r"(?:\s*(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2}))?)?"
+)
+_NUMERIC = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d\d)(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?!\d)"
+    r"(?:(?:\s*|T)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
+)
+
+
+class DateProblem(ValueError):
+    """A date was found but cannot be used; the message is the reason to log."""
+
+
+def _from_match(match: re.Match[str], zone: tzinfo) -> tuple[datetime, bool]:
+    """Build an aware datetime from a regex match; also tell whether it had a time."""
+    parts = match.groupdict()
+    has_time = parts.get("H") is not None
+    try:
+        moment = datetime(
+            int(parts["y"]),
+            int(parts["m"]),
+            int(parts["d"]),
+            int(parts["H"] or 0),
+            int(parts["M"] or 0),
+            int(parts["S"] or 0),
+            tzinfo=zone,
+        )
+    except ValueError as error:
+        raise DateProblem(f"not a real date: {match.group(0)!r} ({error})") from None
+    return moment, has_time
+
+
+def parse_date(value: str, zone: tzinfo) -> datetime:
+    """Parse a date string in a known format; a naive value is read in *zone*.
+
+    Raises :class:`DateProblem` when the value matches no known format.
+    """
+    text = value.strip()
+    if not text:
+        raise DateProblem("empty date")
+    try:
+        moment = isoparse(text)
+    except (ValueError, OverflowError):
+        moment = None
+    if moment is None:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            moment = None
+    if moment is None:
+        match = _CHINESE.fullmatch(text) or _NUMERIC.fullmatch(text)
+        if match is None:
+            raise DateProblem(f"unrecognised date format: {text[:80]!r}")
+        moment, _ = _from_match(match, zone)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
+def find_printed_date(text: str, zone: tzinfo) -> datetime | None:
+    """Return the first date-and-time printed in *text* (an article header line), if any.
+
+    A date with a time beats a bare day, because headers often show both the day of a
+    section and the article's own timestamp.
+    """
+    first_day: datetime | None = None
+    for pattern in (_CHINESE, _NUMERIC):
+        for match in pattern.finditer(text):
+            try:
+                moment, has_time = _from_match(match, zone)
+            except DateProblem:
+                continue
+            if has_time:
+                return moment
+            first_day = first_day or moment
+    return first_day
+
+
+def check_plausible(moment: datetime, now: datetime | None = None) -> None:
+    """Raise :class:`DateProblem` for a date before 1990 or in the future."""
+    now = now or datetime.now(timezone.utc)
+    if moment < EARLIEST:
+        raise DateProblem(f"date {moment.isoformat()} is before 1990")
+    if moment > now + FUTURE_TOLERANCE:
+        raise DateProblem(f"date {moment.isoformat()} is in the future")

@@ -1,0 +1,81 @@
+"""A fetched page, decoded and parsed once, that every extraction rule reads."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import lxml.html
+from lxml.etree import ParserError
+from parsel import Selector
+from scrapy.http import Response
+
+from newsmirror.extract.encoding import decode_html
+
+# lxml refuses str input that carries an encoding declaration; the text is decoded already.
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def squash(text: str | None) -> str:
+    """Collapse whitespace runs to one space and trim."""
+    return _WHITESPACE.sub(" ", text or "").strip()
+
+
+def _parser() -> lxml.html.HTMLParser:
+    # recover: real pages are malformed; no_network and no entity resolution: a page
+    # must never make the parser fetch or expand anything.
+    return lxml.html.HTMLParser(
+        recover=True, no_network=True, remove_comments=True, remove_pis=True, huge_tree=False
+    )
+
+
+@dataclass
+class Page:
+    """The decoded text and parsed tree of one response, at the URL it was fetched from."""
+
+    url: str
+    text: str
+    encoding: str
+    tree: lxml.html.HtmlElement
+
+    @classmethod
+    def from_bytes(cls, url: str, body: bytes, header_charset: str | None = None) -> Page:
+        """Decode and parse page bytes fetched from *url*."""
+        text, encoding = decode_html(body, header_charset)
+        try:
+            tree = lxml.html.document_fromstring(_XML_DECLARATION.sub("", text, count=1) or "<html/>", parser=_parser())
+        except (ParserError, ValueError):
+            tree = lxml.html.document_fromstring("<html><body></body></html>", parser=_parser())
+        return cls(url=url, text=text, encoding=encoding, tree=tree)
+
+    @classmethod
+    def from_response(cls, response: Response) -> Page:
+        """Decode and parse a Scrapy response."""
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        match = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type, re.IGNORECASE)
+        return cls.from_bytes(response.url, response.body, match.group(1) if match else None)
+
+    @cached_property
+    def selector(self) -> Selector:
+        """A parsel selector over the same tree, for CSS and XPath queries."""
+        return Selector(root=self.tree, type="html")
+
+    def first_text(self, *css: str) -> str:
+        """Return the squashed text of the first element matching any selector, or ''."""
+        for query in css:
+            for node in self.selector.css(query):
+                text = squash(" ".join(node.css("::text").getall()))
+                if text:
+                    return text
+        return ""
+
+    def meta(self, *keys: str) -> str:
+        """Return the first non-empty ``<meta>`` content for the given property/name keys."""
+        for key in keys:
+            for attr in ("property", "name", "itemprop"):
+                value = squash(self.selector.xpath(f"//meta[@{attr}=$key]/@content", key=key).get())
+                if value:
+                    return value
+        return ""

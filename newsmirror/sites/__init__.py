@@ -1,0 +1,37 @@
+"""The site registry: site rules first, the generic rules for whatever they leave empty."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from newsmirror.extract.page import Page
+from newsmirror.sites import generic, sina
+from newsmirror.sites.base import PageFields, Site
+
+# One module per site. Every entry needs fixtures under tests/sites/<key>/ (a test checks).
+SITES: tuple[Site, ...] = (sina.SITE,)
+
+
+def site_for(url: str) -> Site:
+    """Return the site whose hosts cover *url*, or the generic rules."""
+    host = urlsplit(url).hostname or ""
+    return next((site for site in SITES if site.covers(host)), generic.SITE)
+
+
+def timezone_for(page: Page, site: Site, overrides: dict[str, str] | None = None) -> tzinfo:
+    """Return the zone for naive times: a per-host setting, the site's zone, or a guess."""
+    host = (urlsplit(page.url).hostname or "").lower()
+    for suffix, zone in (overrides or {}).items():
+        if host == suffix or host.endswith("." + suffix):
+            return ZoneInfo(zone)
+    return ZoneInfo(site.timezone) if site.timezone else generic.guess_timezone(page)
+
+
+def extract_article(page: Page, timezones: dict[str, str] | None = None) -> tuple[Site, PageFields]:
+    """Read the article fields of *page*: its site's rules, then the generic ones."""
+    site = site_for(page.url)
+    zone = timezone_for(page, site, timezones)
+    fields = site.extract(page, zone)
+    return site, generic.fill_missing(fields, page, zone) if site is not generic.SITE else fields

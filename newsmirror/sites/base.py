@@ -1,0 +1,55 @@
+"""What a site rule is, and what it returns: the fields read from one page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+import lxml.html
+
+from newsmirror.extract.page import Page
+
+
+@dataclass
+class PageFields:
+    """Article fields read from a page; empty values mean "not found here"."""
+
+    title: str = ""
+    author: str = ""
+    date: datetime | None = None
+    date_problem: str = ""  # why a date the page shows could not be used
+    canonical_url: str = ""
+    body: lxml.html.HtmlElement | None = None
+    share_image: str = ""  # og:image or JSON-LD image, a lead-image candidate
+    site_name: str = ""
+
+
+def _never(_url: str) -> bool:
+    return False
+
+
+def _unchanged(url: str) -> str:
+    return url
+
+
+@dataclass(frozen=True)
+class Site:
+    """One site's rules: which hosts they cover and how to read their pages.
+
+    ``extract`` is a pure function of a page: it reads what the site's layout is known
+    to hold and leaves the rest empty for the generic rules to fill.
+    """
+
+    key: str
+    hosts: tuple[str, ...]
+    extract: Callable[[Page, tzinfo], PageFields]
+    timezone: str | None = None  # None: decided from the page's language
+    junk: tuple[str, ...] = ()  # CSS selectors of non-article blocks inside the body
+    is_default_image: Callable[[str], bool] = _never  # site-wide share images and logos
+    canonicalize: Callable[[str], str] = _unchanged  # one URL per article
+
+    def covers(self, host: str) -> bool:
+        """Tell whether *host* belongs to this site."""
+        host = host.lower().rstrip(".")
+        return any(host == suffix or host.endswith("." + suffix) for suffix in self.hosts)

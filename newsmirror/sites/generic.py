@@ -1,0 +1,217 @@
+"""Rules for any news page: structured data first, then the page's visible header.
+
+Site modules fill what their layout is known to hold; these rules fill the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, tzinfo
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+import lxml.html
+from readability import Document
+
+from newsmirror.extract.bylines import chinese_byline, clean_author
+from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_date, parse_date
+from newsmirror.extract.metadata import json_ld_article, ld_authors, ld_image, ld_text
+from newsmirror.clean import MIN_IMAGE_SIDE
+from newsmirror.extract.page import Page, squash
+from newsmirror.extract.titles import headline_from_document_title, strip_site_suffix
+from newsmirror.sites.base import PageFields, Site
+
+_DATE_METAS = (
+    "article:published_time", "og:published_time", "og:article:published_time",
+    "datePublished", "pubdate", "publishdate", "publish-date", "publish_date",
+    "dc.date.issued", "DC.date.issued", "dc.date", "DC.date", "sailthru.date",
+    "parsely-pub-date", "date",
+)
+_AUTHOR_METAS = ("author", "article:author", "byl", "dc.creator", "DC.creator", "sailthru.author", "parsely-author")
+# Query parameters that only track a click; the same article with or without them is one article.
+_TRACKING = re.compile(r"^(utm_\w+|spm|from|cre|mod|loc|r|share_token|fbclid|gclid|mc_\w+|_ga|ref|source)$")
+# The printed header time sits just below the headline; look no further than this.
+_HEADER_WINDOW = 400
+_DEFAULT_IMAGE = re.compile(r"/default/|(?:^|[/_-])(?:logo|favicon|placeholder|default)[^/]*$", re.IGNORECASE)
+_CHINESE_LANG = re.compile(r"^zh", re.IGNORECASE)
+
+
+def guess_timezone(page: Page) -> tzinfo:
+    """Return the zone to read a page's naive times in: China for Chinese pages, else UTC."""
+    lang = page.tree.get("lang") or page.meta("content-language", "language") or ""
+    if _CHINESE_LANG.match(lang) or page.encoding == "gb18030":
+        return ZoneInfo("Asia/Shanghai")
+    return ZoneInfo("UTC")
+
+
+def registered_domain(host: str) -> str:
+    """Return the last two labels of a host, three under a two-letter country code SLD."""
+    labels = host.lower().rstrip(".").split(".")
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in {"com", "net", "org", "gov", "edu", "co", "ac"}:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def normalize_url(url: str) -> str:
+    """Return *url* without fragment, tracking parameters or default port, host lower-cased."""
+    parts = urlsplit(url.strip())
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)])
+    host = (parts.hostname or "").lower()
+    if parts.port and not (parts.scheme, parts.port) in {("http", 80), ("https", 443)}:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme.lower(), host, parts.path or "/", query, ""))
+
+
+def canonical_url(page: Page) -> str:
+    """Return the page's declared canonical URL when it stays on the page's own site."""
+    own = urlsplit(page.url).hostname or ""
+    for candidate in (
+        page.selector.xpath('//link[@rel="canonical"]/@href').get(),
+        page.meta("og:url"),
+    ):
+        if not candidate:
+            continue
+        # Resolved against the page's own URL, never <base href>, which the page controls.
+        resolved = urlsplit(urljoin(page.url, candidate.strip()))
+        # A page may not claim another site's URL: that would let it replace that article's post.
+        if resolved.scheme in ("http", "https") and registered_domain(resolved.hostname or "") == registered_domain(own):
+            return normalize_url(resolved.geturl())
+    return normalize_url(page.url)
+
+
+def site_name(page: Page) -> str:
+    """Return the publication's name: og:site_name, application-name, or the bare host."""
+    name = page.meta("og:site_name", "application-name")
+    if name:
+        return name
+    host = urlsplit(page.url).hostname or ""
+    return host.removeprefix("www.")
+
+
+def headline(page: Page, site_names: tuple[str, ...] = ()) -> str:
+    """Return the headline: JSON-LD, og:title, h1, then <title> without the site name."""
+    article = json_ld_article(page)
+    names = tuple(n for n in (*site_names, site_name(page)) if n)
+    h1 = page.first_text("h1")
+    for candidate in (ld_text(article, "headline"), page.meta("og:title", "twitter:title"), h1):
+        if candidate:
+            return strip_site_suffix(candidate, names)
+    return headline_from_document_title(page.first_text("title"), h1)
+
+
+def header_text(page: Page, title: str) -> str:
+    """Return the visible text that follows the headline element, where bylines and times are printed."""
+    if not title:
+        return ""
+    heading = page.tree.xpath(
+        "//*[not(self::title or self::script or self::style or self::head or self::html)]"
+        "[normalize-space(.) = $title][1]",
+        title=title,
+    )
+    if not heading:
+        return ""
+    following = heading[-1].xpath("following::text()[not(ancestor::script or ancestor::style)]")
+    collected: list[str] = []
+    size = 0
+    for text in following:
+        collected.append(text)
+        size += len(text)
+        if size > _HEADER_WINDOW * 4:  # raw text is mostly whitespace; squash trims it below
+            break
+    return squash(" ".join(collected))[:_HEADER_WINDOW]
+
+
+def published(page: Page, zone: tzinfo, title: str) -> tuple[datetime | None, str]:
+    """Return ``(date, problem)``: structured data first, then the time printed near the headline."""
+    article = json_ld_article(page)
+    problems: list[str] = []
+    candidates = [ld_text(article, "datePublished"), page.meta(*_DATE_METAS)]
+    candidates += page.selector.xpath("//time/@datetime").getall()[:1]
+    for raw in candidates:
+        if not raw:
+            continue
+        try:
+            moment = parse_date(raw, zone)
+            check_plausible(moment)
+            return moment, ""
+        except DateProblem as problem:
+            problems.append(str(problem))
+    printed = find_printed_date(header_text(page, title), zone)
+    if printed is not None:
+        try:
+            check_plausible(printed)
+            return printed, ""
+        except DateProblem as problem:
+            problems.append(str(problem))
+    return None, "; ".join(problems)
+
+
+def author(page: Page, title: str) -> str:
+    """Return the byline from JSON-LD, meta tags, or a 来源/作者/记者 line under the headline."""
+    for name in ld_authors(json_ld_article(page)):
+        if clean_author(name):
+            return clean_author(name)
+    meta = clean_author(page.meta(*_AUTHOR_METAS))
+    if meta:
+        return meta
+    return chinese_byline(header_text(page, title))
+
+
+def share_image(page: Page) -> str:
+    """Return the page's declared share image (og:image, JSON-LD image), absolute, or ''."""
+    raw = page.meta("og:image", "og:image:url", "twitter:image") or ld_image(json_ld_article(page))
+    if not raw:
+        return ""
+    return urljoin(page.url, "https:" + raw if raw.startswith("//") else raw)
+
+
+def is_default_image(url: str) -> bool:
+    """Tell whether an image URL looks like a site-wide logo or default share image."""
+    return bool(_DEFAULT_IMAGE.search(urlsplit(url).path))
+
+
+def _declared_side(image: lxml.html.HtmlElement) -> int | None:
+    """Return the smaller of an image's declared width and height, if it declares one."""
+    sides = [int(value) for value in (image.get("width", ""), image.get("height", "")) if value.strip().isdigit()]
+    return min(sides) if sides else None
+
+
+def main_content(page: Page) -> lxml.html.HtmlElement | None:
+    """Return the main content element found by readability-lxml, or None.
+
+    Runs last on a page: it removes small images from the page's tree first, because
+    readability drops the width and height that tell a tracking pixel or an icon from a photo.
+    """
+    for image in page.tree.xpath("//img[@width or @height]"):
+        side = _declared_side(image)
+        if side is not None and side < MIN_IMAGE_SIDE:
+            image.drop_tree()
+    # No url= for readability: it would rewrite links itself; clean.prepare resolves them.
+    summary = Document(lxml.html.tostring(page.tree, encoding="unicode")).summary(html_partial=True)
+    if not summary.strip():
+        return None
+    body = lxml.html.fragment_fromstring(summary, create_parent="div")
+    return body if squash(body.text_content()) else None
+
+
+def fill_missing(fields: PageFields, page: Page, zone: tzinfo) -> PageFields:
+    """Fill every empty field of *fields* with the generic rules; return it."""
+    fields.site_name = fields.site_name or site_name(page)
+    fields.title = fields.title or headline(page, (fields.site_name,))
+    if fields.date is None:
+        fields.date, problem = published(page, zone, fields.title)
+        fields.date_problem = fields.date_problem or problem
+    fields.author = fields.author or author(page, fields.title)
+    fields.canonical_url = fields.canonical_url or canonical_url(page)
+    fields.share_image = fields.share_image or share_image(page)
+    if fields.body is None:
+        fields.body = main_content(page)
+    return fields
+
+
+def extract(page: Page, zone: tzinfo) -> PageFields:
+    """Read every field with the generic rules."""
+    return fill_missing(PageFields(), page, zone)
+
+
+SITE = Site(key="generic", hosts=(), extract=extract, is_default_image=is_default_image)

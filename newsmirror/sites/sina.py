@@ -1,0 +1,131 @@
+"""Sina (新浪): finance, tech, news, mobile and legacy 2005 article layouts.
+
+| layout                     | headline             | printed time                     | body            |
+|----------------------------|----------------------|----------------------------------|-----------------|
+| finance 2018-2022          | h1.main-title        | .date-source .date               | #artibody       |
+| finance 2016 / tech 2019   | #artibodyTitle       | #pub_date, .time-source          | #artibody       |
+| news.sina.com.cn 2019-2024 | h1.main-title        | .date-source .date               | #article        |
+| mobile finance.sina.cn     | h1.art_tit_h1        | time.weibo_time                  | .art_content    |
+| legacy 2005 (GB2312)       | th.f24 / <title>     | header line "url date source"    | #zoom           |
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from urllib.parse import urlsplit
+
+import lxml.html
+
+from newsmirror.extract.bylines import clean_author
+from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_date, parse_date
+from newsmirror.extract.page import Page, squash
+from newsmirror.sites.base import PageFields, Site
+
+# Channel sub-domain -> the name Sina gives it; the name is the author fallback and
+# the default category.
+CHANNEL_NAMES = {
+    "finance": "新浪财经",
+    "tech": "新浪科技",
+    "news": "新浪新闻",
+    "house": "新浪房产",
+    "ent": "新浪娱乐",
+    "sports": "新浪体育",
+    "auto": "新浪汽车",
+    "edu": "新浪教育",
+    "mil": "新浪军事",
+    "games": "新浪游戏",
+    "fashion": "新浪时尚",
+}
+HEADLINES = ("h1.main-title", "#artibodyTitle", "h1.art_tit_h1", "th.f24")
+PRINTED_TIMES = (".date-source .date", "#pub_date", ".time-source", "time.weibo_time")
+SOURCES = (".date-source .source", "#media_name", ".time-source .source", "h2.weibo_user")
+# Most specific first: the legacy layout wraps #zoom inside a page-wide #article.
+BODIES = ("#artibody", "#zoom", "section.art_content", ".art_content", "#article")
+JUNK = (
+    ".appendQr_wrap",  # the 文末二维码 QR promo the older system took for a lead image
+    ".app-kaihu-qr", "#left_hzh_ad", ".tech-quotation", ".artical-player-wrap",
+    "[id^=ad_]", ".otherContent_01", "[sax-type=proxy]", ".sinaads", "#wx_pic",
+    ".show_statement", ".finance_app_zqtg", "[id^=quote_]",
+)
+
+
+def site_name(url: str) -> str:
+    """Return the Sina channel's name for an article URL (``新浪财经`` for finance)."""
+    labels = (urlsplit(url).hostname or "").lower().split(".")
+    channel = labels[labels.index("sina") - 1] if "sina" in labels[1:] else ""
+    return CHANNEL_NAMES.get(channel, "新浪网")
+
+
+def is_default_image(url: str) -> bool:
+    """Tell whether an image is one of Sina's site-wide defaults (``n.sinaimg.cn/default/...``)."""
+    return "/default/" in urlsplit(url).path
+
+
+def _printed_time(page: Page, zone: tzinfo) -> tuple[datetime | None, str]:
+    """Return ``(date, problem)`` from the time printed in the article header."""
+    printed = page.first_text(*PRINTED_TIMES)
+    moment = find_printed_date(printed, zone) if printed else None
+    if moment is None:
+        return None, ""
+    # The header shows minutes; the weibo meta carries seconds. Trust them only when both agree.
+    created = page.meta("weibo: article:create_at")
+    if created:
+        try:
+            precise = parse_date(created, zone)
+        except DateProblem:
+            precise = None
+        if precise is not None and precise.replace(second=0) == moment:
+            moment = precise
+    try:
+        check_plausible(moment)
+    except DateProblem as problem:
+        return None, str(problem)
+    return moment, ""
+
+
+def _legacy_source(page: Page, zone: tzinfo) -> str:
+    """Return the source printed after the date in the 2005 layout's header cell."""
+    for cell in page.tree.xpath('//td[font][contains(., "年") and contains(., "日")]'):
+        if find_printed_date(squash(cell.text_content()), zone) is None:
+            continue
+        return clean_author(cell.xpath("string(.//font[last()])"))
+    return ""
+
+
+def _body(page: Page) -> lxml.html.HtmlElement | None:
+    """Return the layout's body element that holds text."""
+    for query in BODIES:
+        for node in page.selector.css(query)[:1]:
+            element = node.root
+            # The 2005 layout wraps paragraphs in <font id=zoom>; an HTML parser closes the
+            # inline <font> before the first block, leaving the text in its table cell.
+            if not squash(element.text_content()) and element.getparent() is not None:
+                element = element.getparent()
+            if squash(element.text_content()):
+                return element
+    return None
+
+
+def extract(page: Page, zone: tzinfo) -> PageFields:
+    """Read a Sina article page of any known layout."""
+    date, problem = _printed_time(page, zone)
+    author = clean_author(page.first_text(*SOURCES)) or clean_author(page.meta("article:author"))
+    body = _body(page)
+    return PageFields(
+        title=page.first_text(*HEADLINES),
+        author=author or _legacy_source(page, zone),
+        date=date,
+        date_problem=problem,
+        body=body,
+        site_name=site_name(page.url),
+    )
+
+
+SITE = Site(
+    key="sina",
+    hosts=("sina.com.cn", "sina.cn"),
+    extract=extract,
+    timezone="Asia/Shanghai",
+    junk=JUNK,
+    is_default_image=is_default_image,
+)
