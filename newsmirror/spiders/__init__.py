@@ -1,0 +1,1 @@
+"""Spiders discover and fetch article pages; they never parse article content."""
