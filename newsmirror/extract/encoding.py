@@ -44,11 +44,24 @@ def _strict(body: bytes, codec: str) -> str | None:
         return None
 
 
+# Share of non-ASCII characters that may be broken before UTF-8 is ruled out: GBK or
+# Latin-1 text read as UTF-8 breaks on nearly every non-ASCII character.
+_DAMAGE_TOLERANCE = 0.05
+
+
+def _mostly_valid(text: str) -> bool:
+    """Tell whether text decoded as UTF-8 with replacements has only a little damage."""
+    broken = text.count("\ufffd")
+    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    return non_ascii > broken * 2 and broken <= non_ascii * _DAMAGE_TOLERANCE
+
+
 def decode_html(body: bytes, header_charset: str | None = None) -> tuple[str, str]:
     """Return ``(text, codec)`` for page bytes.
 
-    Order: a byte-order mark; valid UTF-8 (multi-byte UTF-8 that is really GBK or Latin-1
-    practically never validates, while a wrong gb2312 label over UTF-8 bytes is common);
+    Order: a byte-order mark; valid UTF-8, or UTF-8 with a little damage (multi-byte text
+    that is really GBK or Latin-1 practically never validates, while a wrong gb2312 label
+    over UTF-8 bytes is common);
     the HTTP header's charset, then the markup's, each only if the bytes decode cleanly
     in it; GB18030; and last the first label, with invalid bytes replaced.
     """
@@ -58,6 +71,10 @@ def decode_html(body: bytes, header_charset: str | None = None) -> tuple[str, st
     text = _strict(body, "utf-8")
     if text is not None:
         return text, "utf-8"
+    damaged = body.decode("utf-8", "replace")
+    if _mostly_valid(damaged):
+        # UTF-8 with a few corrupt bytes: GB18030 would "decode" it all into nonsense.
+        return damaged, "utf-8"
     labels = [canonical_codec(header_charset), canonical_codec(declared_charset(body)), "gb18030"]
     candidates = [codec for codec in dict.fromkeys(labels) if codec and codec != "utf-8"]
     for codec in candidates:

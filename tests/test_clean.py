@@ -1,0 +1,98 @@
+"""Body cleaning: boilerplate out, links absolute, images usable, nothing active left."""
+
+from __future__ import annotations
+
+import lxml.html
+import pytest
+
+from newsmirror.clean import clean_body, first_image, has_content, sanitize
+
+BASE = "https://news.example.com/2024/05/story.html"
+
+
+def clean(fragment: str, junk: tuple[str, ...] = (), title: str = "") -> str:
+    return clean_body(lxml.html.fragment_fromstring(fragment, create_parent="div"), BASE, junk, title)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        '<p onclick="steal()">x</p>',
+        '<a href="javascript:alert(1)">x</a>',
+        '<a href="JaVaScRiPt:alert(1)">x</a>',
+        '<a href="&#106;avascript:alert(1)">x</a>',
+        '<a href=" javascript:alert(1)">x</a>',
+        '<img src="data:image/png;base64,AAAA">',
+        '<img src="x.png" onerror="steal()">',
+        "<script>steal()</script>",
+        "<svg><script>steal()</script></svg>",
+        "<math><mi xlink:href='javascript:steal()'>x</mi></math>",
+        '<iframe src="https://evil.example/"></iframe>',
+        '<object data="x.swf"></object><embed src="x.swf">',
+        '<form action="/steal"><input name="q"></form>',
+        '<meta http-equiv="refresh" content="0;url=javascript:steal()">',
+        '<base href="javascript:steal()//">',
+        '<p style="background:url(javascript:steal())">x</p>',
+        '<p style="width:expression(steal())">x</p>',
+        '<img srcset="javascript:steal() 1x" src="ok.jpg">',
+        "<style>p{x:expression(steal())}</style>",
+    ],
+)
+def test_nothing_active_survives(hostile: str) -> None:
+    cleaned = clean(f"<p>before</p>{hostile}<p>after</p>").lower()
+    for active in ("javascript", "steal", "data:", "<script", "<svg", "<math", "<iframe", "<object", "<embed",
+                   "<form", "<meta", "<base", "<style", "style=", "expression", "srcset", " on"):
+        assert active not in cleaned, (hostile, active)
+    assert "before" in cleaned and "after" in cleaned
+
+
+def test_structure_is_kept_and_urls_made_absolute() -> None:
+    cleaned = clean(
+        "<h2>Head</h2><p>Para with <a href='../other.html'>a link</a> and <em>emphasis</em>.</p>"
+        "<ul><li>one</li></ul><blockquote><p>quote</p></blockquote>"
+        "<table><tr><td colspan='2'>cell</td></tr></table>"
+        "<figure><img src='/img/a.jpg' alt='A'><figcaption>cap</figcaption></figure>"
+    )
+    assert '<a href="https://news.example.com/2024/other.html" rel="noopener noreferrer">a link</a>' in cleaned
+    assert '<img src="https://news.example.com/img/a.jpg" alt="A" referrerpolicy="no-referrer">' in cleaned
+    for kept in ("<h2>Head</h2>", "<em>emphasis</em>", "<ul><li>one</li></ul>", "<blockquote>", '<td colspan="2">', "<figcaption>cap</figcaption>"):
+        assert kept in cleaned
+
+
+def test_lazy_and_protocol_relative_images() -> None:
+    cleaned = clean(
+        '<p><img data-original="/real.jpg" src="/blank.gif"></p><p><img data-src="//cdn.example.net/b.jpg"></p>'
+        '<p><img src="//n.sinaimg.cn/finance/c.jpg"></p>'
+    )
+    assert "blank.gif" not in cleaned
+    assert 'src="https://news.example.com/real.jpg"' in cleaned
+    assert 'src="https://cdn.example.net/b.jpg"' in cleaned
+    assert 'src="https://n.sinaimg.cn/finance/c.jpg"' in cleaned
+    assert cleaned.count('referrerpolicy="no-referrer"') == 3
+
+
+def test_junk_hidden_blocks_and_repeated_headline_go() -> None:
+    cleaned = clean(
+        "<h1>The Headline</h1><p>text</p><div class='share'>Share!</div><div style='display: none'>hidden</div>"
+        "<div class='promo'>promo</div><aside>aside</aside><!-- comment --><p hidden>also hidden</p>",
+        junk=(".promo",),
+        title="the headline",
+    )
+    assert cleaned == "<p>text</p>"
+
+
+def test_no_blank_lines_so_markdown_sees_one_html_block() -> None:
+    cleaned = clean("<p>a</p>\n\n\n<p>b</p>\n   \n<div>\n\n<p>c</p></div>")
+    assert "\n\n" not in cleaned and cleaned.splitlines() == [line.strip() for line in cleaned.splitlines()]
+
+
+def test_first_image_skips_icons_and_pixels() -> None:
+    cleaned = sanitize('<img src="https://a/pixel.gif" width="1" height="1"><img src="https://a/icon.png" width="16">'
+                       '<img src="https://a/photo.jpg?x=1&amp;y=2">')
+    assert first_image(cleaned) == "https://a/photo.jpg?x=1&y=2"
+    assert first_image("<p>no image</p>") is None
+
+
+def test_has_content() -> None:
+    assert not has_content("<div><p>  </p>\n</div>")
+    assert has_content("<p>x</p>") and has_content('<img src="https://a/b.jpg">')

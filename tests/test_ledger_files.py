@@ -1,0 +1,93 @@
+"""The ledger refuses what it cannot trust; posts are written atomically and stay contained."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from newsmirror.files import OutsideMirrorError, contained_path, write_atomic
+from newsmirror.state import Ledger, LedgerEntry, LedgerError, default_state_path
+
+
+def entry(url: str = "https://a.example/1", path: str = "x/a.md") -> LedgerEntry:
+    return LedgerEntry(url, path, path.casefold(), "0" * 64, None, "2024-01-01T00:00:00+00:00", "2024-01-01T00:00:00+00:00")
+
+
+def test_default_state_is_beside_the_mirror_not_inside(tmp_path: Path) -> None:
+    assert default_state_path(tmp_path / "site" / "source" / "_posts") == tmp_path / "site" / "source" / ".newsmirror" / "state.sqlite"
+
+
+def test_records_survive_reopening(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "state.sqlite", tmp_path / "mirror")
+    ledger.open()
+    ledger.record(entry())
+    ledger.close()
+    reopened = Ledger(tmp_path / "state.sqlite", tmp_path / "mirror")
+    reopened.open()
+    assert reopened.get("https://a.example/1") == entry()
+    assert reopened.owner_of("x/a.md") == "https://a.example/1"
+    assert reopened.get("https://a.example/2") is None
+    reopened.close()
+
+
+def test_unreadable_ledger_is_an_error_and_is_left_alone(tmp_path: Path) -> None:
+    state = tmp_path / "state.sqlite"
+    state.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(LedgerError, match="unreadable"):
+        Ledger(state, tmp_path / "mirror").open()
+    assert state.read_bytes() == b"this is not a database" * 100
+
+
+def test_ledger_of_another_mirror_dir_is_refused(tmp_path: Path) -> None:
+    first = Ledger(tmp_path / "state.sqlite", tmp_path / "one")
+    first.open()
+    first.close()
+    with pytest.raises(LedgerError, match="belongs to"):
+        Ledger(tmp_path / "state.sqlite", tmp_path / "two").open()
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "state.sqlite", tmp_path / "m")
+    ledger.open()
+    ledger.db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    ledger.close()
+    with pytest.raises(LedgerError, match="schema version 99"):
+        Ledger(tmp_path / "state.sqlite", tmp_path / "m").open()
+
+
+def test_atomic_write_replaces_whole_files_and_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "post.md"
+    write_atomic(target, b"old")
+    write_atomic(target, b"new")
+    assert target.read_bytes() == b"new"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["post.md"]
+    assert oct(target.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_failed_write_keeps_the_old_post(tmp_path: Path) -> None:
+    target = tmp_path / "post.md"
+    write_atomic(target, b"old")
+    # Any failure mid-write (here: data of the wrong type) must leave the old post and no temporary.
+    with pytest.raises(TypeError):
+        write_atomic(target, "not bytes")  # type: ignore[arg-type]
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["post.md"]
+
+
+def test_paths_cannot_escape_through_symlinks(tmp_path: Path) -> None:
+    mirror = tmp_path / "mirror"
+    (mirror / "cat").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    (mirror / "link").symlink_to(tmp_path / "outside")
+    assert contained_path(mirror, "cat/a.md") == (mirror / "cat" / "a.md").resolve()
+    for escaping in ("link/a.md", "../a.md", "/etc/a.md", "."):
+        with pytest.raises(OutsideMirrorError):
+            contained_path(mirror, escaping)
