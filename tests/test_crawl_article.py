@@ -1,0 +1,164 @@
+"""``scrapy crawl article`` end to end: the real engine against a loopback site.
+
+Real hostnames (finance.sina.com.cn, ...) are served by the loopback server acting as
+the crawl's HTTP(S) proxy, so site rules keyed on hosts run as in production.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.cases import build_site, load_cases
+from tests.support.crawl import mtimes, read_tree, run_crawl
+from tests.support.localsite import LocalSite, running_site
+from tests.support.posts import check_posts
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "article-crawl"
+CASES = load_cases()
+EXTRA_HOST = "extra.example.com"
+# Pages only the crawl tests need: same headline twice, no date, no title, not HTML.
+EXTRA_PAGES = {
+    "same-title-1.html": "<html><head><title>Storm warning</title><meta property='article:published_time' "
+    "content='2024-05-01T08:00:00Z'></head><body><h1>Storm warning</h1><p>First storm article.</p></body></html>",
+    "same-title-2.html": "<html><head><title>Storm warning</title><meta property='article:published_time' "
+    "content='2024-05-02T08:00:00Z'></head><body><h1>Storm warning</h1><p>Second, different article.</p></body></html>",
+    "undated.html": "<html><head><title>Undated note</title><meta property='article:published_time' "
+    "content='sometime soon'></head><body><h1>Undated note</h1><p>No usable date here.</p></body></html>",
+    "untitled.html": "<html><body><p>A page without any headline at all.</p></body></html>",
+    "photo.jpg": "\xff\xd8\xff\xe0 not really a jpeg",
+}
+
+
+def extra_url(name: str) -> str:
+    return f"http://{EXTRA_HOST}/{name}"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSite]:
+    root = build_site(tmp_path_factory.mktemp("site"), CASES)
+    for name, text in EXTRA_PAGES.items():
+        target = root / EXTRA_HOST / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(text.encode("latin-1" if name.endswith(".jpg") else "utf-8"))
+    with running_site(root, tmp_path_factory.mktemp("log") / "requests.jsonl") as running:
+        yield running
+
+
+def crawl(site: LocalSite, out: Path, *args: str, **kwargs: object):
+    return run_crawl(
+        "article",
+        *args,
+        env=site.proxy_env(),
+        settings={"MIRROR_DIR": str(out), **kwargs.pop("settings", {})},  # type: ignore[dict-item]
+        index=out.parent / "index.jsonl",
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_crawl_writes_the_golden_posts_and_rewrites_nothing_the_second_time(site: LocalSite, tmp_path: Path) -> None:
+    out = tmp_path / "mirror"
+    result = crawl(site, out, "-a", "url=" + ",".join(case.url for case in CASES))
+    produced = read_tree(out)
+    if os.environ.get("NEWSMIRROR_UPDATE_GOLDEN"):
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        shutil.copytree(out, GOLDEN)
+    assert produced == read_tree(GOLDEN)
+    assert sorted(item["url"] for item in result.items) == sorted(case.url for case in CASES)
+    for item in result.items:
+        assert item["status"] == "new"
+        assert (out / item["post_path"]).is_file()
+    check_posts(out, result.items)
+    # The ledger lives beside MIRROR_DIR, never inside it.
+    assert (tmp_path / ".newsmirror" / "state.sqlite").is_file()
+
+    before = mtimes(out)
+    time.sleep(0.05)
+    again = crawl(site, out, "-a", "url=" + ",".join(case.url for case in CASES))
+    assert [item["status"] for item in again.items] == ["unchanged"] * len(CASES)
+    assert mtimes(out) == before and read_tree(out) == produced
+
+
+def test_url_file_and_categories(site: LocalSite, tmp_path: Path) -> None:
+    sina = next(case for case in CASES if case.site == "sina")
+    urls = tmp_path / "urls.txt"
+    urls.write_text(f"# a comment\n\n  {sina.url}  \n# {extra_url('same-title-1.html')}\n", encoding="utf-8")
+    out = tmp_path / "mirror"
+    result = crawl(site, out, "-a", f"urls={urls}", "-a", "categories=金融,新浪财经,新浪财经－国內")
+    assert [item["url"] for item in result.items] == [sina.url]
+    assert list(read_tree(out)) == ["金融/新浪财经/新浪财经－国內/央行：稳健货币政策要灵活适度，保持流动性合理充裕.md"]
+    fronts = check_posts(out, result.items)
+    assert next(iter(fronts.values()))["categories"] == ["金融", "新浪财经", "新浪财经－国內"]
+
+
+def test_articles_with_one_title_never_overwrite_each_other(site: LocalSite, tmp_path: Path) -> None:
+    out = tmp_path / "mirror"
+    urls = "url=" + extra_url("same-title-1.html") + "," + extra_url("same-title-2.html")
+    first = crawl(site, out, "-a", urls, "-s", "CONCURRENT_REQUESTS=1")
+    paths = {item["url"]: item["post_path"] for item in first.items}
+    assert len(set(paths.values())) == 2
+    assert "extra.example.com/Storm warning.md" in paths.values()
+    texts = {path: data.decode() for path, data in read_tree(out).items()}
+    assert sorted("First storm" in text for text in texts.values()) == [False, True]
+    assert sorted("Second, different" in text for text in texts.values()) == [False, True]
+    check_posts(out, first.items)
+    # Each article keeps its own path on the next run, whatever order the pages arrive in.
+    second = crawl(site, out, "-a", "url=" + extra_url("same-title-2.html") + "," + extra_url("same-title-1.html"))
+    assert {item["url"]: item["post_path"] for item in second.items} == paths
+    assert [item["status"] for item in second.items] == ["unchanged", "unchanged"]
+
+
+def test_undated_article_is_dropped_with_its_reason(site: LocalSite, tmp_path: Path) -> None:
+    out = tmp_path / "mirror"
+    result = crawl(site, out, "-a", "url=" + extra_url("undated.html"))
+    assert result.items == []
+    assert "no usable publish date on http://extra.example.com/undated.html" in result.log
+    assert "unrecognised date format: 'sometime soon'" in result.log
+    assert result.stat("item_dropped_reasons_count/NoDate") == 1
+    assert not list(out.rglob("*.md"))
+
+
+def test_undated_article_kept_as_first_seen_keeps_its_date(site: LocalSite, tmp_path: Path) -> None:
+    out = tmp_path / "mirror"
+    args = ("-a", "url=" + extra_url("undated.html"))
+    first = crawl(site, out, *args, settings={"MIRROR_UNDATED": "first-seen"})
+    assert len(first.items) == 1
+    time.sleep(1.1)  # a second later, "now" has moved on; the post's date must not
+    second = crawl(site, out, *args, settings={"MIRROR_UNDATED": "first-seen"})
+    assert second.items[0]["date"] == first.items[0]["date"]
+    assert second.items[0]["status"] == "unchanged"
+    check_posts(out, second.items)
+
+
+def test_failures_are_logged_and_the_run_goes_on(site: LocalSite, tmp_path: Path) -> None:
+    out = tmp_path / "mirror"
+    sina = next(case for case in CASES if case.site == "sina")
+    urls = [extra_url("untitled.html"), extra_url("photo.jpg"), extra_url("missing.html"), sina.url]
+    result = crawl(site, out, "-a", "url=" + ",".join(urls))
+    assert [item["url"] for item in result.items] == [sina.url]
+    assert "no title found on http://extra.example.com/untitled.html" in result.log
+    assert "Article not mirrored: http://extra.example.com/photo.jpg: not an HTML page (Content-Type: image/jpeg)" in result.log
+    assert "Article not mirrored: http://extra.example.com/missing.html" in result.log
+    assert result.stat("newsmirror/failed") == 2
+    assert result.stat("item_dropped_reasons_count/NoTitle") == 1
+    check_posts(out, result.items)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "give article URLs with -a url=URL"),
+        (("-a", "url=ftp://example.com/a"), "not an http(s) URL: 'ftp://example.com/a'"),
+        (("-a", "url=https://example.com/a", "-a", "colour=red"), "unknown argument(s) for spider 'article': colour"),
+        (("-a", "urls=/nonexistent/urls.txt"), "cannot read the URL file '/nonexistent/urls.txt'"),
+    ],
+)
+def test_bad_arguments_fail_before_any_request(args: tuple[str, ...], message: str, tmp_path: Path) -> None:
+    result = run_crawl("article", *args, settings={"MIRROR_DIR": str(tmp_path / "m")}, check=False)
+    assert result.returncode != 0
+    assert message in result.log

@@ -1,0 +1,74 @@
+"""Site rules: every registered site has fixtures, and every fixture reads as expected.
+
+Also runs the real Sina pages of ``../shared/corpus`` through the same extraction path.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse
+
+from newsmirror.pipelines import NoTitle, read_article
+from newsmirror.sites import SITES, site_for
+from tests.support.cases import SITES_DIR, SiteCase, load_cases
+
+CASES = load_cases()
+
+
+def test_every_registered_site_has_fixtures() -> None:
+    for site in SITES:
+        assert load_cases(site.key), f"site {site.key!r} has no fixture under {SITES_DIR / site.key}"
+    registered = {site.key for site in SITES} | {"generic"}
+    assert {case.site for case in CASES} <= registered, "a fixture folder names no registered site"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{case.site}/{case.name}" for case in CASES])
+def test_site_fixture(case: SiteCase) -> None:
+    assert site_for(case.url).key == case.site
+    item = read_article(case.response())
+    expected = case.expected
+    assert item.title == expected["title"]
+    assert item.author == expected["author"]
+    assert item.date is not None and item.date.isoformat() == expected["date"]
+    assert item.canonical_url == expected["canonical_url"]
+    assert item.lead_image == expected["lead_image"]
+    assert item.site_name == expected["site_name"]
+    for snippet in expected["body_has"]:
+        assert snippet in item.body_html, snippet
+    for snippet in expected["body_lacks"]:
+        assert snippet not in item.body_html, snippet
+
+
+def test_page_without_title_is_dropped_with_a_reason() -> None:
+    case = CASES[0]
+    response = case.response().replace(body=b"<html><body><p>Only a paragraph.</p></body></html>")
+    with pytest.raises(NoTitle, match="no title found"):
+        read_article(response)
+
+
+def corpus_cases(corpus: Path, set_name: str) -> list[tuple[str, dict]]:
+    return [
+        (case_file.parent.name, json.loads(case_file.read_text(encoding="utf-8")))
+        for case_file in sorted((corpus / "pages" / set_name).glob("*/case.json"))
+    ]
+
+
+def test_real_sina_pages(corpus: Path) -> None:
+    cases = corpus_cases(corpus, "sina")
+    assert len(cases) == 5
+    for name, case in cases:
+        body = (corpus / "pages" / "sina" / name / case["body_file"]).read_bytes()
+        item = read_article(HtmlResponse(case["url"], body=body))
+        gold = case["expected"]
+        local = item.date.astimezone(datetime.fromisoformat(f"2000-01-01T00:00{gold['tz']}").tzinfo)
+        assert item.title == gold["title"], name
+        assert local.strftime("%Y-%m-%d %H:%M") == gold["date"], name
+        assert item.author in gold["author_any_of"], name
+        for junk in ("appendQr", "<!--", "<script", "<style"):
+            assert junk not in item.body_html, (name, junk)
+        first_line = (corpus / "pages" / "sina" / name / gold["body_text_file"]).read_text(encoding="utf-8").split("\n")[0]
+        assert first_line.strip()[:12] in item.body_html, name
