@@ -2,50 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
-from typing import Any
 
-import yaml
+from tests.support.crawl import mtimes, read_tree, run_python
+from tests.support.posts import split_post
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEMO_TIMEOUT = 120
 
 
 def run_demo(cwd: Path, out: Path) -> subprocess.CompletedProcess[str]:
     """Run the demo from *cwd* (not the repository, so no scrapy.cfg is found) into *out*."""
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    env.pop("SCRAPY_SETTINGS_MODULE", None)
-    return subprocess.run(
-        [sys.executable, "-m", "newsmirror.demo", "--out", str(out)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=DEMO_TIMEOUT,
-        check=False,
-    )
-
-
-def front_matter(post: Path) -> dict[str, Any]:
-    """Return a post's front matter: the YAML between its first two ``---`` lines."""
-    lines = post.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "---", post
-    end = lines.index("---", 1)
-    return yaml.safe_load("\n".join(lines[1:end]))
-
-
-def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
-    """Return every file under *root* with its bytes and modification time (ns)."""
-    return {
-        path.relative_to(root).as_posix(): (path.read_bytes(), path.stat().st_mtime_ns)
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
+    return run_python(["-m", "newsmirror.demo", "--out", str(out)], cwd=cwd)
 
 
 def test_demo_mirrors_the_bundled_site_and_rewrites_nothing_the_second_time(tmp_path: Path) -> None:
@@ -57,7 +26,7 @@ def test_demo_mirrors_the_bundled_site_and_rewrites_nothing_the_second_time(tmp_
 
     posts = sorted(out.rglob("*.md"))
     assert len(posts) == 5, posts
-    fronts = {post.relative_to(out).as_posix(): front_matter(post) for post in posts}
+    fronts = {post.relative_to(out).as_posix(): split_post(post.read_bytes())[0] for post in posts}
     texts = {post.relative_to(out).as_posix(): post.read_text(encoding="utf-8") for post in posts}
 
     sina = next(name for name, front in fronts.items() if "新浪财经" in front["categories"])
@@ -85,10 +54,10 @@ def test_demo_mirrors_the_bundled_site_and_rewrites_nothing_the_second_time(tmp_
     assert not re.search(r" (WARNING|ERROR): |\b\w*Warning: ", log), log
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == sorted(fronts)
 
-    before = snapshot(out)
+    before = (read_tree(out), mtimes(out))
     time.sleep(0.05)
     again = run_demo(tmp_path, out)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Mirrored 5 posts" in again.stdout
     assert "5 unchanged" in again.stdout
-    assert snapshot(out) == before
+    assert (read_tree(out), mtimes(out)) == before

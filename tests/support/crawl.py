@@ -32,6 +32,22 @@ class CrawlResult:
         return None if match is None else json.loads(match.group(1).replace("'", '"'))
 
 
+def run_python(args: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python ARGS`` with this repository importable and no inherited Scrapy project."""
+    process_env = dict(env if env is not None else os.environ)
+    process_env["PYTHONPATH"] = str(REPO_ROOT)
+    process_env.pop("SCRAPY_SETTINGS_MODULE", None)
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        env=process_env,
+        capture_output=True,
+        text=True,
+        timeout=CRAWL_TIMEOUT,
+        check=False,
+    )
+
+
 def run_crawl(
     spider: str,
     *args: str,
@@ -45,23 +61,12 @@ def run_crawl(
     Politeness delays are switched off (the server is local); everything else is the
     project's real configuration.
     """
-    command = [sys.executable, "-m", "scrapy", "crawl", spider, *args]
+    command = ["-m", "scrapy", "crawl", spider, *args]
     for name, value in {"AUTOTHROTTLE_ENABLED": "False", **(settings or {})}.items():
         command += ["-s", f"{name}={value}"]
     if index is not None:
         command += ["-O", str(index)]
-    process_env = dict(env if env is not None else os.environ)
-    process_env["PYTHONPATH"] = str(REPO_ROOT)
-    process_env.pop("SCRAPY_SETTINGS_MODULE", None)
-    done = subprocess.run(
-        command,
-        cwd=REPO_ROOT,
-        env=process_env,
-        capture_output=True,
-        text=True,
-        timeout=CRAWL_TIMEOUT,
-        check=False,
-    )
+    done = run_python(command, cwd=REPO_ROOT, env=env)
     log = done.stdout + done.stderr
     if check:
         assert done.returncode == 0, f"crawl failed ({done.returncode}):\n{log[-6000:]}"
