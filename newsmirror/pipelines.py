@@ -12,6 +12,7 @@ import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
@@ -54,6 +55,11 @@ class ExtractPipeline:
     def __init__(self, timezones: dict[str, str], undated: str) -> None:
         if undated not in UNDATED_POLICIES:
             raise ValueError(f"MIRROR_UNDATED must be one of {UNDATED_POLICIES}, not {undated!r}")
+        for host, zone in timezones.items():
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"MIRROR_TIMEZONES: {zone!r} (for {host!r}) is not a time zone name") from None
         self.timezones = timezones
         self.undated = undated
 

@@ -40,14 +40,33 @@ def extra_url(name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSite]:
+def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = build_site(tmp_path_factory.mktemp("site"), CASES)
     for name, text in EXTRA_PAGES.items():
-        target = root / EXTRA_HOST / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(text.encode("latin-1" if name.endswith(".jpg") else "utf-8"))
-    with running_site(root, tmp_path_factory.mktemp("log") / "requests.jsonl") as running:
+        serve(root, name, text.encode("latin-1" if name.endswith(".jpg") else "utf-8"))
+    return root
+
+
+@pytest.fixture(scope="module")
+def site(site_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSite]:
+    with running_site(site_root, tmp_path_factory.mktemp("log") / "requests.jsonl") as running:
         yield running
+
+
+def serve(root: Path, name: str, body: bytes) -> str:
+    """Put a page on the extra host (the server reads files on every request); return its URL."""
+    target = root / EXTRA_HOST / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(body)
+    return extra_url(name)
+
+
+def news_page(title: str, date: str, text: str) -> bytes:
+    """A minimal article page."""
+    return (
+        f"<html><head><title>{title}</title><meta property='article:published_time' content='{date}'></head>"
+        f"<body><h1>{title}</h1><p>{text}</p></body></html>"
+    ).encode("utf-8")
 
 
 def crawl(site: LocalSite, out: Path, *args: str, **kwargs: object):
@@ -162,3 +181,69 @@ def test_bad_arguments_fail_before_any_request(args: tuple[str, ...], message: s
     result = run_crawl("article", *args, settings={"MIRROR_DIR": str(tmp_path / "m")}, check=False)
     assert result.returncode != 0
     assert message in result.log
+
+
+def test_changed_article_is_rewritten_in_place_and_keeps_its_path(site: LocalSite, site_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "mirror"
+    url = serve(site_root, "changing.html", news_page("Bridge reopens", "2024-06-01T10:00:00Z", "First version."))
+    first = crawl(site, out, "-a", f"url={url}")
+    path = first.items[0]["post_path"]
+    assert path == "extra.example.com/Bridge reopens.md"
+    serve(site_root, "changing.html", news_page("Bridge reopens", "2024-06-01T10:00:00Z", "Corrected version."))
+    second = crawl(site, out, "-a", f"url={url}")
+    assert second.items[0]["status"] == "updated" and second.items[0]["post_path"] == path
+    assert "Corrected version." in (out / path).read_text(encoding="utf-8")
+    # A new headline does not move the post: its permalink stays.
+    serve(site_root, "changing.html", news_page("Bridge reopens early", "2024-06-01T10:00:00Z", "Corrected version."))
+    third = crawl(site, out, "-a", f"url={url}")
+    assert third.items[0]["post_path"] == path and third.items[0]["title"] == "Bridge reopens early"
+    assert list(read_tree(out)) == [path]
+    check_posts(out, third.items)
+
+
+def test_a_post_from_before_the_ledger_is_taken_over_only_if_it_is_the_same_article(
+    site: LocalSite, site_root: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "mirror"
+    same = serve(site_root, "older-same.html", news_page("Harbour fees rise", "2022-03-29T11:47:10Z", "New body."))
+    other = serve(site_root, "older-other.html", news_page("Tram line opens", "2024-01-01T00:00:00Z", "Ours."))
+    older_same = "---\ntitle: 'Harbour fees rise'\ncategories: \n - extra.example.com\nauthor: x\ncomments: false\n" \
+        "date: Tue, 29 Mar 2022 11:47:10 GMT\n---\n\n<div>old body</div>\n"
+    older_other = older_same.replace("Harbour fees rise", "Tram line opens").replace("29 Mar 2022", "01 Jan 2019")
+    (out / "extra.example.com").mkdir(parents=True)
+    (out / "extra.example.com" / "Harbour fees rise.md").write_text(older_same, encoding="utf-8")
+    (out / "extra.example.com" / "Tram line opens.md").write_text(older_other, encoding="utf-8")
+    result = crawl(site, out, "-a", f"url={same},{other}", "-s", "CONCURRENT_REQUESTS=1")
+    paths = {item["url"]: (item["post_path"], item["status"]) for item in result.items}
+    # Same title and date: the older system's post for this article, replaced in place.
+    assert paths[same] == ("extra.example.com/Harbour fees rise.md", "updated")
+    assert "New body." in (out / "extra.example.com" / "Harbour fees rise.md").read_text(encoding="utf-8")
+    # Same title, other date: someone else's file, left exactly as it was.
+    assert paths[other][0].startswith("extra.example.com/Tram line opens-") and paths[other][1] == "new"
+    assert (out / "extra.example.com" / "Tram line opens.md").read_text(encoding="utf-8") == older_other
+
+
+def test_path_template_and_link_line_settings(site: LocalSite, site_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "mirror"
+    url = serve(site_root, "templated.html", news_page("Quay: works begin", "2024-07-09T23:30:00+08:00", "Text."))
+    result = crawl(
+        site, out, "-a", f"url={url}",
+        settings={"MIRROR_PATH_TEMPLATE": "{date:%Y/%m}/{slug}.md", "MIRROR_FRONT_MATTER_LINK": "True"},
+    )  # fmt: skip
+    # The folder follows the article's own date and zone (9 July in +08:00).
+    assert result.items[0]["post_path"] == "2024/07/quay-works-begin.md"
+    text = (out / "2024/07/quay-works-begin.md").read_text(encoding="utf-8")
+    assert f"\nlink: '{url}'\n---\n" in text
+    assert "date: Tue, 09 Jul 2024 15:30:00 GMT\n" in text
+
+
+def test_bad_settings_stop_the_run_with_a_reason(tmp_path: Path) -> None:
+    for name, value, message in (
+        ("MIRROR_PATH_TEMPLATE", "{nope}.md", "unknown fields ['nope']"),
+        ("MIRROR_UNDATED", "guess", "MIRROR_UNDATED must be one of"),
+    ):
+        result = run_crawl(
+            "article", "-a", "url=https://example.com/a", settings={"MIRROR_DIR": str(tmp_path / "m"), name: value}, check=False
+        )
+        assert result.returncode != 0 and message in result.log, result.log[-3000:]
+        assert "Spider opened" not in result.log  # stopped before the first request

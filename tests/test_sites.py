@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse
 
+from newsmirror.items import ListingHints
 from newsmirror.pipelines import NoTitle, read_article
 from newsmirror.sites import SITES, site_for
 from tests.support.cases import SITES_DIR, SiteCase, load_cases
@@ -72,3 +73,23 @@ def test_real_sina_pages(corpus: Path) -> None:
             assert junk not in item.body_html, (name, junk)
         first_line = (corpus / "pages" / "sina" / name / gold["body_text_file"]).read_text(encoding="utf-8").split("\n")[0]
         assert first_line.strip()[:12] in item.body_html, name
+
+
+def test_listing_hints_win_over_the_page() -> None:
+    case = next(case for case in CASES if case.site == "sina")
+    listed = datetime.fromisoformat("2022-03-29T11:47:10+00:00")
+    item = read_article(case.response(), ListingHints(title="列表里的标题", date=listed, author="列表来源"))
+    assert (item.title, item.date, item.author) == ("列表里的标题", listed, "列表来源")
+
+
+def test_naive_times_use_the_configured_zone() -> None:
+    page = (
+        b"<html><head><title>t</title><meta property='article:published_time' content='2024-03-01 10:00'>"
+        b"</head><body><h1>Zoned</h1><p>Body text.</p></body></html>"
+    )
+    response = HtmlResponse("https://news.example.de/a.html", body=page)
+    assert read_article(response).date.isoformat() == "2024-03-01T10:00:00+00:00"
+    zoned = read_article(response, timezones={"example.de": "Europe/Berlin"})
+    assert zoned.date.isoformat() == "2024-03-01T10:00:00+01:00"
+    with pytest.raises(ValueError, match="not a time zone name"):
+        read_article(response, timezones={"example.de": "Mars/Olympus"})

@@ -15,6 +15,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CRAWL_TIMEOUT = 120
 # A warning printed by a crawl (ours or a Scrapy deprecation our code triggers) fails
 # the test, as warnings do in-process.
+_NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing listens there
 _WARNING_LINE = re.compile(r"\b\w*Warning: ")
 
 
@@ -33,8 +34,14 @@ class CrawlResult:
 
 
 def run_python(args: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``python ARGS`` with this repository importable and no inherited Scrapy project."""
+    """Run ``python ARGS`` with this repository importable and no inherited Scrapy project.
+
+    Without *env*, HTTP(S) goes to a closed loopback port, so a test can never reach
+    the internet by mistake.
+    """
     process_env = dict(env if env is not None else os.environ)
+    if env is None:
+        process_env.update(dict.fromkeys(("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"), _NOWHERE))
     process_env["PYTHONPATH"] = str(REPO_ROOT)
     process_env.pop("SCRAPY_SETTINGS_MODULE", None)
     return subprocess.run(
