@@ -214,8 +214,8 @@ class WritePostPipeline:
         if owner is None and not target.exists():
             return desired
         if owner is None and _same_article(target.read_bytes(), data):
-            # A post from before the ledger (or from the older system) for this very
-            # article: same title and date. Taking it over keeps its permalink.
+            # A post from before the ledger (or from the older system, or left by a crash
+            # before its ledger row) for this very article. Taking it over keeps its permalink.
             return desired
         suffixed = with_suffix(desired, url_token(key))
         logger.info("Path %s is taken by another article; %s gets %s", desired, key, suffixed)
@@ -224,27 +224,35 @@ class WritePostPipeline:
 
 def _front_matter_line(data: bytes, key: bytes) -> bytes | None:
     """Return the value of a top-level front-matter key as raw bytes, or None."""
-    for line in data.split(b"\n---", 1)[0].splitlines():
+    # lstrip: the older system's posts start with a blank line before the first '---'.
+    for line in data.lstrip().split(b"\n---", 1)[0].splitlines():
         if line.startswith(key + b": "):
             return line[len(key) + 2 :].strip()
     return None
 
 
 def _same_article(existing: bytes, new: bytes) -> bool:
-    """Tell whether an existing post file shows the same title and date as a new post."""
-    return all(
-        _front_matter_line(existing, key) is not None
-        and _front_matter_line(existing, key) == _front_matter_line(new, key)
-        for key in (b"title", b"date")
-    )
+    """Tell whether a post file at a new post's path is the same article: same date line.
+
+    The path already matches, so the sanitized titles do; the titles themselves may not,
+    since the older system wrote ':' as '_' in them.
+    """
+    existing_date = _front_matter_line(existing, b"date")
+    return existing_date is not None and existing_date == _front_matter_line(new, b"date")
 
 
-def read_article(response: Response, hints: ListingHints | None = None, **settings: Any) -> ArticleItem:
+def read_article(
+    response: Response,
+    hints: ListingHints | None = None,
+    *,
+    timezones: dict[str, str] | None = None,
+    undated: str = "drop",
+) -> ArticleItem:
     """Run the extract and clean pipelines on one response, offline: what a crawl does before writing.
 
-    Tests and benchmarks use this to measure exactly the code path of a real crawl.
-    ``settings`` are ExtractPipeline's (``timezones``, ``undated``).
+    Tests and benchmarks use this to measure exactly the code path of a real crawl;
+    *timezones* and *undated* are ``MIRROR_TIMEZONES`` and ``MIRROR_UNDATED``.
     """
     item = ArticleItem(url=response.url, response=response, hints=hints or ListingHints())
-    extract = ExtractPipeline(settings.get("timezones", {}), settings.get("undated", "drop"))
+    extract = ExtractPipeline(timezones or {}, undated)
     return CleanPipeline().process_item(extract.process_item(item))

@@ -205,20 +205,22 @@ def test_a_post_from_before_the_ledger_is_taken_over_only_if_it_is_the_same_arti
     site: LocalSite, site_root: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "mirror"
-    same = serve(site_root, "older-same.html", news_page("Harbour fees rise", "2022-03-29T11:47:10Z", "New body."))
+    same = serve(site_root, "older-same.html", news_page("Harbour fees: rise", "2022-03-29T11:47:10Z", "New body."))
     other = serve(site_root, "older-other.html", news_page("Tram line opens", "2024-01-01T00:00:00Z", "Ours."))
-    older_same = "---\ntitle: 'Harbour fees rise'\ncategories: \n - extra.example.com\nauthor: x\ncomments: false\n" \
-        "date: Tue, 29 Mar 2022 11:47:10 GMT\n---\n\n<div>old body</div>\n"
-    older_other = older_same.replace("Harbour fees rise", "Tram line opens").replace("29 Mar 2022", "01 Jan 2019")
+    # As the older system wrote them: a leading blank line, ':' turned into '_' in the title.
+    older_same = "\n---\ntitle: 'Harbour fees_ rise'\ncategories: \n - extra.example.com\nauthor: x\n" \
+        "comments: false\ndate: Tue, 29 Mar 2022 11:47:10 GMT\n---\n\n<div>old body</div>\n"
+    older_other = older_same.replace("Harbour fees_ rise", "Tram line opens").replace("29 Mar 2022", "01 Jan 2019")
     (out / "extra.example.com").mkdir(parents=True)
-    (out / "extra.example.com" / "Harbour fees rise.md").write_text(older_same, encoding="utf-8")
+    (out / "extra.example.com" / "Harbour fees_ rise.md").write_text(older_same, encoding="utf-8")
     (out / "extra.example.com" / "Tram line opens.md").write_text(older_other, encoding="utf-8")
     result = crawl(site, out, "-a", f"url={same},{other}", "-s", "CONCURRENT_REQUESTS=1")
     paths = {item["url"]: (item["post_path"], item["status"]) for item in result.items}
-    # Same title and date: the older system's post for this article, replaced in place.
-    assert paths[same] == ("extra.example.com/Harbour fees rise.md", "updated")
-    assert "New body." in (out / "extra.example.com" / "Harbour fees rise.md").read_text(encoding="utf-8")
-    # Same title, other date: someone else's file, left exactly as it was.
+    # Same path and date: the older system's post for this article, replaced in place.
+    assert paths[same] == ("extra.example.com/Harbour fees_ rise.md", "updated")
+    replaced = (out / "extra.example.com" / "Harbour fees_ rise.md").read_text(encoding="utf-8")
+    assert "New body." in replaced and replaced.startswith("---\ntitle: 'Harbour fees: rise'\n")
+    # Same path, other date: another article's file, left exactly as it was.
     assert paths[other][0].startswith("extra.example.com/Tram line opens-") and paths[other][1] == "new"
     assert (out / "extra.example.com" / "Tram line opens.md").read_text(encoding="utf-8") == older_other
 
