@@ -14,7 +14,7 @@ from scrapy.http import HtmlResponse
 
 from newsmirror.items import ListingHints
 from newsmirror.pipelines import NoTitle, read_article
-from newsmirror.sites import SITES, site_for
+from newsmirror.sites import SITES, generic, site_for
 from tests.support.cases import SITES_DIR, SiteCase, load_cases
 
 CASES = load_cases()
@@ -93,3 +93,18 @@ def test_naive_times_use_the_configured_zone() -> None:
     assert zoned.date.isoformat() == "2024-03-01T10:00:00+01:00"
     with pytest.raises(ValueError, match="not a time zone name"):
         read_article(response, timezones={"example.de": "Mars/Olympus"})
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("https://Finance.Sina.com.cn:443/a/doc-1.shtml?cre=tianyi&mod=x&loc=2&r=0&utm_source=y#top",
+         "https://finance.sina.com.cn/a/doc-1.shtml"),
+        ("https://finance.sina.com.cn/a/doc-1.shtml?id=5&r=0", "https://finance.sina.com.cn/a/doc-1.shtml?id=5"),
+        ("https://news.example.com/story?id=7&r=3&utm_medium=x", "https://news.example.com/story?id=7&r=3"),
+        ("http://news.example.com:8080/a", "http://news.example.com:8080/a"),
+        ("http://news.example.com:99999/a#x", "http://news.example.com:99999/a"),
+    ],
+)
+def test_canonical_urls_drop_tracking_only(url: str, canonical: str) -> None:
+    assert site_for(url).canonicalize(generic.normalize_url(url)) == canonical

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 import lxml.html
 from readability import Document
 
+from newsmirror.clean import MIN_IMAGE_SIDE
 from newsmirror.extract.bylines import chinese_byline, clean_author
 from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_date, parse_date
 from newsmirror.extract.metadata import json_ld_article, ld_authors, ld_image, ld_text
-from newsmirror.clean import MIN_IMAGE_SIDE
 from newsmirror.extract.page import Page, squash
 from newsmirror.extract.titles import headline_from_document_title, strip_site_suffix
 from newsmirror.sites.base import PageFields, Site
@@ -28,8 +28,9 @@ _DATE_METAS = (
     "parsely-pub-date", "date",
 )
 _AUTHOR_METAS = ("author", "article:author", "byl", "dc.creator", "DC.creator", "sailthru.author", "parsely-author")
-# Query parameters that only track a click; the same article with or without them is one article.
-_TRACKING = re.compile(r"^(utm_\w+|spm|from|cre|mod|loc|r|share_token|fbclid|gclid|mc_\w+|_ga|ref|source)$")
+# Query parameters that only track a click, on any site; the same article with or without
+# them is one article. Site modules drop their own (Sina's cre, mod, loc, r).
+_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|spm|share_token|igshid)$")
 # The printed header time sits just below the headline; look no further than this.
 _HEADER_WINDOW = 400
 _DEFAULT_IMAGE = re.compile(r"/default/|(?:^|[/_-])(?:logo|favicon|placeholder|default)[^/]*$", re.IGNORECASE)
@@ -52,13 +53,26 @@ def registered_domain(host: str) -> str:
     return ".".join(labels[-2:])
 
 
-def normalize_url(url: str) -> str:
-    """Return *url* without fragment, tracking parameters or default port, host lower-cased."""
+def normalize_url(url: str, site_tracking: re.Pattern[str] | None = None) -> str:
+    """Return *url* without fragment, tracking parameters or default port, host lower-cased.
+
+    *site_tracking* matches a site's own tracking parameters, dropped as well.
+    """
     parts = urlsplit(url.strip())
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)])
+    try:
+        port = parts.port
+    except ValueError:  # a port out of range: keep the URL as written, minus the fragment
+        return urlunsplit(parts._replace(fragment=""))
+    query = urlencode(
+        [
+            (name, value)
+            for name, value in parse_qsl(parts.query, keep_blank_values=True)
+            if not _TRACKING.match(name) and not (site_tracking and site_tracking.match(name))
+        ]
+    )
     host = (parts.hostname or "").lower()
-    if parts.port and not (parts.scheme, parts.port) in {("http", 80), ("https", 443)}:
-        host = f"{host}:{parts.port}"
+    if port and (parts.scheme, port) not in {("http", 80), ("https", 443)}:
+        host = f"{host}:{port}"
     return urlunsplit((parts.scheme.lower(), host, parts.path or "/", query, ""))
 
 

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, tzinfo
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ import lxml.html
 from newsmirror.extract.bylines import clean_author
 from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_date, parse_date
 from newsmirror.extract.page import Page, squash
+from newsmirror.sites import generic
 from newsmirror.sites.base import PageFields, Site
 
 # Channel sub-domain -> the name Sina gives it; the name is the author fallback and
@@ -47,6 +49,15 @@ JUNK = (
     "[id^=ad_]", ".otherContent_01", "[sax-type=proxy]", ".sinaads", "#wx_pic",
     ".show_statement", ".finance_app_zqtg", "[id^=quote_]",
 )
+
+
+# Sina's click-tracking parameters (?cre=tianyi&mod=pcpager_fin&loc=2&r=0).
+_TRACKING = re.compile(r"^(cre|mod|loc|r|rfunc|tj|tr|from|wm|dv|vt|pos|sudaref)$")
+
+
+def canonicalize(url: str) -> str:
+    """Return one URL per Sina article: without Sina's tracking parameters."""
+    return generic.normalize_url(url, _TRACKING)
 
 
 def site_name(url: str) -> str:
@@ -128,4 +139,5 @@ SITE = Site(
     timezone="Asia/Shanghai",
     junk=JUNK,
     is_default_image=is_default_image,
+    canonicalize=canonicalize,
 )
