@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, tzinfo
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -102,14 +103,12 @@ def site_name(page: Page) -> str:
     return host.removeprefix("www.")
 
 
-def headline(page: Page, site_names: tuple[str, ...] = ()) -> str:
+def headline(page: Page, article: dict[str, Any], site_names: tuple[str, ...] = ()) -> str:
     """Return the headline: JSON-LD, og:title, h1, then <title> without the site name."""
-    article = json_ld_article(page)
-    names = tuple(n for n in (*site_names, site_name(page)) if n)
     h1 = page.first_text("h1")
     for candidate in (ld_text(article, "headline"), page.meta("og:title", "twitter:title"), h1):
         if candidate:
-            return strip_site_suffix(candidate, names)
+            return strip_site_suffix(candidate, site_names)
     return headline_from_document_title(page.first_text("title"), h1)
 
 
@@ -135,9 +134,8 @@ def header_text(page: Page, title: str) -> str:
     return squash(" ".join(collected))[:_HEADER_WINDOW]
 
 
-def published(page: Page, zone: tzinfo, title: str) -> tuple[datetime | None, str]:
-    """Return ``(date, problem)``: structured data first, then the time printed near the headline."""
-    article = json_ld_article(page)
+def published(page: Page, zone: tzinfo, article: dict[str, Any], header: str) -> tuple[datetime | None, str]:
+    """Return ``(date, problem)``: structured data first, then the time printed in the header."""
     problems: list[str] = []
     candidates = [ld_text(article, "datePublished"), page.meta(*_DATE_METAS)]
     candidates += page.selector.xpath("//time/@datetime").getall()[:1]
@@ -150,7 +148,7 @@ def published(page: Page, zone: tzinfo, title: str) -> tuple[datetime | None, st
             return moment, ""
         except DateProblem as problem:
             problems.append(str(problem))
-    printed = find_printed_date(header_text(page, title), zone)
+    printed = find_printed_date(header, zone)
     if printed is not None:
         try:
             check_plausible(printed)
@@ -160,20 +158,20 @@ def published(page: Page, zone: tzinfo, title: str) -> tuple[datetime | None, st
     return None, "; ".join(problems)
 
 
-def author(page: Page, title: str) -> str:
-    """Return the byline from JSON-LD, meta tags, or a 来源/作者/记者 line under the headline."""
-    for name in ld_authors(json_ld_article(page)):
+def author(page: Page, article: dict[str, Any], header: str) -> str:
+    """Return the byline from JSON-LD, meta tags, or a 来源/作者/记者 line in the header."""
+    for name in ld_authors(article):
         if clean_author(name):
             return clean_author(name)
     meta = clean_author(page.meta(*_AUTHOR_METAS))
     if meta:
         return meta
-    return chinese_byline(header_text(page, title))
+    return chinese_byline(header)
 
 
-def share_image(page: Page) -> str:
+def share_image(page: Page, article: dict[str, Any]) -> str:
     """Return the page's declared share image (og:image, JSON-LD image), absolute, or ''."""
-    raw = page.meta("og:image", "og:image:url", "twitter:image") or ld_image(json_ld_article(page))
+    raw = page.meta("og:image", "og:image:url", "twitter:image") or ld_image(article)
     if not raw:
         return ""
     return urljoin(page.url, "https:" + raw if raw.startswith("//") else raw)
@@ -210,14 +208,17 @@ def main_content(page: Page) -> lxml.html.HtmlElement | None:
 
 def fill_missing(fields: PageFields, page: Page, zone: tzinfo) -> PageFields:
     """Fill every empty field of *fields* with the generic rules; return it."""
+    article = json_ld_article(page)
     fields.site_name = fields.site_name or site_name(page)
-    fields.title = fields.title or headline(page, (fields.site_name,))
+    names = tuple(dict.fromkeys(name for name in (fields.site_name, site_name(page)) if name))
+    fields.title = fields.title or headline(page, article, names)
+    header = header_text(page, fields.title) if fields.date is None or not fields.author else ""
     if fields.date is None:
-        fields.date, problem = published(page, zone, fields.title)
+        fields.date, problem = published(page, zone, article, header)
         fields.date_problem = fields.date_problem or problem
-    fields.author = fields.author or author(page, fields.title)
+    fields.author = fields.author or author(page, article, header)
     fields.canonical_url = fields.canonical_url or canonical_url(page)
-    fields.share_image = fields.share_image or share_image(page)
+    fields.share_image = fields.share_image or share_image(page, article)
     if fields.body is None:
         fields.body = main_content(page)
     return fields
