@@ -96,7 +96,9 @@ def _printed_time(page: Page, zone: tzinfo) -> tuple[datetime | None, str]:
 
 def _legacy_source(page: Page, zone: tzinfo) -> str:
     """Return the source printed after the date in the 2005 layout's header cell."""
-    for cell in page.tree.xpath('//td[font][contains(., "年") and contains(., "日")]'):
+    # Short cells only: the layout nests tables, and an outer cell holds the whole page.
+    cells = page.tree.xpath('//td[font][contains(., "年") and contains(., "日")][string-length(normalize-space(.)) < 200]')
+    for cell in cells:
         if find_printed_date(squash(cell.text_content()), zone) is None:
             continue
         return clean_author(cell.xpath("string(.//font[last()])"))
