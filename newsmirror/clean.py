@@ -7,6 +7,7 @@ the security boundary: whatever the first pass misses, nh3 still removes.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterable
@@ -61,11 +62,10 @@ _SIZE = re.compile(r'\s(width|height)="(\d+)')
 MIN_IMAGE_SIDE = 50
 
 
-def _compile(selectors: Iterable[str]) -> list[CSSSelector]:
-    return [CSSSelector(selector) for selector in selectors]
-
-
-_GENERIC_JUNK = _compile(GENERIC_JUNK)
+@functools.cache
+def _compiled(selectors: tuple[str, ...]) -> tuple[CSSSelector, ...]:
+    """Return compiled CSS selectors; a site's list is compiled once per process."""
+    return tuple(CSSSelector(selector) for selector in selectors)
 
 
 def _absolute(url: str | None, base: str) -> str | None:
@@ -75,15 +75,19 @@ def _absolute(url: str | None, base: str) -> str | None:
         return None
     if url.startswith("//"):
         url = "https:" + url
-    resolved = urljoin(base, url)
-    return resolved if urlsplit(resolved).scheme in ("http", "https") else None
+    try:
+        resolved = urljoin(base, url)
+        scheme = urlsplit(resolved).scheme
+    except ValueError:  # e.g. an unclosed IPv6 bracket: no usable URL
+        return None
+    return resolved if scheme in ("http", "https") else None
 
 
 def prepare(
     body: lxml.html.HtmlElement, base_url: str, junk: Iterable[str] = (), title: str = ""
 ) -> lxml.html.HtmlElement:
     """Strip junk, hidden blocks and the repeated headline; activate lazy images; resolve URLs. In place."""
-    for selector in [*_GENERIC_JUNK, *_compile(junk)]:
+    for selector in (*_compiled(GENERIC_JUNK), *_compiled(tuple(junk))):
         for element in selector(body):
             if element is not body and element.getparent() is not None:
                 element.drop_tree()  # keeps the text that follows it

@@ -59,6 +59,11 @@ def test_structure_is_kept_and_urls_made_absolute() -> None:
         assert kept in cleaned
 
 
+def test_malformed_urls_are_dropped_not_fatal() -> None:
+    cleaned = clean('<p><a href="http://[::1">bad</a><img src="https://[oops/x.jpg"> text</p>')
+    assert cleaned == '<p><a rel="noopener noreferrer">bad</a> text</p>'
+
+
 def test_lazy_and_protocol_relative_images() -> None:
     cleaned = clean(
         '<p><img data-original="/real.jpg" src="/blank.gif"></p><p><img data-src="//cdn.example.net/b.jpg"></p>'
