@@ -1,0 +1,56 @@
+"""Headline clean-up and bylines: the rules the issue names, one case each."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsmirror.extract.bylines import chinese_byline, clean_author
+from newsmirror.extract.titles import headline_from_document_title, strip_site_suffix
+
+
+@pytest.mark.parametrize(
+    ("document_title", "headline"),
+    [
+        ("债券市场是否存在泡沫？世界知名首席投资官们这么说_新浪财经_新浪网", "债券市场是否存在泡沫？世界知名首席投资官们这么说"),
+        ("习近平会见外宾 - 新华网", "习近平会见外宾"),
+        ("Markets rally as rates hold | Reuters", "Markets rally as rates hold"),
+        ("苹果发布新iPhone 11：64GB售5499元|苹果|新品|新iPhone_电信_新浪科技_新浪网", "苹果发布新iPhone 11：64GB售5499元"),
+        ("A headline - with a dash that is part of a very long headline text indeed", "A headline - with a dash that is part of a very long headline text indeed"),
+        ("No suffix at all", "No suffix at all"),
+    ],
+)
+def test_document_title_loses_the_site_suffix(document_title: str, headline: str) -> None:
+    assert headline_from_document_title(document_title) == headline
+
+
+def test_h1_prefix_of_the_title_is_the_headline() -> None:
+    assert headline_from_document_title("Rates - what changes - Example News", "Rates - what changes") == "Rates - what changes"
+
+
+def test_known_site_name_is_stripped_from_og_title() -> None:
+    assert strip_site_suffix("Harbour fees rise | The Example Gazette", ("The Example Gazette",)) == "Harbour fees rise"
+    assert strip_site_suffix("The Example Gazette", ("The Example Gazette",)) == "The Example Gazette"
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ("2024年05月16日 17:02 来源：新京报 责任编辑：刘光博", "新京报"),
+        ("2021-06-18 08:30　来源：示例日报　作者：李华", "示例日报"),
+        ("作者：李华 2021-06-18", "李华"),
+        ("本报记者 王小明 北京报道", "王小明"),
+        ("文/李四 图/王五", "李四"),
+        ("责任编辑：刘万里 SF014", ""),
+        ("原文：见链接", ""),
+    ],
+)
+def test_chinese_byline_is_the_source_or_writer_never_the_editor(header: str, name: str) -> None:
+    assert chinese_byline(header) == name
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [("By Ana Sandoiu", "Ana Sandoiu"), ("作者：李华", "李华"), ("https://example.com/author/x", ""), ("12345", ""), ("  ", "")],
+)
+def test_clean_author(raw: str, name: str) -> None:
+    assert clean_author(raw) == name
