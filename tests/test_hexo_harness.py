@@ -245,25 +245,25 @@ def test_script_output_ignores_machine_timezone_and_stdout_is_clean(hexo: Path, 
     assert post["route"] == "2022/03/29/p/index.html"
 
 
-def _without_node(monkeypatch: pytest.MonkeyPatch, ci: str | None) -> None:
-    """Pretend node/npm are missing, with CI set to `ci` (None: unset)."""
+def _without_node(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ci: str | None) -> None:
+    """Make node/npm really unfindable (an empty PATH), with CI set to `ci` (None: unset)."""
     monkeypatch.setattr(hexo_support, "_ready", None)
-    monkeypatch.setattr(hexo_support.shutil, "which", lambda name: None)
+    monkeypatch.setenv("PATH", str(tmp_path))
     if ci is None:
         monkeypatch.delenv("CI", raising=False)
     else:
         monkeypatch.setenv("CI", ci)
 
 
-def test_missing_node_skips_locally(monkeypatch: pytest.MonkeyPatch) -> None:
-    _without_node(monkeypatch, None)
+def test_missing_node_skips_locally(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _without_node(monkeypatch, tmp_path, None)
     assert ensure_hexo() is None
     with pytest.raises(pytest.skip.Exception, match="node and npm not found"):
         require_hexo()
 
 
-def test_missing_node_is_an_error_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:
-    _without_node(monkeypatch, "true")
+def test_missing_node_is_an_error_on_ci(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _without_node(monkeypatch, tmp_path, "true")
     with pytest.raises(RuntimeError, match="CI=true but Hexo can't run: node and npm not found"):
         ensure_hexo()
     with pytest.raises(RuntimeError, match="CI=true"):
