@@ -121,6 +121,10 @@ function writeSite(siteDir, postsDir, sources) {
     // A missing `updated:` then equals `date` instead of the copy's mtime.
     'updated_option: date',
     'render_drafts: false',
+    // Hexo's default external_link filter adds target="_blank" to outside links in the
+    // finished page, which would make "the page holds the rendered content" untestable.
+    'external_link:',
+    '  enable: false',
     'post_asset_folder: false',
     `theme: ${THEME}`,
     ''

@@ -53,13 +53,17 @@ def index_matches(front: dict[str, Any], record: dict[str, Any]) -> None:
 
 
 def check_posts(mirror_dir: Path, index: list[dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
-    """Check every post under *mirror_dir* in PyYAML and in real Hexo; return front matter by path."""
+    """Check every post under *mirror_dir* in PyYAML and in real Hexo (loaded and rendered).
+
+    Returns the front matter of each post by its path.
+    """
     posts = {path.relative_to(mirror_dir).as_posix(): path.read_bytes() for path in mirror_dir.rglob("*.md")}
     fronts = {path: check_layout(data) for path, data in posts.items()}
     for record in index or []:
         index_matches(fronts[record["post_path"]], record)
     require_hexo()
-    loaded = {post["source"]: post for post in hexo_load(mirror_dir)}
+    # generate: a post that loads but fails to render would still break a real site.
+    loaded = {post["source"]: post for post in hexo_load(mirror_dir, generate=True)}
     assert set(loaded) == set(fronts), "Hexo must load every post, and only those"
     for path, front in fronts.items():
         hexo_post = loaded[path]
@@ -68,6 +72,7 @@ def check_posts(mirror_dir: Path, index: list[dict[str, Any]] | None = None) -> 
         assert hexo_post["categories"] == front["categories"]
         assert hexo_post["headimg"] == front.get("headimg")
         assert hexo_post["comments"] is False
+        assert hexo_post["generated_ok"], path
         expected_date = parsedate_to_datetime(front["date"]).astimezone(timezone.utc)
         assert datetime.fromisoformat(hexo_post["date"].replace("Z", "+00:00")) == expected_date
     return fronts
