@@ -68,7 +68,7 @@ def _compiled(selectors: tuple[str, ...]) -> tuple[CSSSelector, ...]:
     return tuple(CSSSelector(selector) for selector in selectors)
 
 
-def _absolute(url: str | None, base: str) -> str | None:
+def absolute_url(url: str | None, base: str) -> str | None:
     """Return *url* resolved against *base* if it is http(s); protocol-relative becomes https."""
     url = (url or "").strip()
     if not url:
@@ -98,13 +98,13 @@ def prepare(
             heading.drop_tree()
     for image in list(body.iter("img")):
         source = next((image.get(name) for name in _LAZY_SOURCES if image.get(name)), None)
-        resolved = _absolute(source or image.get("src"), base_url)
+        resolved = absolute_url(source or image.get("src"), base_url)
         if resolved is None:
             image.drop_tree()
         else:
             image.set("src", resolved)
     for link in body.iter("a"):
-        resolved = _absolute(link.get("href"), base_url)
+        resolved = absolute_url(link.get("href"), base_url)
         if resolved is None:
             link.attrib.pop("href", None)
         else:

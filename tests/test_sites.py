@@ -6,16 +6,22 @@ Also runs the real Sina pages of ``../shared/corpus`` through the same extractio
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 
+from newsmirror.exporters import post_from_item, render_post
+
 from newsmirror.items import ListingHints
-from newsmirror.pipelines import NoTitle, read_article
+from newsmirror.pipelines import ArticleDropped, NoTitle, read_article
 from newsmirror.sites import SITES, generic, site_for
 from tests.support.cases import SITES_DIR, SiteCase, load_cases
+from tests.support.posts import check_layout
 
 CASES = load_cases()
 
@@ -108,3 +114,50 @@ def test_naive_times_use_the_configured_zone() -> None:
 )
 def test_canonical_urls_drop_tracking_only(url: str, canonical: str) -> None:
     assert site_for(url).canonicalize(generic.normalize_url(url)) == canonical
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"w:;%\x18\x81",
+        b"<p>a\x15b\x00c</p>",
+        b"<html><head><title>t</title><link rel='canonical' href='http://[::1'>"
+        b"<meta property='og:image' content='http://[x'></head><body><h1>x</h1><p>body</p></body></html>",
+    ],
+    ids=["empty", "garbage-bytes", "control-characters", "broken-ipv6-urls"],
+)
+def test_malformed_pages_are_dropped_or_mirrored_never_crash(body: bytes) -> None:
+    try:
+        item = read_article(HtmlResponse("https://x.example/a", body=body), undated="first-seen")
+    except ArticleDropped:
+        return
+    render_post(post_from_item(replace(item, date=item.date or datetime(2020, 1, 1, tzinfo=timezone.utc))))
+
+
+_TAGS = st.sampled_from(["p", "div", "h1", "title", "a", "img", "script", "meta", "time", "article", "span", "td", "base"])
+_ATTRS = st.sampled_from([
+    'href="javascript:x"', 'src="//a/b.jpg"', 'property="og:title" content="T: x"',
+    'property="article:published_time" content="2024-02-30"', 'rel="canonical" href="http://[::1"',
+    'datetime="2020-01-01T00:00:00Z"', 'width="0"', 'data-src="data:x"', 'class="date"', 'id="artibody"',
+])
+_HTML = st.recursive(
+    st.text(max_size=20),
+    lambda inner: st.tuples(_TAGS, st.lists(_ATTRS, max_size=2), st.lists(inner, max_size=3)).map(
+        lambda parts: f"<{parts[0]} {' '.join(parts[1])}>{''.join(parts[2])}</{parts[0]}>"
+    ),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(html=_HTML, url=st.sampled_from(["https://finance.sina.com.cn/a.shtml", "https://x.example/a"]))
+def test_any_page_becomes_a_valid_post_or_a_reasoned_drop(html: str, url: str) -> None:
+    body = f"<html><head><title>t</title></head><body>{html}</body></html>".encode()
+    try:
+        item = read_article(HtmlResponse(url, body=body), undated="first-seen")
+    except ArticleDropped as dropped:
+        assert str(dropped)
+        return
+    post = render_post(post_from_item(replace(item, date=item.date or datetime(2020, 1, 1, tzinfo=timezone.utc))))
+    check_layout(post)

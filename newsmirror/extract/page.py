@@ -15,6 +15,10 @@ from newsmirror.extract.encoding import decode_html
 
 # lxml refuses str input that carries an encoding declaration; the text is decoded already.
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# Characters lxml cannot hold in a tree (C0 controls but tab and newlines, non-characters);
+# HTML gives them no meaning, and one of them would make every later tree edit raise.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_EMPTY_DOCUMENT = "<html><body></body></html>"
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -44,10 +48,13 @@ class Page:
     def from_bytes(cls, url: str, body: bytes, header_charset: str | None = None) -> Page:
         """Decode and parse page bytes fetched from *url*."""
         text, encoding = decode_html(body, header_charset)
+        text = _NOT_XML.sub("", _XML_DECLARATION.sub("", text, count=1))
         try:
-            tree = lxml.html.document_fromstring(_XML_DECLARATION.sub("", text, count=1) or "<html/>", parser=_parser())
+            tree = lxml.html.document_fromstring(text or _EMPTY_DOCUMENT, parser=_parser())
         except (ParserError, ValueError):
-            tree = lxml.html.document_fromstring("<html><body></body></html>", parser=_parser())
+            tree = lxml.html.document_fromstring(_EMPTY_DOCUMENT, parser=_parser())
+        if tree.find("body") is None:  # rules and readability expect a <body>, even an empty one
+            tree.append(lxml.html.Element("body"))
         return cls(url=url, text=text, encoding=encoding, tree=tree)
 
     @classmethod

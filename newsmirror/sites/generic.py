@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 from datetime import datetime, tzinfo
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import lxml.html
 from readability import Document
+from readability.readability import Unparseable
 
-from newsmirror.clean import MIN_IMAGE_SIDE
+from newsmirror.clean import MIN_IMAGE_SIDE, absolute_url
 from newsmirror.extract.bylines import chinese_byline, clean_author
 from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_date, parse_date
 from newsmirror.extract.metadata import json_ld_article, ld_authors, ld_image, ld_text
@@ -87,10 +88,10 @@ def canonical_url(page: Page) -> str:
         if not candidate:
             continue
         # Resolved against the page's own URL, never <base href>, which the page controls.
-        resolved = urlsplit(urljoin(page.url, candidate.strip()))
+        resolved = absolute_url(candidate, page.url)
         # A page may not claim another site's URL: that would let it replace that article's post.
-        if resolved.scheme in ("http", "https") and registered_domain(resolved.hostname or "") == registered_domain(own):
-            return normalize_url(resolved.geturl())
+        if resolved and registered_domain(urlsplit(resolved).hostname or "") == registered_domain(own):
+            return normalize_url(resolved)
     return normalize_url(page.url)
 
 
@@ -172,9 +173,7 @@ def author(page: Page, article: dict[str, Any], header: str) -> str:
 def share_image(page: Page, article: dict[str, Any]) -> str:
     """Return the page's declared share image (og:image, JSON-LD image), absolute, or ''."""
     raw = page.meta("og:image", "og:image:url", "twitter:image") or ld_image(article)
-    if not raw:
-        return ""
-    return urljoin(page.url, "https:" + raw if raw.startswith("//") else raw)
+    return absolute_url(raw, page.url) or ""
 
 
 def is_default_image(url: str) -> bool:
@@ -199,7 +198,10 @@ def main_content(page: Page) -> lxml.html.HtmlElement | None:
         if side is not None and side < MIN_IMAGE_SIDE:
             image.drop_tree()
     # No url= for readability: it would rewrite links itself; clean.prepare resolves them.
-    summary = Document(lxml.html.tostring(page.tree, encoding="unicode")).summary(html_partial=True)
+    try:
+        summary = Document(lxml.html.tostring(page.tree, encoding="unicode")).summary(html_partial=True)
+    except Unparseable:  # readability found nothing it could score: no body, a reason is logged later
+        return None
     if not summary.strip():
         return None
     body = lxml.html.fragment_fromstring(summary, create_parent="div")
