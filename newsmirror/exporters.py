@@ -123,7 +123,7 @@ class PostExporter(BaseItemExporter):
     """
 
     def __init__(self, file: IO[bytes], *, with_link: bool = False, **kwargs: Any) -> None:
-        super().__init__(dont_fail=True, **kwargs)
+        super().__init__(**kwargs)  # unknown exporter options raise, as in Scrapy's own exporters
         self.file = file
         self.with_link = with_link
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsmirror.exporters import Post, fold_text, render_post, yaml_scalar
+from newsmirror.exporters import Post, PostExporter, fold_text, render_post, yaml_scalar
+from newsmirror.items import ArticleItem
 from tests.support.hexo import hexo_load, require_hexo
 from tests.support.posts import check_layout, split_post
 
@@ -103,6 +105,16 @@ def test_plain_only_when_safe(value: str, plain: bool) -> None:
     written = yaml_scalar(value)
     assert (written == value) is plain
     assert yaml.safe_load(f"key: {written}") == {"key": value}
+
+
+def test_exporter_writes_the_post_and_refuses_unknown_options() -> None:
+    stream = io.BytesIO()
+    PostExporter(stream).export_item(
+        ArticleItem(url="https://a.example/1", title="T", categories=["c"], author="a", date=SAMPLE_TIME, body_html="<p>x</p>")
+    )
+    assert stream.getvalue() == render_post(sample_like(title="T", categories=("c",), author="a", body_html="<p>x</p>", lead_image=None))
+    with pytest.raises(TypeError, match="colour"):
+        PostExporter(io.BytesIO(), colour="red")
 
 
 def test_naive_date_is_refused() -> None:
