@@ -26,8 +26,8 @@ _REMOVED = re.compile(r"[\r\n#.]")
 _REMOVED_FROM_FOLDERS = re.compile(r"[\r\n#]")
 # Control characters (C0, DEL, C1) and non-characters never belong in a file name.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-# Names Windows reserves for devices, with or without an extension.
-_DEVICE_NAME = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
+# Names Windows reserves for devices, with or without an extension ("con", "CON.x").
+_DEVICE_NAME = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(?=\.|$)", re.IGNORECASE)
 _BAD_STARTS = " \u3000_."
 _BAD_ENDINGS = " \u3000~%."
 _SLUG_BREAK = re.compile(r"[^\w]+")
@@ -56,8 +56,8 @@ def safe_name(text: str, *, folder: bool = False) -> str:
     # silently skips files and folders whose name starts with "_" or "." or ends with
     # "~" or "%" (hidden, drafts, editor backups), so a post there would never be published.
     name = name.lstrip(_BAD_STARTS).rstrip(_BAD_ENDINGS)
-    if _DEVICE_NAME.match(name):
-        name = f"_{name}"
+    # "_" after the device word ("CON_"): a leading "_" would hide the post from Hexo.
+    name = _DEVICE_NAME.sub(r"\1_", name)
     return name
 
 

@@ -59,9 +59,10 @@ def test_paths_stay_inside(title: str) -> None:
     assert all(segment for segment in path.split("/"))
 
 
-@pytest.mark.parametrize("title", ["CON", "nul", "Com1", "LPT9", "aux"])
+@pytest.mark.parametrize("title", ["CON", "nul", "Com1", "COM0", "LPT9", "aux"])
 def test_device_names_are_defused(title: str) -> None:
-    assert build(title, categories=()).lower() != f"{title.lower()}.md"
+    assert build(title, categories=()) == f"{title}_.md"
+    assert build("x", categories=(title, f"{title}.d")) == f"{title}_/{title}_.d/x.md"
 
 
 @pytest.mark.parametrize("title", ["_draft", ".hidden", "*star", "ends~", "fifty%"])
