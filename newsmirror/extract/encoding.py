@@ -52,7 +52,7 @@ _DAMAGE_TOLERANCE = 0.05
 def _mostly_valid(text: str) -> bool:
     """Tell whether text decoded as UTF-8 with replacements has only a little damage."""
     broken = text.count("\ufffd")
-    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
     return non_ascii > broken * 2 and broken <= non_ascii * _DAMAGE_TOLERANCE
 
 

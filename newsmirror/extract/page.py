@@ -10,6 +10,7 @@ import lxml.html
 from lxml.etree import ParserError
 from parsel import Selector
 from scrapy.http import Response
+from w3lib.encoding import http_content_type_encoding
 
 from newsmirror.extract.encoding import decode_html
 
@@ -61,8 +62,7 @@ class Page:
     def from_response(cls, response: Response) -> Page:
         """Decode and parse a Scrapy response."""
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-        match = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type, re.IGNORECASE)
-        return cls.from_bytes(response.url, response.body, match.group(1) if match else None)
+        return cls.from_bytes(response.url, response.body, http_content_type_encoding(content_type))
 
     @cached_property
     def selector(self) -> Selector:
