@@ -31,7 +31,7 @@ class ListingHints:
 class ArticleItem:
     """One article on its way from a fetched page to a post file.
 
-    The spider fills ``url``, ``response``, ``categories`` and ``hints``; the extract
+    The spider fills ``url``, ``response``, ``source``, ``categories`` and ``hints``; the extract
     pipeline reads the article fields and drops ``response``; the clean pipeline turns
     ``content`` into ``body_html`` and picks ``lead_image``; the writer pipeline fills
     ``post_path`` and ``status``.  Feed exports write only ``INDEX_FIELDS``.
@@ -42,6 +42,7 @@ class ArticleItem:
     fetched_url: str | None = None  # where the page really came from, after redirects
     hints: ListingHints = field(default_factory=ListingHints)
     categories: list[str] = field(default_factory=list)
+    source: str = ""  # the name of the source (list, feed, sitemap, URL file) that found it
     canonical_url: str | None = None
     title: str | None = None
     author: str | None = None
@@ -61,6 +62,7 @@ class ArticleItem:
 
 # The index other tools read (`scrapy crawl ... -O items.jsonl`): one line per article.
 INDEX_FIELDS: list[str] = [
+    "source",
     "url",
     "canonical_url",
     "title",

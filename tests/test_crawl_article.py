@@ -91,6 +91,7 @@ def test_crawl_writes_the_golden_posts_and_rewrites_nothing_the_second_time(site
     assert sorted(item["url"] for item in result.items) == sorted(case.url for case in CASES)
     for item in result.items:
         assert item["status"] == "new"
+        assert item["source"] == "article"
         assert (out / item["post_path"]).is_file()
     check_posts(out, result.items)
     # The ledger lives beside MIRROR_DIR, never inside it.

@@ -11,6 +11,7 @@ import scrapy
 from scrapy.http import HtmlResponse, Response
 from twisted.python.failure import Failure
 
+from newsmirror import signals
 from newsmirror.items import ArticleItem, ListingHints
 
 logger = logging.getLogger(__name__)
@@ -46,32 +47,42 @@ class MirrorSpider(scrapy.Spider):
         super().__init__()
         self.categories = split_list(categories)
 
-    def article_request(self, url: str, hints: ListingHints | None = None) -> scrapy.Request:
-        """Return the request that fetches one article page."""
+    def article_request(
+        self, url: str, hints: ListingHints | None = None, *, source: str | None = None
+    ) -> scrapy.Request:
+        """Return the request that fetches one article page; *source* defaults to the spider's name."""
         return scrapy.Request(
             url,
             callback=self.parse_article,
             errback=self.article_failed,
-            cb_kwargs={"requested_url": url, "hints": hints or ListingHints()},
+            cb_kwargs={"requested_url": url, "hints": hints or ListingHints(), "source": source or self.name},
         )
 
-    def parse_article(self, response: Response, requested_url: str, hints: ListingHints) -> Iterator[ArticleItem]:
+    def parse_article(
+        self, response: Response, requested_url: str, hints: ListingHints, source: str
+    ) -> Iterator[ArticleItem]:
         """Hand a fetched article page to the pipelines."""
         if not isinstance(response, HtmlResponse):
             content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or "none"
-            self._report_failure(requested_url, f"not an HTML page (Content-Type: {content_type})", "not_html")
+            self.report_failure(requested_url, f"not an HTML page (Content-Type: {content_type})", "not_html", source)
             return
-        yield ArticleItem(url=requested_url, response=response, hints=hints, categories=list(self.categories))
+        yield ArticleItem(
+            url=requested_url, response=response, hints=hints, source=source, categories=list(self.categories)
+        )
 
     def article_failed(self, failure: Failure) -> None:
         """Report an article whose page could not be fetched."""
         request = failure.request  # type: ignore[attr-defined]
         url = request.cb_kwargs.get("requested_url", request.url)
         reason = failure.getErrorMessage() or failure.type.__name__
-        self._report_failure(url, reason, failure.type.__name__)
+        self.report_failure(url, reason, failure.type.__name__, request.cb_kwargs.get("source", self.name))
 
-    def _report_failure(self, url: str, reason: str, kind: str) -> None:
+    def report_failure(self, url: str, reason: str, kind: str, source: str) -> None:
+        """Log an article that ends without a post, count it, and tell the run report."""
         logger.warning("Article not mirrored: %s: %s", url, reason)
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("newsmirror/failed")
             self.crawler.stats.inc_value(f"newsmirror/failed/{kind}")
+        self.crawler.signals.send_catch_log(
+            signals.article_failed, url=url, reason=reason, kind=kind, source=source
+        )

@@ -1,0 +1,10 @@
+"""newsmirror's own signals, sent through ``crawler.signals`` like Scrapy's.
+
+Extensions (the run report, the exit code) listen to these instead of parsing logs.
+"""
+
+# An article that ends without a post: it could not be fetched, or its page is not an
+# article.  Sent with ``url``, ``reason`` (one readable line), ``kind`` (a short stats
+# key such as ``not_html`` or ``TimeoutError``) and ``source`` (the source's name).
+# Articles dropped by a pipeline are reported by Scrapy's ``item_dropped`` instead.
+article_failed = object()
