@@ -25,6 +25,9 @@ class ListingHints:
     title: str | None = None
     date: datetime | None = None
     author: str | None = None
+    # The article's HTML as the feed carried it (content:encoded, an HTML description):
+    # the body when the page is not fetched, or yields none.
+    content_html: str | None = None
 
 
 @dataclass

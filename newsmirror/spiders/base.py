@@ -48,27 +48,39 @@ class MirrorSpider(scrapy.Spider):
         self.categories = split_list(categories)
 
     def article_request(
-        self, url: str, hints: ListingHints | None = None, *, source: str | None = None
+        self,
+        url: str,
+        hints: ListingHints | None = None,
+        *,
+        source: str | None = None,
+        categories: list[str] | None = None,
     ) -> scrapy.Request:
-        """Return the request that fetches one article page; *source* defaults to the spider's name."""
+        """Return the request that fetches one article page.
+
+        *source* defaults to the spider's name, *categories* to ``-a categories``; a
+        spider that mirrors several sources gives each its own.
+        """
         return scrapy.Request(
             url,
             callback=self.parse_article,
             errback=self.article_failed,
-            cb_kwargs={"requested_url": url, "hints": hints or ListingHints(), "source": source or self.name},
+            cb_kwargs={
+                "requested_url": url,
+                "hints": hints or ListingHints(),
+                "source": source or self.name,
+                "categories": list(categories if categories is not None else self.categories),
+            },
         )
 
     def parse_article(
-        self, response: Response, requested_url: str, hints: ListingHints, source: str
+        self, response: Response, requested_url: str, hints: ListingHints, source: str, categories: list[str]
     ) -> Iterator[ArticleItem]:
         """Hand a fetched article page to the pipelines."""
         if not isinstance(response, HtmlResponse):
             content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or "none"
             self.report_failure(requested_url, f"not an HTML page (Content-Type: {content_type})", "not_html", source)
             return
-        yield ArticleItem(
-            url=requested_url, response=response, hints=hints, source=source, categories=list(self.categories)
-        )
+        yield ArticleItem(url=requested_url, response=response, hints=hints, source=source, categories=categories)
 
     def article_failed(self, failure: Failure) -> None:
         """Report an article whose page could not be fetched."""
