@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urljoin, urlsplit
 
+import lxml.etree
 import lxml.html
 import nh3
 from lxml.cssselect import CSSSelector
@@ -83,10 +84,40 @@ def absolute_url(url: str | None, base: str) -> str | None:
     return resolved if scheme in ("http", "https") else None
 
 
+def drop_comment_spans(body: lxml.html.HtmlElement, names: Iterable[str]) -> None:
+    """Remove what sits between ``<!-- NAMEbegin -->`` (or ``start``) and ``<!-- NAMEend -->``. In place.
+
+    Some sites mark embedded widgets (a video player, a stock chart) only by comments
+    around them, in the body's own flow, with no element to select.
+    """
+    for name in names:
+        opening = re.compile(rf"^\s*{re.escape(name)}\s*(?:begin|start)\s*$", re.IGNORECASE)
+        closing = re.compile(rf"^\s*{re.escape(name)}\s*end\s*$", re.IGNORECASE)
+        for comment in list(body.iter(lxml.etree.Comment)):
+            if comment.getparent() is None or not opening.match(comment.text or ""):
+                continue
+            doomed = []
+            for sibling in comment.itersiblings():
+                if isinstance(sibling, lxml.etree._Comment) and closing.match(sibling.text or ""):
+                    break
+                doomed.append(sibling)
+            else:
+                continue  # no closing marker among its siblings: remove nothing rather than too much
+            comment.tail = None  # text between the markers belongs to the widget
+            for element in doomed:
+                element.tail = None
+                element.getparent().remove(element)
+
+
 def prepare(
-    body: lxml.html.HtmlElement, base_url: str, junk: Iterable[str] = (), title: str = ""
+    body: lxml.html.HtmlElement,
+    base_url: str,
+    junk: Iterable[str] = (),
+    title: str = "",
+    junk_spans: Iterable[str] = (),
 ) -> lxml.html.HtmlElement:
     """Strip junk, hidden blocks and the repeated headline; activate lazy images; resolve URLs. In place."""
+    drop_comment_spans(body, junk_spans)
     for selector in (*_compiled(GENERIC_JUNK), *_compiled(tuple(junk))):
         for element in selector(body):
             if element is not body and element.getparent() is not None:
@@ -139,10 +170,14 @@ def sanitize(fragment: str) -> str:
 
 
 def clean_body(
-    body: lxml.html.HtmlElement, base_url: str, junk: Iterable[str] = (), title: str = ""
+    body: lxml.html.HtmlElement,
+    base_url: str,
+    junk: Iterable[str] = (),
+    title: str = "",
+    junk_spans: Iterable[str] = (),
 ) -> str:
     """Return the cleaned HTML of an article body element (which is modified in place)."""
-    prepare(body, base_url, junk, title)
+    prepare(body, base_url, junk, title, junk_spans)
     parts = [html.escape(body.text or "", quote=False)]
     parts += [lxml.html.tostring(child, encoding="unicode") for child in body]
     return sanitize("".join(parts))

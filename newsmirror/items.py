@@ -28,6 +28,9 @@ class ListingHints:
     # The article's HTML as the feed carried it (content:encoded, an HTML description):
     # the body when the page is not fetched, or yields none.
     content_html: str | None = None
+    # Who published it, as the list says (Sina's media_name): the author when the page
+    # names nobody, ahead of the site's own name.
+    fallback_author: str | None = None
 
 
 @dataclass

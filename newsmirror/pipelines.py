@@ -89,7 +89,7 @@ class ExtractPipeline:
                 "set MIRROR_UNDATED=first-seen to keep undated articles"
             )
         item.site_name = fields.site_name
-        item.author = fold_text(hints.author or fields.author or fields.site_name)
+        item.author = fold_text(hints.author or fields.author or hints.fallback_author or fields.site_name)
         item.categories = list(item.categories) or [fields.site_name]
         item.canonical_url = site.canonicalize(fields.canonical_url)
         item.content = fields.body
@@ -106,7 +106,11 @@ class CleanPipeline:
             return item
         base_url = item.fetched_url or item.url
         site = site_for(base_url)
-        body = clean_body(item.content, base_url, site.junk, item.title or "") if item.content is not None else ""
+        body = (
+            clean_body(item.content, base_url, site.junk, item.title or "", site.junk_spans)
+            if item.content is not None
+            else ""
+        )
         item.content = None
         if not has_content(body):
             raise NoBody(f"no article body found on {base_url}")

@@ -30,9 +30,11 @@ def squash(text: str | None) -> str:
 
 def _parser() -> lxml.html.HTMLParser:
     # recover: real pages are malformed; no_network and no entity resolution: a page
-    # must never make the parser fetch or expand anything.
+    # must never make the parser fetch or expand anything. Comments stay in the tree:
+    # some sites mark widgets only by comments around them (see clean.drop_comment_spans);
+    # the sanitizer removes every comment from the post.
     return lxml.html.HTMLParser(
-        recover=True, no_network=True, remove_comments=True, remove_pis=True, huge_tree=False
+        recover=True, no_network=True, remove_comments=False, remove_pis=True, huge_tree=False
     )
 
 

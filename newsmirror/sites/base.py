@@ -46,6 +46,7 @@ class Site:
     extract: Callable[[Page, tzinfo], PageFields]
     timezone: str | None = None  # None: decided from the page's language
     junk: tuple[str, ...] = ()  # CSS selectors of non-article blocks inside the body
+    junk_spans: tuple[str, ...] = ()  # widgets marked only by <!-- NAMEbegin --> ... <!-- NAMEend -->
     is_default_image: Callable[[str], bool] = _never  # site-wide share images and logos
     canonicalize: Callable[[str], str] = _unchanged  # one URL per article
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from urllib.parse import urlsplit
 
@@ -49,15 +50,36 @@ JUNK = (
     "[id^=ad_]", ".otherContent_01", "[sax-type=proxy]", ".sinaads", "#wx_pic",
     ".show_statement", ".finance_app_zqtg", "[id^=quote_]",
 )
+# Widgets marked only by comments in the body's flow: <!-- 秒拍begin --> ... <!-- 秒拍end -->.
+JUNK_SPANS = ("秒拍", "行情图", "视频播放器")
 
 
 # Sina's click-tracking parameters (?cre=tianyi&mod=pcpager_fin&loc=2&r=0).
 _TRACKING = re.compile(r"^(cre|mod|loc|r|rfunc|tj|tr|from|wm|dv|vt|pos|sudaref)$")
 
 
+# The article id in desktop (/doc-<id>.shtml) and mobile (/detail-<id>.d.html) URLs.
+_ARTICLE_ID = re.compile(r"/(?:doc|detail)-(i[a-z0-9]+)\.(?:shtml|d\.html)$")
+
+
 def canonicalize(url: str) -> str:
-    """Return one URL per Sina article: without Sina's tracking parameters."""
-    return generic.normalize_url(url, _TRACKING)
+    """Return one URL per Sina article, the same for its desktop and mobile, http and https URLs.
+
+    Sina serves one article at ``<channel>.sina.com.cn/<path>/doc-<id>.shtml`` and at
+    ``<channel>.sina.cn/<other path>/detail-<id>.d.html``; the paths differ, the id does
+    not. So an article URL becomes ``https://<channel>.sina.com.cn/doc-<id>.shtml``;
+    any other URL only loses Sina's tracking parameters and is moved to https.
+    """
+    normalized = generic.normalize_url(url, _TRACKING)
+    parts = urlsplit(normalized)
+    if parts.scheme == "http":
+        normalized = "https" + normalized[len("http") :]
+    match = _ARTICLE_ID.search(parts.path)
+    labels = (parts.hostname or "").split(".")
+    if match is None or "sina" not in labels[1:]:
+        return normalized
+    channel = labels[labels.index("sina") - 1]
+    return f"https://{channel}.sina.com.cn/doc-{match.group(1)}.shtml"
 
 
 def site_name(url: str) -> str:
@@ -134,12 +156,85 @@ def extract(page: Page, zone: tzinfo) -> PageFields:
     )
 
 
+@dataclass(frozen=True)
+class RollChannel:
+    """One list of Sina's roll API (``feed.mix.sina.com.cn/api/roll/get?pageid=..&lid=..``)."""
+
+    pageid: int
+    lid: int
+    name: str
+    feed_title: str
+    categories: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """Return the ``pageid:lid`` name that is unique across all lists."""
+        return f"{self.pageid}:{self.lid}"
+
+    def list_url(self, page: int, num: int) -> str:
+        """Return the roll API URL of one list page."""
+        return f"https://feed.mix.sina.com.cn/api/roll/get?pageid={self.pageid}&lid={self.lid}&num={num}&page={page}"
+
+
+def _roll_channels() -> tuple[RollChannel, ...]:
+    finance = {1686: "国内滚动", 1687: "宏观经济", 1690: "金融新闻", 1688: "地方经济", 1689: "部委动态", 3231: "今日财经TOP10"}
+    markets = {
+        2519: "财经", 2671: "股市", 2672: "美股", 2673: "中国概念股", 2674: "港股",
+        2675: "研究报告", 2676: "全球市场", 2487: "外汇",
+    }
+    news = {
+        2509: "全部", 2510: "国内", 2511: "国际", 2669: "社会", 2512: "体育", 2513: "娱乐",
+        2514: "军事", 2515: "科技", 2516: "财经", 2517: "股市", 2518: "美股",
+    }
+    channels = []
+    for lid, name in finance.items():
+        title = f"新浪财经－{name}"
+        channels.append(RollChannel(155, lid, name, title, ("金融", "新浪财经", title)))
+    for lid, name in markets.items():
+        title = f"新浪财经－{name}滚动新闻"
+        channels.append(RollChannel(384, lid, name, title, ("金融", "新浪财经", title)))
+    for lid, name in news.items():
+        title = f"新浪{name}滚动新闻"
+        channels.append(RollChannel(153, lid, name, title, ("新闻", "新浪新闻", title)))
+    # The older system's 国内 channel: its posts' folders and permalinks depend on these exact
+    # categories, full-width "－" (U+FF0D) and traditional "內" (U+5167) included.
+    legacy = "\u65b0\u6d6a\u8d22\u7ecf\uff0d\u56fd\u5167"  # 新浪财经－国內, spelled out: look-alikes
+    channels[0] = RollChannel(155, 1686, "国内滚动", "新浪财经－国内滚动", ("金融", "新浪财经", legacy))
+    return tuple(channels)
+
+
+ROLL_CHANNELS = _roll_channels()
+DEFAULT_CHANNEL = "1686"
+
+
+class UnknownChannel(ValueError):
+    """A channel name that matches no roll list, or more than one."""
+
+
+def find_channel(name: str) -> RollChannel:
+    """Return the roll list named by *name*: a lid where unique, ``pageid:lid``, or a list name."""
+    wanted = name.strip()
+    matches = [
+        channel
+        for channel in ROLL_CHANNELS
+        if wanted in (channel.key, str(channel.lid), channel.name, channel.feed_title)
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    known = ", ".join(f"{channel.key} {channel.name}" for channel in ROLL_CHANNELS)
+    if matches:
+        choices = ", ".join(channel.key for channel in matches)
+        raise UnknownChannel(f"Sina channel {name!r} is ambiguous: say {choices}")
+    raise UnknownChannel(f"unknown Sina channel {name!r}; known channels: {known}")
+
+
 SITE = Site(
     key="sina",
     hosts=("sina.com.cn", "sina.cn"),
     extract=extract,
     timezone="Asia/Shanghai",
     junk=JUNK,
+    junk_spans=JUNK_SPANS,
     is_default_image=is_default_image,
     canonicalize=canonicalize,
 )

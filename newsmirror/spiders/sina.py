@@ -1,0 +1,183 @@
+"""``scrapy crawl sina``: mirror the articles of Sina's roll lists (the older system's source)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from newsmirror.items import ListingHints
+from newsmirror.sites import sina
+from newsmirror.spiders.base import MirrorSpider, SpiderArgumentError
+
+logger = logging.getLogger(__name__)
+
+# JSONP: the roll API wraps its JSON in callback(...) when asked for a callback.
+_JSONP = re.compile(r"^\s*[\w$.]+\s*\(\s*(?P<json>.*?)\s*\)\s*;?\s*$", re.DOTALL)
+
+
+class RollListError(ValueError):
+    """A roll list page that holds no usable list; the message says why."""
+
+
+def positive_int(value: str | int, name: str) -> int:
+    """Return *value* as an integer of at least 1, or raise :class:`SpiderArgumentError`."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise SpiderArgumentError(f"-a {name}= must be a whole number, not {value!r}") from None
+    if number < 1:
+        raise SpiderArgumentError(f"-a {name}= must be at least 1, not {number}")
+    return number
+
+
+def read_roll(text: str) -> list[dict[str, Any]]:
+    """Return the ``result.data`` items of a roll API answer (JSON or JSONP)."""
+    match = _JSONP.match(text)
+    body = match.group("json") if match and not text.lstrip().startswith(("{", "[")) else text
+    try:
+        answer = json.loads(body)
+    except ValueError as error:
+        raise RollListError(f"not JSON ({error})") from None
+    result = answer.get("result") if isinstance(answer, dict) else None
+    if not isinstance(result, dict):
+        raise RollListError("no 'result' object in the answer")
+    status = result.get("status") or {}
+    code = status.get("code") if isinstance(status, dict) else status
+    if str(code) != "0":
+        message = status.get("msg", "") if isinstance(status, dict) else ""
+        raise RollListError(f"status code {code!r} {message}".strip())
+    data = result.get("data")
+    if not isinstance(data, list):
+        raise RollListError("'result.data' is not a list")
+    return [entry for entry in data if isinstance(entry, dict)]
+
+
+def roll_hints(entry: dict[str, Any]) -> ListingHints:
+    """Return what a roll list item says about its article: title, ``intime`` in UTC, media source."""
+    date = None
+    try:
+        date = datetime.fromtimestamp(int(str(entry.get("intime", "")).strip()), timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        pass  # no usable intime: the page's printed time decides
+    title = entry.get("title")
+    media = entry.get("media_name")
+    return ListingHints(
+        title=title.strip() if isinstance(title, str) and title.strip() else None,
+        date=date,
+        fallback_author=media.strip() if isinstance(media, str) and media.strip() else None,
+    )
+
+
+class SinaRollDiscovery:
+    """Spider methods that read Sina's roll lists; mixed into the spiders that use them."""
+
+    name: str
+
+    def roll_requests(
+        self,
+        channel: str,
+        *,
+        pages: int = 1,
+        num: int = 50,
+        source: str,
+        categories: list[str] | None,
+    ) -> list[scrapy.Request]:
+        """Return the requests for the first *pages* list pages of *channel*."""
+        try:
+            roll = sina.find_channel(channel)
+        except sina.UnknownChannel as error:
+            raise SpiderArgumentError(str(error)) from None
+        chosen = list(categories) if categories else list(roll.categories)
+        return [
+            scrapy.Request(
+                roll.list_url(page, num),
+                callback=self.parse_roll,
+                errback=self.roll_failed,
+                cb_kwargs={"channel": roll.key, "source": source, "categories": chosen},
+                # Every run must read the list afresh, even when an earlier request of
+                # this crawl (another worker's, with Redis) had the same URL.
+                dont_filter=True,
+                priority=10,
+            )
+            for page in range(1, pages + 1)
+        ]
+
+    def parse_roll(
+        self, response: Response, channel: str, source: str, categories: list[str]
+    ) -> Iterator[scrapy.Request]:
+        """Request every article a roll list page names, once per article."""
+        try:
+            entries = read_roll(response.text)
+        except (RollListError, AttributeError) as error:
+            # AttributeError: a binary answer has no .text
+            self.list_failed(response.url, f"Sina roll list unusable: {error}", source)
+            return
+        # Canonical keys listed so far in this crawl: a later page may list an article again,
+        # or by its other (mobile or desktop) URL, which the URL dupefilter cannot tell.
+        seen: set[str] = self.__dict__.setdefault("_listed_articles", set())
+        listed = 0
+        for entry in entries:
+            url = entry.get("url")
+            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+                logger.warning("Sina roll list %s: item without an article URL skipped: %r", response.url, entry.get("title"))
+                continue
+            key = sina.canonicalize(url)
+            if key in seen:
+                continue  # the desktop and mobile URLs of one article, or a repeat
+            seen.add(key)
+            listed += 1
+            yield self.article_request(url, roll_hints(entry), source=source, categories=categories)  # type: ignore[attr-defined]
+        logger.info("Sina roll list %s (%s): %d new to this crawl", channel, response.url, listed)
+
+    def roll_failed(self, failure: Failure) -> None:
+        """Report a roll list page that could not be fetched."""
+        request = failure.request  # type: ignore[attr-defined]
+        reason = failure.getErrorMessage() or failure.type.__name__
+        self.list_failed(request.url, f"Sina roll list not fetched: {reason}", request.cb_kwargs["source"])
+
+    def list_failed(self, url: str, reason: str, source: str) -> None:
+        """Log a list that yielded no articles, and count it."""
+        logger.error("%s (%s, source %s)", reason, url, source)
+        crawler = self.crawler  # type: ignore[attr-defined]
+        if crawler.stats is not None:
+            crawler.stats.inc_value("newsmirror/lists/failed")
+
+
+class SinaSpider(SinaRollDiscovery, MirrorSpider):
+    """Mirrors the articles of one Sina roll list.
+
+    ``-a channel=1686`` (a lid, ``pageid:lid`` or a list name; default 1686, 国内滚动),
+    ``-a pages=N`` (default 1), ``-a num=N`` (items per page, default 50),
+    ``-a categories=A,B,C`` (default: the channel's).
+    """
+
+    name = "sina"
+
+    def __init__(
+        self, channel: str = sina.DEFAULT_CHANNEL, pages: str = "1", num: str = "50", **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        try:
+            roll = sina.find_channel(channel)
+        except sina.UnknownChannel as error:
+            raise SpiderArgumentError(str(error)) from None
+        self.list_requests = self.roll_requests(
+            roll.key,
+            pages=positive_int(pages, "pages"),
+            num=positive_int(num, "num"),
+            source=f"sina:{roll.key}",
+            categories=self.categories or None,
+        )
+
+    async def start(self) -> AsyncIterator[Any]:
+        """Request the list pages."""
+        for request in self.list_requests:
+            yield request
