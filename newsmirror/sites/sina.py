@@ -49,6 +49,7 @@ JUNK = (
     ".app-kaihu-qr", "#left_hzh_ad", ".tech-quotation", ".artical-player-wrap",
     "[id^=ad_]", ".otherContent_01", "[sax-type=proxy]", ".sinaads", "#wx_pic",
     ".show_statement", ".finance_app_zqtg", "[id^=quote_]",
+    ".j_video_with_ad", ".j_relevent_video",  # the mobile layout's video cards
 )
 # Widgets marked only by comments in the body's flow: <!-- 秒拍begin --> ... <!-- 秒拍end -->.
 JUNK_SPANS = ("秒拍", "行情图", "视频播放器")
@@ -116,14 +117,20 @@ def _printed_time(page: Page, zone: tzinfo) -> tuple[datetime | None, str]:
     return moment, ""
 
 
+_CLOCK = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
+
+
 def _legacy_source(page: Page, zone: tzinfo) -> str:
     """Return the source printed after the date in the 2005 layout's header cell."""
     # Short cells only: the layout nests tables, and an outer cell holds the whole page.
     cells = page.tree.xpath('//td[font][contains(., "年") and contains(., "日")][string-length(normalize-space(.)) < 200]')
     for cell in cells:
-        if find_printed_date(squash(cell.text_content()), zone) is None:
+        text = squash(cell.text_content())
+        if find_printed_date(text, zone) is None:
             continue
-        return clean_author(cell.xpath("string(.//font[last()])"))
+        # "http://house.sina.com.cn 2005年03月31日03:18 北京娱乐信报": the source follows the time.
+        after_time = _CLOCK.split(text)[-1]
+        return clean_author(after_time) or clean_author(cell.xpath("string(.//font[last()])"))
     return ""
 
 
