@@ -12,8 +12,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.test import get_crawler
 
+from newsmirror import settings as project_settings
 from newsmirror.images import (
+    ImageCopyPipeline,
     ImageStoreError,
     body_image_urls,
     image_name,
@@ -360,3 +364,30 @@ def test_store_is_never_inside_the_mirror(tmp_path: Path) -> None:
     with pytest.raises(ImageStoreError):
         store_path(mirror, str(mirror))
 
+
+def test_requests_carry_the_article_as_referer_and_stop_at_the_per_article_limit(tmp_path: Path) -> None:
+    defaults = {name: value for name, value in vars(project_settings).items() if name.isupper()}
+    settings = {"MIRROR_IMAGES": True, "MIRROR_DIR": str(tmp_path / "mirror"), "MIRROR_IMAGES_PER_ARTICLE": 2}
+    crawler = get_crawler(settings_dict={**defaults, **settings})
+    crawler.stats.open_spider()
+    pipeline = ImageCopyPipeline.from_crawler(crawler)
+    item = ArticleItem(
+        url="http://news.example.com/a",
+        fetched_url="https://news.example.com/a",
+        lead_image="https://a.example/lead.jpg",
+        body_html='<img src="https://a.example/1.jpg"><img src="https://a.example/2.jpg">',
+    )
+    requests = pipeline.get_media_requests(item, None)  # type: ignore[arg-type]
+    assert [request.url for request in requests] == ["https://a.example/lead.jpg", "https://a.example/1.jpg"]
+    # The page as fetched (after redirects) is what embeds the images.
+    assert {request.headers.get("Referer") for request in requests} == {b"https://news.example.com/a"}
+    assert {request.meta["download_maxsize"] for request in requests} == {10 * 1024 * 1024}
+    assert crawler.stats.get_value("newsmirror/images/over_limit") == 1
+    assert (tmp_path / ".newsmirror" / "images").is_dir()
+
+
+def test_off_by_default() -> None:
+    assert project_settings.MIRROR_IMAGES is False
+    assert project_settings.ITEM_PIPELINES["newsmirror.images.ImageCopyPipeline"] == 500
+    with pytest.raises(NotConfigured):
+        ImageCopyPipeline.from_crawler(get_crawler(settings_dict={"MIRROR_IMAGES": False}))
