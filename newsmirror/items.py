@@ -60,6 +60,8 @@ class ArticleItem:
     site_name: str | None = None
     post_path: str | None = None
     status: str | None = None  # "new", "updated" or "unchanged" once written
+    # MIRROR_IMAGES: image URL -> its copy in the image store, filled by images.ImageCopyPipeline.
+    local_images: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         # Scrapy logs every scraped item; a full page body in the log helps nobody.

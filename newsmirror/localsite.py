@@ -22,6 +22,8 @@ Files live at ``DIR/<hostname>/<url path>`` and are sent as raw bytes:
 * A sidecar ``ETag`` matching ``If-None-Match``, or ``Last-Modified`` equal to
   ``If-Modified-Since``, answers 304.
 * ``/_fault/...`` on any host is a computed failure (see ``FAULTS``).
+* A sidecar ``<file>.referer`` lists allowed ``Referer`` prefixes, one per line: any
+  other request for the file gets 403, as from an image host that refuses hotlinking.
 
 From Python, ``running_site(root)`` starts it in a subprocess for the length of a
 ``with`` block and yields a ``LocalSite`` with its URLs and proxy environment.
@@ -267,6 +269,32 @@ def parse_sidecar(data: bytes) -> tuple[int, list[tuple[str, str]]]:
         if name.strip().lower() not in _FRAMING_HEADERS:
             headers.append((name.strip(), value.strip()))
     return status, headers
+
+
+REFERER_SUFFIX = ".referer"
+
+
+def referer_refusal(site: Site, target: Target, request_headers: Any) -> Reply | None:
+    """Return a 403 when the requested file has a ``<file>.referer`` sidecar the request fails.
+
+    The sidecar lists allowed ``Referer`` prefixes, one per line, as image hosts that
+    refuse hotlinking do (Sina's among them). The query is ignored; no sidecar, no check.
+    """
+    try:
+        segments = site._segments(target.path.partition("?")[0])
+    except NotFound:
+        return None
+    if not segments or not _HOST_RE.match(target.folder):
+        return None
+    rule = site.root.joinpath(target.folder, *segments[:-1], segments[-1] + REFERER_SUFFIX)
+    try:
+        prefixes = [line.strip() for line in rule.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError):
+        return None
+    referer = request_headers.get("Referer") or ""
+    if any(referer.startswith(prefix) for prefix in prefixes):
+        return None
+    return text_reply(403, "403 Forbidden: hotlinking refused\n")
 
 
 def not_modified(reply: Reply, request_headers: Any) -> bool:
@@ -553,6 +581,9 @@ class SiteHandler(BaseHTTPRequestHandler):
                 return fault(self, segments[2:])
             except NotFound:
                 return _not_found()
+        refusal = referer_refusal(self.server.site, target, self.headers)
+        if refusal is not None:
+            return refusal
         try:
             reply = self.server.site.lookup(target)
         except NotFound:

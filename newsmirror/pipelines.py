@@ -23,6 +23,7 @@ from newsmirror.clean import clean_body, first_image, has_content
 from newsmirror.exporters import PostExporter, fold_text
 from newsmirror.extract.page import Page
 from newsmirror.files import contained_path, write_atomic
+from newsmirror.images import localize_images
 from newsmirror.items import ArticleItem, ListingHints
 from newsmirror.paths import PathBuilder, path_key, url_token, with_suffix
 from newsmirror.sites import extract_article, generic, site_for
@@ -181,6 +182,11 @@ class WritePostPipeline:
         data = buffer.getvalue()
         relpath = known.post_path if known else self._claim_path(item, key, data)
         target = contained_path(self.mirror_dir, relpath)
+        # MIRROR_IMAGES: copy the images into the post's asset folder, then point the post at them.
+        if localize_images(item, target, fsync=self.fsync):
+            buffer = io.BytesIO()
+            PostExporter(buffer, with_link=self.with_link).export_item(item)
+            data = buffer.getvalue()
         existed = target.is_file()
         if existed and target.read_bytes() == data:
             item.status = "unchanged"  # identical bytes are never rewritten: mtimes stay

@@ -38,11 +38,27 @@ MIRROR_TIMEZONES: dict[str, str] = {}
 ITEM_PIPELINES = {
     "newsmirror.pipelines.ExtractPipeline": 100,
     "newsmirror.pipelines.CleanPipeline": 200,
+    "newsmirror.images.ImageCopyPipeline": 500,  # off unless MIRROR_IMAGES
     "newsmirror.pipelines.WritePostPipeline": 900,
 }
 # `-O items.jsonl` writes the index other tools read: these fields, UTF-8 as is.
 FEED_EXPORT_FIELDS = INDEX_FIELDS
 FEED_EXPORT_ENCODING = "utf-8"
+
+# --- local copies of images -----------------------------------------------------------
+# Download each article's lead image and body images (with the article as Referer) and
+# point the post at copies in its asset folder, "<post name>/" beside "<post name>.md",
+# the layout of Hexo's `post_asset_folder: true`. Off: posts keep the remote URLs.
+MIRROR_IMAGES = False
+# Where downloaded images are kept between runs, so a second run fetches none again.
+# Empty: .newsmirror/images in the folder that holds MIRROR_DIR; never inside MIRROR_DIR.
+MIRROR_IMAGES_STORE = ""
+# At most this many images per article are copied (lead image first); the rest stay remote.
+MIRROR_IMAGES_PER_ARTICLE = 50
+# An image larger than this many bytes is not copied (the download is cancelled).
+MIRROR_IMAGES_MAXSIZE = 10 * 1024 * 1024
+# Image CDNs often redirect (http to https, to a resized copy): follow them for images too.
+MEDIA_ALLOW_REDIRECTS = True
 
 # --- politeness --------------------------------------------------------------------------
 # Say who we are and how to reach the operator; replace the contact URL with yours.

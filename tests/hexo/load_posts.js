@@ -12,6 +12,8 @@
 //   --generate  also run `hexo generate` (bail mode) and report each post's HTML file.
 //   --site DIR  build the throwaway site in DIR (kept afterwards, so generated files
 //               can be inspected); by default a temp dir is used and removed.
+//   --post-asset-folder  turn on Hexo's post_asset_folder and copy every other file
+//               under POSTS_DIR too (the posts' asset folders: local image copies).
 //
 // Nothing is printed to stdout: Hexo is run with {silent: true}, and anything a
 // plugin still writes to stdout is sent to stderr, so OUT_JSON is the only output.
@@ -67,27 +69,28 @@ const POST_LAYOUT = '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{
   + '<body><article class="post-body">{{ page.content }}</article></body></html>\n';
 
 function parseArgs(argv) {
-  const args = { generate: false, site: null, positional: [] };
+  const args = { generate: false, site: null, postAssetFolder: false, positional: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--generate') args.generate = true;
     else if (a === '--site') args.site = argv[++i];
+    else if (a === '--post-asset-folder') args.postAssetFolder = true;
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else args.positional.push(a);
   }
   if (args.positional.length !== 2 || (args.site === undefined)) {
-    throw new Error('usage: node load_posts.js POSTS_DIR OUT_JSON [--generate] [--site DIR]');
+    throw new Error('usage: node load_posts.js POSTS_DIR OUT_JSON [--generate] [--site DIR] [--post-asset-folder]');
   }
   return args;
 }
 
-function listPosts(root) {
+function listPosts(root, extensions = POST_EXTENSIONS) {
   const out = [];
   const walk = (dir) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && POST_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
+      else if (entry.isFile() && (extensions === null || extensions.has(path.extname(entry.name).toLowerCase()))) {
         out.push(path.relative(root, full).split(path.sep).join('/'));
       }
     }
@@ -96,7 +99,7 @@ function listPosts(root) {
   return out.sort();
 }
 
-function writeSite(siteDir, postsDir, sources) {
+function writeSite(siteDir, postsDir, sources, postAssetFolder) {
   fs.mkdirSync(path.join(siteDir, 'source', '_posts'), { recursive: true });
   // A package.json with a `hexo` key is what makes Hexo treat the folder as an
   // initialised site (env.init): only then does it read _config.yml and load plugins
@@ -125,7 +128,7 @@ function writeSite(siteDir, postsDir, sources) {
     // finished page, which would make "the page holds the rendered content" untestable.
     'external_link:',
     '  enable: false',
-    'post_asset_folder: false',
+    `post_asset_folder: ${postAssetFolder}`,
     `theme: ${THEME}`,
     ''
   ].join('\n'));
@@ -280,7 +283,8 @@ async function main() {
     if (!sources.length) throw new Error(`no *.md posts under ${postsDir}`);
     if (ownSite) siteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'newsmirror-hexo-'));
     else if (fs.existsSync(siteDir) && fs.readdirSync(siteDir).length) throw new Error(`--site ${siteDir} is not empty`);
-    writeSite(siteDir, postsDir, sources);
+    // With post_asset_folder every file is copied: the asset folders travel with their posts.
+    writeSite(siteDir, postsDir, args.postAssetFolder ? listPosts(postsDir, null) : sources, args.postAssetFolder);
 
     const hexo = new Hexo(siteDir, { silent: true });
     captureLog(hexo, logs);

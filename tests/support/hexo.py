@@ -113,8 +113,14 @@ def require_hexo() -> Path:
     return hexo_dir
 
 
-def hexo_load(posts_dir: Path, generate: bool = False, site_dir: Path | None = None) -> list[dict[str, Any]]:
-    """Load every *.md under posts_dir with real Hexo and return one dict per post."""
+def hexo_load(
+    posts_dir: Path, generate: bool = False, site_dir: Path | None = None, *, post_asset_folder: bool = False
+) -> list[dict[str, Any]]:
+    """Load every *.md under posts_dir with real Hexo and return one dict per post.
+
+    With *post_asset_folder*, Hexo's option of that name is on and every other file under
+    posts_dir (the posts' asset folders) is copied into the site as well.
+    """
     hexo_dir = ensure_hexo()
     if hexo_dir is None:
         raise RuntimeError(f"Hexo is unavailable: {_node_problem()}")
@@ -127,6 +133,8 @@ def hexo_load(posts_dir: Path, generate: bool = False, site_dir: Path | None = N
         # longer exists, but each post's generated_html still carries the page.
         if site_dir is not None:
             cmd += ["--site", str(site_dir)]
+        if post_asset_folder:
+            cmd.append("--post-asset-folder")
         # TZ: Hexo shifts dates by (machine zone - site zone); the script pins both to UTC.
         env = {**os.environ, "TZ": "UTC"}
         proc = subprocess.run(
