@@ -28,6 +28,10 @@ class ListingHints:
     # The article's HTML as the feed carried it (content:encoded, an HTML description):
     # the body when the page is not fetched, or yields none.
     content_html: str | None = None
+    # What the source's entry in the sources file says, carried to the pipelines:
+    # the author when neither the feed nor the page names one, and the zone for naive times.
+    site_name: str | None = None
+    timezone: str | None = None
 
 
 @dataclass
