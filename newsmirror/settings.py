@@ -44,6 +44,20 @@ ITEM_PIPELINES = {
 FEED_EXPORT_FIELDS = INDEX_FIELDS
 FEED_EXPORT_ENCODING = "utf-8"
 
+# --- sources, feeds and the run report (scrapy crawl mirror) ----------------------------
+# The sources file `scrapy crawl mirror` reads (TOML; README: "The sources file").
+MIRROR_SOURCES = "sources.toml"
+# Seconds between progress lines (posts written/skipped/failed per source, pages); 0: none.
+MIRROR_PROGRESS_INTERVAL = 60
+# The end-of-run summary and JSON run report (newsmirror/report.py).
+MIRROR_REPORT_ENABLED = True
+# Where the JSON run report goes. Empty: beside LOG_FILE (x.log -> x.report.json) when
+# set, else .newsmirror/last-run.json in the folder that holds MIRROR_DIR.
+MIRROR_REPORT = ""
+EXTENSIONS = {
+    "newsmirror.report.RunReport": 500,
+}
+
 # --- politeness --------------------------------------------------------------------------
 # Say who we are and how to reach the operator; replace the contact URL with yours.
 USER_AGENT = "newsmirror/0.1 (+https://github.com/newsmirror/newsmirror)"
