@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
+import lxml.html
 
 from newsmirror.extract.dates import DateProblem, check_plausible, parse_date
 
@@ -37,7 +38,7 @@ class FeedError(ValueError):
 class FeedEntry:
     """One item of a feed, as the feed states it."""
 
-    title: str | None
+    title: str | None  # as feedparser gives it; see text_title
     link: str | None
     date: datetime | None  # aware; None when the feed gives none or an unusable one
     date_raw: str | None  # the date string as written, for logs and tests
@@ -45,6 +46,14 @@ class FeedEntry:
     content_html: str | None  # the item's own HTML (content:encoded, an HTML description)
     date_problem: str | None = None  # why a date that was present is not used
     original_link: str | None = None  # the article behind a FeedBurner-style wrapper link
+    title_is_html: bool = False  # Atom type="html", and RSS titles feedparser reads as HTML
+
+    @property
+    def text_title(self) -> str | None:
+        """Return the title as plain text, the post's title: markup and entities resolved."""
+        if self.title is None or not self.title_is_html:
+            return self.title
+        return _text(lxml.html.fragment_fromstring(self.title, create_parent="div").text_content())
 
     @property
     def article_url(self) -> str | None:
@@ -70,12 +79,18 @@ def read_feed(body: bytes, url: str, content_type: str = "", zone: tzinfo = time
     start = body.lstrip()[:1]
     if start in (b"{", b"[") or "json" in content_type.lower():
         return _read_json_feed(body, url, zone)
+    if not body.isascii() and _is_utf8(body):
+        # Trust the bytes: valid UTF-8 with non-ASCII text is UTF-8 whatever the feed
+        # declares (copies re-saved as UTF-8 keep their old gb2312 or iso-8859-1 label).
+        content_type = (content_type.split(";")[0].strip() or "application/xml") + "; charset=utf-8"
     # A stream, never the bytes: feedparser treats a str or bytes argument that looks
     # like a URL or a file name as one to open, and remote data must never name a file.
     parsed = feedparser.parse(
         io.BytesIO(body),
         response_headers={"content-type": content_type, "content-location": url},
-        resolve_relative_uris=True,
+        # Relative links in an item's HTML are the article's: the clean pipeline resolves
+        # them against the article's URL, not the feed's as feedparser would.
+        resolve_relative_uris=False,
     )
     if not parsed.get("version") and not parsed.entries:
         problem = parsed.get("bozo_exception")
@@ -92,6 +107,15 @@ def read_feed(body: bytes, url: str, content_type: str = "", zone: tzinfo = time
         format=parsed.get("version") or "unknown",
         entries=entries,
     )
+
+
+def _is_utf8(body: bytes) -> bool:
+    """Tell whether *body* decodes as UTF-8 without errors."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _text(value: Any) -> str | None:
@@ -111,6 +135,7 @@ def _entry(entry: Any, feed_url: str, zone: tzinfo) -> FeedEntry:
     author_detail = entry.get("author_detail") or {}
     return FeedEntry(
         title=_text(entry.get("title")),
+        title_is_html=(entry.get("title_detail") or {}).get("type") in _HTML_TYPES,
         link=_absolute(link, feed_url),
         date=date,
         date_raw=date_raw,
@@ -146,7 +171,7 @@ def _entry_date(raw: str | None, parsed_time: Any, zone: tzinfo) -> tuple[dateti
         check_plausible(moment)
     except DateProblem as problem:
         return None, str(problem)
-    return moment, None
+    return moment.replace(microsecond=0), None  # a post's date line has whole seconds
 
 
 def _entry_html(entry: Any) -> str | None:

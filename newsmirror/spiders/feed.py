@@ -146,7 +146,7 @@ class FeedDiscovery(SourceFailures):
         if entry.date_problem:
             logger.info("Feed item %s: date %r unusable (%s); the page's date is used", url, entry.date_raw, entry.date_problem)
         hints = ListingHints(
-            title=entry.title,
+            title=entry.text_title,
             date=entry.date,
             author=entry.author,
             content_html=entry.content_html if fulltext != "page" else None,
