@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
@@ -18,14 +19,15 @@ def failure_reason(failure: Failure) -> str:
     """Return one readable line saying why a request failed, for the log and the run report."""
     request = getattr(failure, "request", None)
     host = urlsplit(request.url).hostname if request is not None else None
-    if failure.check(DNSLookupError):
+    # Scrapy 2.19 wraps Twisted's errors in its own; both are named for older versions.
+    if failure.check(CannotResolveHostError, DNSLookupError):
         return f"DNS lookup failed for {host}: no network?"
     if failure.check(HttpError):
         response = failure.value.response
         return f"HTTP {response.status} from {response.url}"
-    if failure.check(ConnectionRefusedError):
+    if failure.check(DownloadConnectionRefusedError, ConnectionRefusedError):
         return f"connection refused by {host}"
-    if failure.check(TimeoutError, TCPTimedOutError):
+    if failure.check(DownloadTimeoutError, TimeoutError, TCPTimedOutError):
         return f"{host} did not answer in time"
     return failure.getErrorMessage() or failure.type.__name__
 
