@@ -109,6 +109,7 @@ class RunReport:
             (report.spider_closed, scrapy_signals.spider_closed),
             (report.item_scraped, scrapy_signals.item_scraped),
             (report.item_dropped, scrapy_signals.item_dropped),
+            (report.spider_error, scrapy_signals.spider_error),
             (report.article_failed, signals.article_failed),
             (report.source_failed, signals.source_failed),
             (report.source_not_modified, signals.source_not_modified),
@@ -140,6 +141,15 @@ class RunReport:
         """Count an article a pipeline dropped, with its reason."""
         if isinstance(item, ArticleItem):
             self.tally(item.source).failures.append({"url": item.url, "reason": str(exception)})
+
+    def spider_error(self, failure: Any, response: Any) -> None:
+        """Note a callback that raised: Scrapy logs the traceback, the report names its source."""
+        request = getattr(response, "request", None)
+        if request is None:
+            return
+        callback = getattr(request.callback, "__name__", "parse")
+        reason = f"error in {callback}: {failure.getErrorMessage()}"
+        self.tally(request.cb_kwargs.get("source") or "?").errors.append({"url": response.url, "reason": reason})
 
     def article_failed(self, url: str, reason: str, kind: str, source: str) -> None:
         """Count an article whose page could not be fetched or used."""

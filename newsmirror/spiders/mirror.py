@@ -51,6 +51,10 @@ class MirrorSourcesSpider(FeedDiscovery, SitemapDiscovery, MirrorSpider):
             except SpiderArgumentError as error:
                 self.report_source_failure(source.name, source.url or source.channel or "", str(error))
                 continue
+            except Exception as error:  # a bug met by one source must not stop the others
+                logger.exception("Source %s could not start", source.name)
+                self.report_source_failure(source.name, source.url or source.channel or "", f"could not start: {error!r}")
+                continue
             for request in requests:
                 yield request
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
@@ -59,7 +59,7 @@ class SitemapDiscovery(SourceFailures):
                 "categories": list(categories or []),
                 # Plain data for queued requests: the cut-off as an ISO string, fixed when
                 # the source is started so every nested sitemap uses the same moment.
-                "not_before": (datetime.now(timezone.utc) - since).isoformat() if since else None,
+                "not_before": (datetime.now(UTC) - since).isoformat() if since else None,
                 "max_items": max_items,
                 "site_name": site_name,
                 "timezone": timezone,
