@@ -115,6 +115,7 @@ class FeedDiscovery(SourceFailures):
             self.report_source_failure(source, feed_url, str(error))
             return
         crawler.stats.inc_value("newsmirror/feeds/read")
+        self._validators()  # a queued request may reach a process that never built one
         self._seen_validators[feed_url] = (
             _header(response, b"ETag"),
             _header(response, b"Last-Modified"),
