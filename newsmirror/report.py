@@ -69,7 +69,11 @@ class SourceTally:
         if self.status == "not_modified":
             return "not modified since the last run"
         counts = ", ".join(f"{self.posts.get(status, 0)} {status}" for status in ("new", "updated", "unchanged"))
-        others = "".join(f", {count} {status}" for status, count in sorted(self.posts.items()) if status not in ("new", "updated", "unchanged"))
+        others = "".join(
+            f", {count} {status}"
+            for status, count in sorted(self.posts.items())
+            if status not in ("new", "updated", "unchanged")
+        )
         text = f"{counts}{others}, {len(self.failures)} failed"
         if self.errors:
             text += " (partly failed: " + "; ".join(error["reason"] for error in self.errors) + ")"

@@ -91,7 +91,8 @@ def parse_sources(text: str, path: Path) -> list[Source]:
     lines = text.splitlines()
     for key in data:
         if key != "source":
-            raise SourcesError(f"{path}:{_top_level_line(lines, key)}: unknown top-level key {key!r}; sources are [[source]] tables")
+            line = _top_level_line(lines, key)
+            raise SourcesError(f"{path}:{line}: unknown top-level key {key!r}; sources are [[source]] tables")
     entries = data.get("source", [])
     if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
         raise SourcesError(f"{path}:{_top_level_line(lines, 'source')}: 'source' must be [[source]] tables")
@@ -143,7 +144,10 @@ def _check_entry(entry: dict[str, Any], where: _EntryText, number: int) -> Sourc
     kind = entry.get("type")
     if kind not in SOURCE_TYPES:
         found = "no type" if kind is None else f"type {kind!r}"
-        raise where.error("type" if kind is not None else None, f"source #{number} has {found}; type must be one of {', '.join(SOURCE_TYPES)}")
+        raise where.error(
+            "type" if kind is not None else None,
+            f"source #{number} has {found}; type must be one of {', '.join(SOURCE_TYPES)}",
+        )
     allowed = COMMON_KEYS | TYPE_KEYS[kind]
     for key in entry:
         if key not in allowed:
@@ -189,7 +193,8 @@ def _check_entry(entry: dict[str, Any], where: _EntryText, number: int) -> Sourc
         try:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise where.error("timezone", f"'timezone': {zone!r} is not a time zone name such as Asia/Shanghai") from None
+            message = f"'timezone': {zone!r} is not a time zone name such as Asia/Shanghai"
+            raise where.error("timezone", message) from None
     fulltext = entry.get("fulltext", "auto")
     if fulltext not in FULLTEXT_MODES:
         raise where.error("fulltext", f"'fulltext' must be one of {', '.join(FULLTEXT_MODES)}, not {fulltext!r}")

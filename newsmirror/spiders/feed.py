@@ -145,7 +145,9 @@ class FeedDiscovery(SourceFailures):
             )
             return
         if entry.date_problem:
-            logger.info("Feed item %s: date %r unusable (%s); the page's date is used", url, entry.date_raw, entry.date_problem)
+            logger.info(
+                "Feed item %s: date %r unusable (%s); the page's date is used", url, entry.date_raw, entry.date_problem
+            )
         hints = ListingHints(
             title=entry.text_title,
             date=entry.date,
@@ -177,7 +179,8 @@ class FeedDiscovery(SourceFailures):
             path = default_validators_path(Path(settings.get("MIRROR_DIR")), settings.get("MIRROR_STATE"))
             self._validator_store = ValidatorStore(path)
             self._seen_validators = {}
-            self.crawler.signals.connect(self._save_validators, signal=scrapy_signals.spider_closed)  # type: ignore[attr-defined]
+            signals_manager = self.crawler.signals  # type: ignore[attr-defined]
+            signals_manager.connect(self._save_validators, signal=scrapy_signals.spider_closed)
         return self._validator_store
 
     def _save_validators(self, reason: str) -> None:

@@ -53,7 +53,8 @@ class MirrorSourcesSpider(FeedDiscovery, SitemapDiscovery, MirrorSpider):
                 continue
             except Exception as error:  # a bug met by one source must not stop the others
                 logger.exception("Source %s could not start", source.name)
-                self.report_source_failure(source.name, source.url or source.channel or "", f"could not start: {error!r}")
+                where = source.url or source.channel or ""
+                self.report_source_failure(source.name, where, f"could not start: {error!r}")
                 continue
             for request in requests:
                 yield request

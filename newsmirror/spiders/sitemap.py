@@ -80,7 +80,13 @@ class SitemapDiscovery(SourceFailures):
     ) -> Iterator[scrapy.Request]:
         """Follow a robots.txt or an index, or request the articles of a sitemap."""
         crawler = self.crawler  # type: ignore[attr-defined]
-        options = {"source": source, "categories": categories, "max_items": max_items, "site_name": site_name, "timezone": timezone}
+        options = {
+            "source": source,
+            "categories": categories,
+            "max_items": max_items,
+            "site_name": site_name,
+            "timezone": timezone,
+        }
         if urlsplit(response.url).path.endswith("/robots.txt"):
             found = robots_sitemaps(response.body)
             if not found:
@@ -97,7 +103,8 @@ class SitemapDiscovery(SourceFailures):
         cutoff = datetime.fromisoformat(not_before) if not_before else None
         if sitemap.is_index:
             if depth >= MAX_SITEMAP_DEPTH:
-                self.report_source_failure(source, response.url, f"sitemap indexes nested more than {MAX_SITEMAP_DEPTH} deep")
+                reason = f"sitemap indexes nested more than {MAX_SITEMAP_DEPTH} deep"
+                self.report_source_failure(source, response.url, reason)
                 return
             for entry in sitemap.entries:
                 # A sitemap untouched since before the window holds nothing newer.
@@ -118,7 +125,9 @@ class SitemapDiscovery(SourceFailures):
             taken += 1
             # news:publication_date is the article's date; lastmod is only when the page last changed.
             hints = ListingHints(title=entry.news_title, date=entry.news_date, site_name=site_name, timezone=timezone)
-            yield self.article_request(url, hints, source=source, categories=categories or None)  # type: ignore[attr-defined]
+            yield self.article_request(  # type: ignore[attr-defined]
+                url, hints, source=source, categories=categories or None
+            )
         logger.info("Sitemap of %s: %d entries, %d taken: %s", source, len(sitemap.entries), taken, response.url)
 
     def _nested(self, url: str, not_before: str | None, depth: int, options: dict[str, Any]) -> scrapy.Request:
@@ -137,7 +146,9 @@ class SitemapSpider(SitemapDiscovery, MirrorSpider):
 
     name = "sitemap"
 
-    def __init__(self, url: str | None = None, since: str | None = None, max_items: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, url: str | None = None, since: str | None = None, max_items: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         if not url:
             raise SpiderArgumentError("give the sitemap or robots.txt URL with -a url=URL")
@@ -151,5 +162,9 @@ class SitemapSpider(SitemapDiscovery, MirrorSpider):
     async def start(self) -> AsyncIterator[Any]:
         """Request the sitemap (or robots.txt)."""
         yield self.sitemap_request(
-            self.sitemap_url, source=self.sitemap_url, categories=self.categories, since=self.since, max_items=self.max_items
+            self.sitemap_url,
+            source=self.sitemap_url,
+            categories=self.categories,
+            since=self.since,
+            max_items=self.max_items,
         )
