@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -65,6 +66,13 @@ def test_reader_keeps_offsets_authors_and_relative_links() -> None:
     assert atom.date is not None and atom.date.utcoffset().total_seconds() == 7200  # type: ignore[union-attr]
     assert atom.date_raw == "2024-05-01T10:00:00+02:00" and atom.author == "Tim Bray"
     assert read_feed(JSON_FEED.body, JSON_FEED.url, JSON_FEED.content_type).entries[0].author == "Manton Reece"
+
+
+def test_naive_feed_dates_are_read_in_the_given_zone() -> None:
+    body = RSS_20_CONTENT_ENCODED.body.replace(b"Tue, 29 Mar 2022 11:47:10 GMT", b"2022-03-29 19:47:10")
+    entry = read_feed(body, RSS_20_CONTENT_ENCODED.url, zone=ZoneInfo("Asia/Shanghai")).entries[0]
+    assert entry.date == datetime(2022, 3, 29, 19, 47, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert utc(entry.date) == "2022-03-29T11:47:10+00:00"
 
 
 @pytest.mark.parametrize(
@@ -150,6 +158,7 @@ def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("Feed headline three", "page/3-missing.html", "<pubDate>Wed, 03 Jul 2024 08:00:00 GMT</pubDate>", "Feed HTML three."),
         ("Feed headline four", "page/4-empty.html", "<pubDate>Thu, 04 Jul 2024 08:00:00 GMT</pubDate>", "Feed HTML four."),
         ("Feed headline five", "go/5", "<pubDate>Fri, 05 Jul 2024 08:00:00 GMT</pubDate>", "Feed HTML five."),
+        ("Feed headline six", "page/6.jpg", "<pubDate>Sat, 06 Jul 2024 08:00:00 GMT</pubDate>", "Feed HTML six."),
     ]
     entries = "".join(
         f"<item><title>{title}</title><link>http://{NEWS_HOST}/{path}</link>{date}"
@@ -160,6 +169,7 @@ def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     serve(root, FEED_HOST, "fulltext.xml", feed.encode(), "Content-Type: application/rss+xml\n")
     serve(root, NEWS_HOST, "page/1.html", page("Page headline one", "2024-06-30T00:00:00Z", "Page body one."))
     serve(root, NEWS_HOST, "page/2.html", page("Page headline two", "2024-07-02T09:30:00+08:00", "Page body two."))
+    serve(root, NEWS_HOST, "page/6.jpg", b"\xff\xd8\xff\xe0 an image, not the article")
     serve(root, NEWS_HOST, "page/4-empty.html", b"<html><head><title>Feed headline four</title></head><body><script>app()</script></body></html>")
     # A redirector in the feed; the page names its canonical URL.
     serve(root, NEWS_HOST, "go/5", b"", "STATUS 302\nLocation: http://news.example.com/page/5.html?utm_source=feed\n")
@@ -222,16 +232,17 @@ def test_fulltext_auto_takes_pages_and_falls_back_to_the_feed(site: LocalSite, t
     out = tmp_path / "mirror"
     result = crawl_feed(site, out, "-a", f"url=http://{FEED_HOST}/fulltext.xml", "-a", "categories=Auto,Test")
     posts = posts_by_url(out, result.items)
-    one, two, three, four, five = (f"http://{NEWS_HOST}/{path}" for path in (
-        "page/1.html", "page/2.html", "page/3-missing.html", "page/4-empty.html", "go/5"))  # fmt: skip
-    assert set(posts) == {one, two, three, four, five}
+    one, two, three, four, five, six = (f"http://{NEWS_HOST}/{path}" for path in (
+        "page/1.html", "page/2.html", "page/3-missing.html", "page/4-empty.html", "go/5", "page/6.jpg"))  # fmt: skip
+    assert set(posts) == {one, two, three, four, five, six}
     # The page's body, the feed's title and date.
     assert posts[one][0]["title"] == "Feed headline one" and "Page body one." in posts[one][1]
     assert posts[one][0]["date"] == "Mon, 01 Jul 2024 08:00:00 GMT"
     # An undated item takes the page's date.
     assert posts[two][0]["date"] == "Tue, 02 Jul 2024 01:30:00 GMT"
-    # No page (404) or no body on the page: the feed's HTML.
+    # No page (404), no body on the page, or no HTML page at all: the feed's HTML.
     assert "Feed HTML three." in posts[three][1] and "Feed HTML four." in posts[four][1]
+    assert "Feed HTML six." in posts[six][1]
     assert "using the feed's HTML" in result.log
     # A redirector is followed; the post keys on the page's canonical URL.
     record = next(item for item in result.items if item["url"] == five)
@@ -247,6 +258,7 @@ def test_fulltext_page_never_uses_the_feed_html(site: LocalSite, tmp_path: Path)
     assert urls == {f"http://{NEWS_HOST}/page/1.html", f"http://{NEWS_HOST}/page/2.html", f"http://{NEWS_HOST}/go/5"}
     assert f"Article not mirrored: http://{NEWS_HOST}/page/3-missing.html" in result.log
     assert f"no article body found on http://{NEWS_HOST}/page/4-empty.html" in result.log
+    assert f"Article not mirrored: http://{NEWS_HOST}/page/6.jpg: not an HTML page" in result.log
     assert "Feed HTML" not in "".join(data.decode() for data in read_tree(out).values())
 
 
