@@ -300,6 +300,12 @@ def test_a_feed_that_is_not_a_feed_fails_clearly_and_the_others_go_on(site: Loca
     assert f"Source http://{FEED_HOST}/not-a-feed.html failed: http://{FEED_HOST}/not-a-feed.html: not a feed" in result.log
     assert f"HTTP 404 from http://{FEED_HOST}/nowhere.xml" in result.log
     assert result.stat("newsmirror/sources/failed") == 2
+    report = json.loads((tmp_path / ".newsmirror" / "last-run.json").read_text(encoding="utf-8"))
+    assert [(entry["name"], entry["status"]) for entry in report["sources"]] == [
+        (f"http://{FEED_HOST}/not-a-feed.html", "failed"),
+        (f"http://{FEED_HOST}/nowhere.xml", "failed"),
+        (RSS_20_CONTENT_ENCODED.url, "ok"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -225,6 +225,11 @@ class FeedSpider(FeedDiscovery, MirrorSpider):
         self.fulltext = check_fulltext(fulltext)
         self.max_items = check_max_items(max_items)
 
+    @property
+    def source_names(self) -> list[str]:
+        """Return the feeds' URLs: each feed is its own source in the run report."""
+        return list(self.feed_urls)
+
     async def start(self) -> AsyncIterator[Any]:
         """Request every given feed; each feed is its own source in the run report."""
         for url in self.feed_urls:

@@ -159,6 +159,11 @@ class SitemapSpider(SitemapDiscovery, MirrorSpider):
             raise SpiderArgumentError(f"since: {error}") from None
         self.max_items = check_max_items(max_items)
 
+    @property
+    def source_names(self) -> list[str]:
+        """Return the sitemap's URL, the one source in the run report."""
+        return [self.sitemap_url]
+
     async def start(self) -> AsyncIterator[Any]:
         """Request the sitemap (or robots.txt)."""
         yield self.sitemap_request(
