@@ -2,8 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# The job `make mirror` runs: article URLs, one per line (replaced by sources.toml later).
-URLS ?= urls.txt
+# The job `make mirror` runs: every enabled source of this file (README: "The sources file").
+SOURCES ?= sources.toml
 MIRROR_DIR ?= mirror
 
 .PHONY: install test demo mirror bench clean
@@ -33,8 +33,7 @@ demo: install
 	$(BIN)/python -m newsmirror.demo --out demo-mirror
 
 mirror: install
-	@test -f "$(URLS)" || { echo "No $(URLS): put article URLs in it, one per line (or: make mirror URLS=path)"; exit 1; }
-	$(BIN)/scrapy crawl article -a urls=$(URLS) -s MIRROR_DIR=$(MIRROR_DIR)
+	$(BIN)/scrapy crawl mirror -s MIRROR_SOURCES=$(SOURCES) -s MIRROR_DIR=$(MIRROR_DIR)
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/extract_speed.py

@@ -31,6 +31,10 @@ class ListingHints:
     # Who published it, as the list says (Sina's media_name): the author when the page
     # names nobody, ahead of the site's own name.
     fallback_author: str | None = None
+    # What the source's entry in the sources file says, carried to the pipelines:
+    # the author when neither the feed nor the page names one, and the zone for naive times.
+    site_name: str | None = None
+    timezone: str | None = None
 
 
 @dataclass

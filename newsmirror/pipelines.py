@@ -12,8 +12,11 @@ import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import lxml.etree
+import lxml.html
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.http import Response
@@ -71,13 +74,15 @@ class ExtractPipeline:
         return cls(settings.getdict("MIRROR_TIMEZONES"), settings.get("MIRROR_UNDATED"))
 
     def process_item(self, item: Any) -> Any:
-        """Fill the article fields of an item that carries a fetched page."""
-        if not isinstance(item, ArticleItem) or item.response is None:
+        """Fill the article fields of an item that carries a fetched page, or only its feed's HTML."""
+        if not isinstance(item, ArticleItem):
             return item
+        if item.response is None:
+            return self._from_feed(item) if item.title is None and item.hints.content_html else item
         page = Page.from_response(item.response)
         item.response = None  # the page is parsed; its bytes need not live any longer
-        site, fields = extract_article(page, self.timezones)
         hints = item.hints
+        site, fields = extract_article(page, self._timezones(page.url, hints))
         item.fetched_url = page.url
         item.title = fold_text(hints.title or fields.title)
         if not item.title:
@@ -89,12 +94,41 @@ class ExtractPipeline:
                 f"no usable publish date on {page.url} ({reason}); "
                 "set MIRROR_UNDATED=first-seen to keep undated articles"
             )
-        item.site_name = fields.site_name
-        item.author = fold_text(hints.author or fields.author or hints.fallback_author or fields.site_name)
+        item.site_name = hints.site_name or fields.site_name
+        item.author = fold_text(
+            hints.author or fields.author or hints.fallback_author or hints.site_name or fields.site_name
+        )
         item.categories = list(item.categories) or [fields.site_name]
         item.canonical_url = site.canonicalize(fields.canonical_url)
         item.content = fields.body
         item.share_image = fields.share_image or None
+        return item
+
+    def _timezones(self, url: str, hints: ListingHints) -> dict[str, str]:
+        """Return MIRROR_TIMEZONES with the source's zone (sources file) first for this page's host."""
+        host = (urlsplit(url).hostname or "").lower()
+        if not hints.timezone or not host:
+            return self.timezones
+        return {host: hints.timezone, **{suffix: zone for suffix, zone in self.timezones.items() if suffix != host}}
+
+    def _from_feed(self, item: ArticleItem) -> ArticleItem:
+        """Fill the article fields from the feed item alone: ``fulltext=feed``, or its page failed."""
+        hints = item.hints
+        host = urlsplit(item.url).hostname or item.url
+        item.title = fold_text(hints.title)
+        if not item.title:
+            raise NoTitle(f"no title in the feed item for {item.url}")
+        item.date = hints.date
+        if item.date is None and self.undated == "drop":
+            raise NoDate(
+                f"no usable publish date in the feed item for {item.url}; "
+                "set MIRROR_UNDATED=first-seen to keep undated articles"
+            )
+        item.site_name = hints.site_name
+        item.author = fold_text(hints.author or hints.site_name or host)
+        item.categories = list(item.categories) or [hints.site_name or host]
+        item.canonical_url = site_for(item.url).canonicalize(item.url)
+        item.content = feed_body(hints.content_html or "")
         return item
 
 
@@ -113,6 +147,11 @@ class CleanPipeline:
             else ""
         )
         item.content = None
+        if not has_content(body) and item.hints.content_html:
+            # fulltext=auto: the page had no body we could find; the feed carried one.
+            logger.info("No article body on %s; using the feed's HTML", base_url)
+            feed_html = feed_body(item.hints.content_html)
+            body = clean_body(feed_html, base_url, site.junk, item.title or "", site.junk_spans)
         if not has_content(body):
             raise NoBody(f"no article body found on {base_url}")
         item.body_html = body
@@ -230,6 +269,16 @@ class WritePostPipeline:
         suffixed = with_suffix(desired, url_token(key))
         logger.info("Path %s is taken by another article; %s gets %s", desired, key, suffixed)
         return suffixed
+
+
+def feed_body(content_html: str) -> lxml.html.HtmlElement:
+    """Parse a feed item's HTML into one body element, as a page's body would be."""
+    try:
+        # The same guarded parser settings as pages: feed HTML is remote input too.
+        parser = lxml.html.HTMLParser(recover=True, no_network=True, remove_comments=True, remove_pis=True)
+        return lxml.html.fragment_fromstring(content_html, create_parent="div", parser=parser)
+    except (lxml.etree.ParserError, ValueError):
+        return lxml.html.Element("div")  # nothing parseable: an empty body, dropped as NoBody
 
 
 def _front_matter_line(data: bytes, key: bytes) -> bytes | None:

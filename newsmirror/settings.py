@@ -59,6 +59,19 @@ MIRROR_IMAGES_PER_ARTICLE = 50
 MIRROR_IMAGES_MAXSIZE = 10 * 1024 * 1024
 # Image CDNs often redirect (http to https, to a resized copy): follow them for images too.
 MEDIA_ALLOW_REDIRECTS = True
+# --- sources, feeds and the run report (scrapy crawl mirror) ----------------------------
+# The sources file `scrapy crawl mirror` reads (TOML; README: "The sources file").
+MIRROR_SOURCES = "sources.toml"
+# Seconds between progress lines (posts written/skipped/failed per source, pages); 0: none.
+MIRROR_PROGRESS_INTERVAL = 60
+# The end-of-run summary and JSON run report (newsmirror/report.py).
+MIRROR_REPORT_ENABLED = True
+# Where the JSON run report goes. Empty: beside LOG_FILE (x.log -> x.report.json) when
+# set, else .newsmirror/last-run.json in the folder that holds MIRROR_DIR.
+MIRROR_REPORT = ""
+EXTENSIONS = {
+    "newsmirror.report.RunReport": 500,
+}
 
 # --- politeness --------------------------------------------------------------------------
 # Say who we are and how to reach the operator; replace the contact URL with yours.

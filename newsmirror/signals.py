@@ -8,3 +8,11 @@ Extensions (the run report, the exit code) listen to these instead of parsing lo
 # key such as ``not_html`` or ``TimeoutError``) and ``source`` (the source's name).
 # Articles dropped by a pipeline are reported by Scrapy's ``item_dropped`` instead.
 article_failed = object()
+
+# A whole source (a feed, a sitemap, a Sina channel) yielded nothing: it could not be
+# fetched or read.  Sent with ``source`` (its name), ``url`` and ``reason`` (one line).
+source_failed = object()
+
+# A feed answered 304 Not Modified: nothing new since the last run.  Sent with
+# ``source`` and ``url``.
+source_not_modified = object()

@@ -176,7 +176,7 @@ def test_list_answers_that_hold_no_list_are_logged_and_the_run_goes_on(site: Loc
         assert result.returncode == 0
         assert f"Sina roll list unusable: {reason}" in result.log
         assert result.items == []
-        assert result.stat("newsmirror/lists/failed") == 1
+        assert result.stat("newsmirror/sources/failed") == 1
 
 
 def test_news_channel_categories_and_the_categories_argument(site: LocalSite, tmp_path: Path) -> None:
@@ -237,3 +237,32 @@ def test_the_sample_post_is_rebuilt_without_the_older_systems_defects(
     for junk in ("<!--", "343233024", "cms-style", "<script", "\n\n\n"):
         assert junk not in body, junk
     check_posts(out, result.items)
+
+
+def test_sina_sources_in_the_mirror_cron_job(site: LocalSite, tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '[[source]]\nname = "guonei"\ntype = "sina"\nchannel = 1686\npages = 2\n\n'
+        '[[source]]\nname = "macro"\ntype = "sina"\nchannel = "宏观经济"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "mirror"
+    result = run_crawl(
+        "mirror",
+        env=site.proxy_env(),
+        settings={"MIRROR_SOURCES": str(sources), "MIRROR_DIR": str(out), "MIRROR_REPORT": str(tmp_path / "report.json")},
+        index=tmp_path / "index.jsonl",
+    )
+    assert sorted(item["canonical_url"] for item in result.items) == [
+        "https://finance.sina.com.cn/doc-imcwiwss8610001.shtml",
+        "https://finance.sina.com.cn/doc-imcwiwss8610002.shtml",
+    ]
+    assert {item["source"] for item in result.items} == {"guonei"}
+    assert read_tree(out) == read_tree(GOLDEN)  # the same posts as `scrapy crawl sina`
+    report = {entry["name"]: entry for entry in json.loads((tmp_path / "report.json").read_text())["sources"]}
+    assert report["guonei"]["posts"] == {"new": 2}
+    assert report["guonei"]["failures"][0]["url"] == MISSING
+    assert report["macro"]["status"] == "failed"
+    assert report["macro"]["errors"] == [
+        {"url": list_url("155:1687"), "reason": "Sina roll list unusable: status code 1 err"}
+    ]

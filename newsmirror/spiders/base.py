@@ -78,16 +78,34 @@ class MirrorSpider(scrapy.Spider):
         """Hand a fetched article page to the pipelines."""
         if not isinstance(response, HtmlResponse):
             content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or "none"
-            self.report_failure(requested_url, f"not an HTML page (Content-Type: {content_type})", "not_html", source)
+            reason = f"not an HTML page (Content-Type: {content_type})"
+            if hints.content_html:
+                yield self.feed_fallback(requested_url, reason, hints, source, categories)
+                return
+            self.report_failure(requested_url, reason, "not_html", source)
             return
         yield ArticleItem(url=requested_url, response=response, hints=hints, source=source, categories=categories)
 
-    def article_failed(self, failure: Failure) -> None:
-        """Report an article whose page could not be fetched."""
+    def article_failed(self, failure: Failure) -> list[ArticleItem]:
+        """Report an article whose page could not be fetched, or fall back to its feed's HTML."""
         request = failure.request  # type: ignore[attr-defined]
         url = request.cb_kwargs.get("requested_url", request.url)
         reason = failure.getErrorMessage() or failure.type.__name__
-        self.report_failure(url, reason, failure.type.__name__, request.cb_kwargs.get("source", self.name))
+        hints = request.cb_kwargs.get("hints")
+        source = request.cb_kwargs.get("source", self.name)
+        if hints is not None and hints.content_html:
+            return [self.feed_fallback(url, reason, hints, source, request.cb_kwargs.get("categories", []))]
+        self.report_failure(url, reason, failure.type.__name__, source)
+        return []
+
+    def feed_fallback(
+        self, url: str, reason: str, hints: ListingHints, source: str, categories: list[str]
+    ) -> ArticleItem:
+        """Return the item a feed's own HTML makes when the article page is no use (fulltext=auto)."""
+        logger.info("Page of %s unusable (%s); using the feed's HTML", url, reason)
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("newsmirror/feed_fallback")
+        return ArticleItem(url=url, hints=hints, source=source, categories=categories)
 
     def report_failure(self, url: str, reason: str, kind: str, source: str) -> None:
         """Log an article that ends without a post, count it, and tell the run report."""

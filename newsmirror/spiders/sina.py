@@ -11,11 +11,11 @@ from typing import Any
 
 import scrapy
 from scrapy.http import Response
-from twisted.python.failure import Failure
 
 from newsmirror.items import ListingHints
 from newsmirror.sites import sina
 from newsmirror.spiders.base import MirrorSpider, SpiderArgumentError
+from newsmirror.spiders.discovery import SourceFailures
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +60,11 @@ def read_roll(text: str) -> list[dict[str, Any]]:
     return [entry for entry in data if isinstance(entry, dict)]
 
 
-def roll_hints(entry: dict[str, Any]) -> ListingHints:
-    """Return what a roll list item says about its article: title, ``intime`` in UTC, media source."""
+def roll_hints(entry: dict[str, Any], *, site_name: str | None = None, timezone_name: str | None = None) -> ListingHints:
+    """Return what a roll list item says about its article: title, ``intime`` in UTC, media source.
+
+    *site_name* and *timezone_name* come from the source's entry in the sources file.
+    """
     date = None
     try:
         date = datetime.fromtimestamp(int(str(entry.get("intime", "")).strip()), timezone.utc)
@@ -73,10 +76,12 @@ def roll_hints(entry: dict[str, Any]) -> ListingHints:
         title=title.strip() if isinstance(title, str) and title.strip() else None,
         date=date,
         fallback_author=media.strip() if isinstance(media, str) and media.strip() else None,
+        site_name=site_name,
+        timezone=timezone_name,
     )
 
 
-class SinaRollDiscovery:
+class SinaRollDiscovery(SourceFailures):
     """Spider methods that read Sina's roll lists; mixed into the spiders that use them."""
 
     name: str
@@ -89,8 +94,13 @@ class SinaRollDiscovery:
         num: int = 50,
         source: str,
         categories: list[str] | None,
+        site_name: str | None = None,
+        timezone_name: str | None = None,
     ) -> list[scrapy.Request]:
-        """Return the requests for the first *pages* list pages of *channel*."""
+        """Return the requests for the first *pages* list pages of *channel*.
+
+        *site_name* and *timezone_name* are the source's (sources file), handed to each article.
+        """
         try:
             roll = sina.find_channel(channel)
         except sina.UnknownChannel as error:
@@ -100,8 +110,14 @@ class SinaRollDiscovery:
             scrapy.Request(
                 roll.list_url(page, num),
                 callback=self.parse_roll,
-                errback=self.roll_failed,
-                cb_kwargs={"channel": roll.key, "source": source, "categories": chosen},
+                errback=self.source_request_failed,
+                cb_kwargs={
+                    "channel": roll.key,
+                    "source": source,
+                    "categories": chosen,
+                    "site_name": site_name,
+                    "timezone_name": timezone_name,
+                },
                 # Every run must read the list afresh, even when an earlier request of
                 # this crawl (another worker's, with Redis) had the same URL.
                 dont_filter=True,
@@ -111,14 +127,20 @@ class SinaRollDiscovery:
         ]
 
     def parse_roll(
-        self, response: Response, channel: str, source: str, categories: list[str]
+        self,
+        response: Response,
+        channel: str,
+        source: str,
+        categories: list[str],
+        site_name: str | None = None,
+        timezone_name: str | None = None,
     ) -> Iterator[scrapy.Request]:
         """Request every article a roll list page names, once per article."""
         try:
             entries = read_roll(response.text)
         except (RollListError, AttributeError) as error:
             # AttributeError: a binary answer has no .text
-            self.list_failed(response.url, f"Sina roll list unusable: {error}", source)
+            self.report_source_failure(source, response.url, f"Sina roll list unusable: {error}")
             return
         # Canonical keys listed so far in this crawl: a later page may list an article again,
         # or by its other (mobile or desktop) URL, which the URL dupefilter cannot tell.
@@ -134,21 +156,9 @@ class SinaRollDiscovery:
                 continue  # the desktop and mobile URLs of one article, or a repeat
             seen.add(key)
             listed += 1
-            yield self.article_request(url, roll_hints(entry), source=source, categories=categories)  # type: ignore[attr-defined]
+            hints = roll_hints(entry, site_name=site_name, timezone_name=timezone_name)
+            yield self.article_request(url, hints, source=source, categories=categories)  # type: ignore[attr-defined]
         logger.info("Sina roll list %s (%s): %d new to this crawl", channel, response.url, listed)
-
-    def roll_failed(self, failure: Failure) -> None:
-        """Report a roll list page that could not be fetched."""
-        request = failure.request  # type: ignore[attr-defined]
-        reason = failure.getErrorMessage() or failure.type.__name__
-        self.list_failed(request.url, f"Sina roll list not fetched: {reason}", request.cb_kwargs["source"])
-
-    def list_failed(self, url: str, reason: str, source: str) -> None:
-        """Log a list that yielded no articles, and count it."""
-        logger.error("%s (%s, source %s)", reason, url, source)
-        crawler = self.crawler  # type: ignore[attr-defined]
-        if crawler.stats is not None:
-            crawler.stats.inc_value("newsmirror/lists/failed")
 
 
 class SinaSpider(SinaRollDiscovery, MirrorSpider):

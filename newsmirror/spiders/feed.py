@@ -1,0 +1,238 @@
+"""``scrapy crawl feed``: mirror the articles of RSS, Atom and JSON feeds.
+
+The discovery logic is the :class:`FeedDiscovery` mixin, so the ``mirror`` spider runs
+feeds from the sources file with exactly the same code.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import scrapy
+from scrapy import signals as scrapy_signals
+from scrapy.http import Response
+
+from newsmirror import signals
+from newsmirror.conditional import ValidatorStore, default_validators_path
+from newsmirror.feeds import FULLTEXT_MODES, FeedEntry, FeedError, read_feed
+from newsmirror.items import ArticleItem, ListingHints
+from newsmirror.sites import site_for
+from newsmirror.spiders.base import MirrorSpider, SpiderArgumentError, check_url, split_list
+from newsmirror.spiders.discovery import SourceFailures
+
+logger = logging.getLogger(__name__)
+
+
+
+def check_fulltext(value: str) -> str:
+    """Return *value* if it is a fulltext mode; raise :class:`SpiderArgumentError` otherwise."""
+    if value not in FULLTEXT_MODES:
+        raise SpiderArgumentError(f"fulltext must be one of {', '.join(FULLTEXT_MODES)}, not {value!r}")
+    return value
+
+
+def check_max_items(value: str | int | None) -> int | None:
+    """Return a positive item limit, None for "all"; raise :class:`SpiderArgumentError` otherwise."""
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number < 1:
+        raise SpiderArgumentError(f"max_items must be a positive whole number, not {value!r}")
+    return number
+
+
+class FeedDiscovery(SourceFailures):
+    """Spider methods that fetch a feed (conditionally) and request or yield its articles."""
+
+    _validator_store: ValidatorStore | None = None
+    _seen_validators: dict[str, tuple[str | None, str | None]]
+
+    def feed_request(
+        self,
+        url: str,
+        *,
+        source: str,
+        categories: list[str] | None = None,
+        fulltext: str = "auto",
+        max_items: int | None = None,
+        site_name: str | None = None,
+        timezone: str | None = None,
+    ) -> scrapy.Request:
+        """Return the request for one feed; an earlier run's validators make it conditional.
+
+        *categories* default to the feed's title; *max_items* limits the items taken, in
+        feed order; *site_name* and *timezone* come from the source's entry.
+        """
+        known = self._validators().get(url)
+        return scrapy.Request(
+            url,
+            callback=self.parse_feed,
+            errback=self.source_request_failed,
+            headers=known.request_headers() if known else None,
+            # A 304 is the answer we hope for, not an error to filter.
+            meta={"handle_httpstatus_list": [304]},
+            cb_kwargs={
+                "feed_url": url,
+                "source": source,
+                "categories": list(categories or []),
+                "fulltext": check_fulltext(fulltext),
+                "max_items": max_items,
+                "site_name": site_name,
+                "timezone": timezone,
+            },
+        )
+
+    def parse_feed(
+        self,
+        response: Response,
+        feed_url: str,
+        source: str,
+        categories: list[str],
+        fulltext: str,
+        max_items: int | None,
+        site_name: str | None,
+        timezone: str | None,
+    ) -> Iterator[Any]:
+        """Read a fetched feed and request (or, with ``fulltext=feed``, yield) its articles."""
+        crawler = self.crawler  # type: ignore[attr-defined]
+        if response.status == 304:
+            logger.info("Feed of %s not modified since the last run: %s", source, feed_url)
+            crawler.stats.inc_value("newsmirror/feeds/not_modified")
+            crawler.signals.send_catch_log(signals.source_not_modified, source=source, url=feed_url)
+            return
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        try:
+            feed = read_feed(response.body, response.url, content_type, self._feed_zone(feed_url, timezone))
+        except FeedError as error:
+            self.report_source_failure(source, feed_url, str(error))
+            return
+        crawler.stats.inc_value("newsmirror/feeds/read")
+        self._validators()  # a queued request may reach a process that never built one
+        self._seen_validators[feed_url] = (
+            _header(response, b"ETag"),
+            _header(response, b"Last-Modified"),
+        )
+        entries = feed.entries[:max_items] if max_items else feed.entries
+        logger.info("Feed of %s (%s): %d items, taking %d", source, feed.format, len(feed.entries), len(entries))
+        categories = categories or [feed.title or urlsplit(feed_url).hostname or feed_url]
+        for number, entry in enumerate(entries, 1):
+            yield from self._entry_output(entry, number, feed_url, source, categories, fulltext, site_name, timezone)
+
+    def _entry_output(
+        self,
+        entry: FeedEntry,
+        number: int,
+        feed_url: str,
+        source: str,
+        categories: list[str],
+        fulltext: str,
+        site_name: str | None,
+        timezone: str | None,
+    ) -> Iterator[Any]:
+        """Yield the request or item for one feed entry, or report why there is none."""
+        url = entry.article_url
+        if url is None or urlsplit(url).scheme not in ("http", "https"):
+            self.report_failure(  # type: ignore[attr-defined]
+                f"{feed_url} (item {number})", "the feed item has no http(s) link", "feed_item_no_link", source
+            )
+            return
+        if entry.date_problem:
+            logger.info(
+                "Feed item %s: date %r unusable (%s); the page's date is used", url, entry.date_raw, entry.date_problem
+            )
+        hints = ListingHints(
+            title=entry.text_title,
+            date=entry.date,
+            author=entry.author,
+            content_html=entry.content_html if fulltext != "page" else None,
+            site_name=site_name,
+            timezone=timezone,
+        )
+        if fulltext != "feed":
+            yield self.article_request(url, hints, source=source, categories=categories)  # type: ignore[attr-defined]
+        elif entry.content_html:
+            yield ArticleItem(url=url, hints=hints, source=source, categories=categories)
+        else:
+            self.report_failure(  # type: ignore[attr-defined]
+                url, "the feed item carries no HTML and fulltext=feed fetches no page", "feed_item_no_content", source
+            )
+
+    def _feed_zone(self, feed_url: str, timezone: str | None) -> ZoneInfo:
+        """Return the zone for the feed's naive dates: the source's, the site module's, else UTC."""
+        if timezone:
+            return ZoneInfo(timezone)
+        site = site_for(feed_url)
+        return ZoneInfo(site.timezone or "UTC")
+
+    def _validators(self) -> ValidatorStore:
+        """Open the validator store on first use; validators are saved when the run finishes."""
+        if self._validator_store is None:
+            settings = self.crawler.settings  # type: ignore[attr-defined]
+            path = default_validators_path(Path(settings.get("MIRROR_DIR")), settings.get("MIRROR_STATE"))
+            self._validator_store = ValidatorStore(path)
+            self._seen_validators = {}
+            signals_manager = self.crawler.signals  # type: ignore[attr-defined]
+            signals_manager.connect(self._save_validators, signal=scrapy_signals.spider_closed)
+        return self._validator_store
+
+    def _save_validators(self, reason: str) -> None:
+        """Keep the feeds' validators only after a finished run.
+
+        A run stopped half-way has not requested every article of the feeds it read;
+        a 304 next time would lose those articles for good.
+        """
+        store = self._validator_store
+        if store is None:
+            return
+        try:
+            if reason == "finished":
+                for url, (etag, last_modified) in self._seen_validators.items():
+                    store.put(url, etag, last_modified)
+        finally:
+            store.close()
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    """Return a response header as text, or None."""
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+class FeedSpider(FeedDiscovery, MirrorSpider):
+    """Mirrors the articles of one or more feeds.
+
+    ``-a url=FEED[,FEED...]``, ``-a categories=A,B`` (default: the feed's title),
+    ``-a fulltext=auto|feed|page`` (default auto), ``-a max_items=N`` (default: all).
+    """
+
+    name = "feed"
+
+    def __init__(
+        self, url: str | None = None, fulltext: str = "auto", max_items: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.feed_urls = [check_url(item) for item in dict.fromkeys(split_list(url))]
+        if not self.feed_urls:
+            raise SpiderArgumentError("give the feed URL with -a url=URL[,URL...]")
+        self.fulltext = check_fulltext(fulltext)
+        self.max_items = check_max_items(max_items)
+
+    @property
+    def source_names(self) -> list[str]:
+        """Return the feeds' URLs: each feed is its own source in the run report."""
+        return list(self.feed_urls)
+
+    async def start(self) -> AsyncIterator[Any]:
+        """Request every given feed; each feed is its own source in the run report."""
+        for url in self.feed_urls:
+            yield self.feed_request(
+                url, source=url, categories=self.categories, fulltext=self.fulltext, max_items=self.max_items
+            )
