@@ -56,7 +56,9 @@ class ArticleItem:
     body_html: str | None = None
     site_name: str | None = None
     post_path: str | None = None
-    status: str | None = None  # "new", "updated" or "unchanged" once written
+    status: str | None = None  # "new", "updated", "unchanged" or "hand-edited" once written
+    etag: str | None = None  # the article page's validators, kept in the ledger for refreshes
+    last_modified: str | None = None
 
     def __repr__(self) -> str:
         # Scrapy logs every scraped item; a full page body in the log helps nobody.

@@ -58,6 +58,25 @@ RETRY_TIMES = 3
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 
+# --- the ledger, cron runs and scale-out (issue 5) ---------------------------------------
+# The ledger's owner: opens it (taking the run lock) before the engine starts.
+EXTENSIONS = {"newsmirror.state.LedgerExtension": 0}
+# Drops article requests for articles already mirrored, before they are scheduled.
+SPIDER_MIDDLEWARES = {"newsmirror.incremental.KnownArticleMiddleware": 50}
+# Ends a refreshed article that answers 304 Not Modified quietly (before HttpError sees it).
+DOWNLOADER_MIDDLEWARES = {"newsmirror.incremental.NotModifiedMiddleware": 950}
+# Fetch known articles again when dated within the last N days (0: never; -a refresh=N per run).
+MIRROR_REFRESH_DAYS = 0
+# `scrapy crawl` exits 3 when more than this share of the articles it tried failed.
+MIRROR_MAX_FAILED_RATIO = 0.2
+# Our `crawl` command: Scrapy's, plus that exit code and a one-line message for a held lock.
+COMMANDS_MODULE = "newsmirror.commands"
+# Scale-out: a Redis URL (or -s REDIS_URL=...) switches to the shared scheduler, dupefilter
+# and ledger. Empty: one machine, SQLite ledger. The environment variable of the same name also works.
+MIRROR_REDIS_URL = ""
+# Prefix of every Redis key newsmirror writes (the ledger's and the scheduler's).
+MIRROR_REDIS_PREFIX = "newsmirror"
+
 # --- Scrapy housekeeping ------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
