@@ -76,6 +76,11 @@ COMMANDS_MODULE = "newsmirror.commands"
 MIRROR_REDIS_URL = ""
 # Prefix of every Redis key newsmirror writes (the ledger's and the scheduler's).
 MIRROR_REDIS_PREFIX = "newsmirror"
+# How long one worker's claim on an article lasts (s): others skip it meanwhile; after
+# it, a run may try an article that failed again. Longer than the slowest fetch.
+MIRROR_REDIS_SEEN_TTL = 3600
+# Switches the scheduler, dupefilter and ledger to Redis when a Redis URL is set.
+ADDONS = {"newsmirror.scaleout.ScaleOutAddon": 0}
 
 # --- Scrapy housekeeping ------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

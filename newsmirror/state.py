@@ -99,7 +99,7 @@ class LedgerEntry:
 
 
 class LedgerStore(Protocol):
-    """What every ledger backend offers (SQLite here, Redis in ``newsmirror.redis``)."""
+    """What every ledger backend offers (SQLite here, Redis in ``newsmirror.scaleout``)."""
 
     def open(self) -> None: ...
     def close(self) -> None: ...
@@ -385,7 +385,7 @@ def open_ledger(settings: BaseSettings) -> LedgerStore:
     mirror_dir = Path(settings.get("MIRROR_DIR"))
     redis_url = redis_url_for(settings)
     if redis_url:
-        from newsmirror.redis import RedisLedger
+        from newsmirror.scaleout import RedisLedger
 
         return RedisLedger(redis_url, mirror_dir, prefix=settings.get("MIRROR_REDIS_PREFIX"))
     return Ledger(state_path_for(settings), mirror_dir)
