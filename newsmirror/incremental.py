@@ -17,16 +17,22 @@ from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.httpcache import HttpCacheMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.settings import Settings
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
+from scrapy.statscollectors import StatsCollector
 
 from newsmirror.items import ArticleItem
 from newsmirror.sites import site_for
-from newsmirror.state import LedgerEntry, ledger_for, utc_now
+from newsmirror.state import LedgerEntry, ledger_for, state_path_for, utc_now
 
 # Request meta: the canonical URL of a known article let through for a refresh.
 KNOWN_META = "newsmirror_known"
+# Request meta a spider sets on list and feed requests (``meta={LISTING_META: True}``):
+# they are then sent as conditional requests, answered from the cache on 304.
+LISTING_META = "newsmirror_listing"
 
 
 class ArticleNotModified(IgnoreRequest):
@@ -122,3 +128,46 @@ class NotModifiedMiddleware:
             self.stats.inc_value("newsmirror/skipped/not_modified")
             raise ArticleNotModified(f"not modified since the last run: {request.url}")
         return response
+
+
+class ListingCacheMiddleware(HttpCacheMiddleware):
+    """Conditional requests for lists and feeds: Scrapy's HTTP cache with its RFC 2616 policy,
+    for requests marked ``meta[LISTING_META]`` only.
+
+    A list fetched before is asked for again with ``If-None-Match`` / ``If-Modified-Since``
+    (and ``Cache-Control: max-age=0``, so a cron run always asks: a list is never taken
+    from the cache unasked).  On 304 the stored list is handed to the spider as if fetched,
+    and its known articles are dropped by :class:`KnownArticleMiddleware`.  Article pages
+    are never cached: the ledger is their record.  The cache lives beside the ledger, in
+    ``.newsmirror/httpcache``, never inside ``MIRROR_DIR``.
+    """
+
+    def __init__(self, settings: Settings, stats: StatsCollector) -> None:
+        own = settings.copy()
+        own.frozen = False  # a private copy: the crawler's own settings stay frozen and unchanged
+        own.set("HTTPCACHE_ENABLED", True)
+        own.set("HTTPCACHE_POLICY", "scrapy.extensions.httpcache.RFC2616Policy")
+        own.set("HTTPCACHE_STORAGE", "scrapy.extensions.httpcache.FilesystemCacheStorage")
+        own.set("HTTPCACHE_DIR", str(state_path_for(settings).parent / "httpcache"))
+        own.set("HTTPCACHE_EXPIRATION_SECS", 0)
+        super().__init__(own, stats)
+
+    def process_request(self, request: Request) -> Request | Response | None:
+        """Answer a marked list request from the cache when the server says 304; pass anything else."""
+        if not request.meta.get(LISTING_META):
+            return None
+        if b"Cache-Control" not in request.headers:
+            request.headers[b"Cache-Control"] = b"max-age=0"
+        return super().process_request(request)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        """Store a marked list response, or swap a 304 for the stored list."""
+        if not request.meta.get(LISTING_META):
+            return response
+        return super().process_response(request, response)
+
+    def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:
+        """Only marked list requests are the cache's business."""
+        if not request.meta.get(LISTING_META):
+            return None
+        return super().process_exception(request, exception)

@@ -64,7 +64,12 @@ EXTENSIONS = {"newsmirror.state.LedgerExtension": 0}
 # Drops article requests for articles already mirrored, before they are scheduled.
 SPIDER_MIDDLEWARES = {"newsmirror.incremental.KnownArticleMiddleware": 50}
 # Ends a refreshed article that answers 304 Not Modified quietly (before HttpError sees it).
-DOWNLOADER_MIDDLEWARES = {"newsmirror.incremental.NotModifiedMiddleware": 950}
+# List and feed requests marked meta["newsmirror_listing"] go out conditional (HTTP cache
+# beside the ledger, RFC 2616 policy, always revalidated); articles are never cached.
+DOWNLOADER_MIDDLEWARES = {
+    "newsmirror.incremental.NotModifiedMiddleware": 950,
+    "newsmirror.incremental.ListingCacheMiddleware": 900,
+}
 # Fetch known articles again when dated within the last N days (0: never; -a refresh=N per run).
 MIRROR_REFRESH_DAYS = 0
 # `scrapy crawl` exits 3 when more than this share of the articles it tried failed.

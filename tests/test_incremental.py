@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.crawl import REPO_ROOT, mtimes, read_tree, run_crawl
+from tests.support.crawl import REPO_ROOT, mtimes, read_tree, run_crawl, run_python
 from tests.support.localsite import LocalSite, running_site
 from tests.support.posts import check_posts
 
@@ -215,3 +215,59 @@ def test_bad_refresh_arguments_are_refused(tmp_path: Path) -> None:
         assert result.returncode != 0 and message in result.log
 
 
+
+
+LIST_SPIDER = '''
+import scrapy
+from newsmirror.incremental import LISTING_META
+from newsmirror.spiders.base import MirrorSpider
+
+
+class ListSpider(MirrorSpider):
+    name = "listtest"
+
+    def __init__(self, list_url=None, **kwargs):
+        super().__init__(**kwargs)
+        self.list_url = list_url
+
+    async def start(self):
+        yield scrapy.Request(self.list_url, callback=self.parse_list, meta={LISTING_META: True})
+
+    def parse_list(self, response):
+        for href in response.css("a::attr(href)").getall():
+            yield self.article_request(response.urljoin(href))
+'''
+
+
+def test_a_second_run_sends_only_a_conditional_list_request(site: LocalSite, site_root: Path, tmp_path: Path) -> None:
+    names = [f"listed-{n}.html" for n in range(3)]
+    for n, name in enumerate(names):
+        serve(site_root, name, f"Listed {n}", f"2024-05-1{n}T08:00:00Z", "Text.")
+    links = "".join(f"<a href='/{name}'>{name}</a>" for name in names)
+    (site_root / HOST / "list.html").write_text(f"<html><body>{links}</body></html>", encoding="utf-8")
+    (site_root / HOST / "list.html.headers").write_text('ETag: "list-1"\n', encoding="latin-1")
+    spider_file = tmp_path / "list_spider.py"
+    spider_file.write_text(LIST_SPIDER, encoding="utf-8")
+    out = tmp_path / "mirror"
+
+    def run() -> str:
+        done = run_python(
+            ["-m", "scrapy", "runspider", str(spider_file), "-a", f"list_url=http://{HOST}/list.html",
+             "-s", f"MIRROR_DIR={out}", "-s", "AUTOTHROTTLE_ENABLED=False"],
+            cwd=REPO_ROOT, env=site.proxy_env(),
+        )  # fmt: skip
+        assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+        return done.stdout + done.stderr
+
+    first_log = run()
+    assert "'newsmirror/posts/new': 3" in first_log
+    before, since = (read_tree(out), mtimes(out)), len(site.requests())
+    time.sleep(0.05)
+    second_log = run()
+    sent = [entry for entry in site.requests()[since:] if entry["path"] != "/robots.txt"]
+    # Only the list, asked conditionally and answered 304; its known articles are not fetched.
+    assert [(entry["path"], entry["status"]) for entry in sent] == [("/list.html", 304)]
+    assert sent[0]["headers"].get("If-None-Match") == '"list-1"'
+    assert "'newsmirror/skipped/known': 3" in second_log
+    assert (read_tree(out), mtimes(out)) == before
+    assert not (out / "httpcache").exists() and (tmp_path / ".newsmirror" / "httpcache").is_dir()
