@@ -1,12 +1,13 @@
 """The cron case: a run with nothing new, against a ledger of 10,000 mirrored articles.
 
-Usage: python bench/noop_rerun.py [--articles 10000] [--rounds 3]
+Usage: python bench/noop_rerun.py [--articles 10000] [--rounds 3] [--crawled 300]
 
 Builds, in a temporary folder, a MIRROR_DIR of N posts and a ledger (schema v2) with
 one row per post, then runs the real ``scrapy crawl article -a urls=FILE`` naming all
 N URLs, through the loopback server as HTTP proxy so every request would be logged.
 Prints the wall time of each run (median too), the requests the server saw, and the
-known-article skips.  The baseline is Scrapy's own start-up cost: one unknown URL
+known-article skips.  Then, for the request counts of a first and a second run, it
+crawls ``--crawled`` real loopback articles into a fresh MIRROR_DIR twice.  The baseline is Scrapy's own start-up cost: one unknown URL
 (robots.txt, the page, one post) against an empty ledger.
 """
 
@@ -76,6 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--crawled", type=int, default=300)
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="noop-rerun-") as scratch:
         work = Path(scratch)
@@ -101,10 +103,26 @@ def main() -> None:
             baseline_mirror = work / "baseline" / "mirror"
             baseline, _ = crawl(site.proxy_url, baseline_mirror, f"url=http://{HOST}/new.html")
             requests = len(site.requests())
+            for n in range(options.crawled):
+                (work / "site" / HOST / f"c{n}.html").write_text(
+                    f"<html><head><title>Crawled {n}</title><meta property='article:published_time' "
+                    f"content='2024-01-01T00:00:00Z'></head><body><h1>Crawled {n}</h1><p>Text {n}.</p></body></html>",
+                    encoding="utf-8",
+                )
+            crawled_urls = work / "crawled.txt"
+            crawled_urls.write_text("".join(f"http://{HOST}/c{n}.html\n" for n in range(options.crawled)), encoding="utf-8")
+            counts = []
+            for label in ("first", "second"):
+                since = len(site.requests())
+                seconds, _ = crawl(site.proxy_url, work / "crawled" / "mirror", f"urls={crawled_urls}")
+                sent = site.requests()[since:]
+                articles = sum(1 for entry in sent if entry["path"].startswith("/c"))
+                counts.append(f"{label} run: {seconds:.2f} s, {len(sent)} requests ({articles} article pages)")
         changed = sum(1 for p, t in before.items() if p.stat().st_mtime_ns != t)
         print(f"no-op run, {options.articles} known articles: median {statistics.median(times):.2f} s over {options.rounds} rounds")
         print(f"baseline (empty ledger, one new article): {baseline:.2f} s; requests logged by the server in all: {requests}")
         print(f"posts whose mtime changed: {changed}")
+        print(f"{options.crawled} real articles, crawled twice into one MIRROR_DIR:", *counts, sep="\n  ")
 
 
 if __name__ == "__main__":
