@@ -229,15 +229,19 @@ class WritePostPipeline:
             url=key,
             site=item.site_name or "",
         )
-        owner = self.ledger.owner_of(path_key(desired))
+        desired_key = path_key(desired)
+        owner = self.ledger.owner_of(desired_key)
         target = contained_path(self.mirror_dir, desired)
-        if owner is None and not target.exists():
+        if owner == key:
+            return desired  # claimed by this article on an earlier try that never recorded it
+        if owner is None and not target.exists() and self.ledger.claim_path(desired_key, key):
             return desired
-        if owner is None and _same_article(target.read_bytes(), data):
+        if owner is None and _same_article(target.read_bytes(), data) and self.ledger.claim_path(desired_key, key):
             # A post from before the ledger (or from the older system, or left by a crash
             # before its ledger row) for this very article. Taking it over keeps its permalink.
             return desired
         suffixed = with_suffix(desired, url_token(key))
+        self.ledger.claim_path(path_key(suffixed), key)  # the suffix comes from this URL: no one else's
         logger.info("Path %s is taken by another article; %s gets %s", desired, key, suffixed)
         return suffixed
 

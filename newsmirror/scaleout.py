@@ -269,6 +269,17 @@ class RedisLedger:
         """Return the canonical URL of the article that owns a post path, if any."""
         return self.server.hget(f"{self.prefix}:paths", path_key)
 
+    def claim_path(self, path_key: str, canonical_url: str) -> bool:
+        """Reserve a post path for an article before writing it, atomically across workers (HSETNX).
+
+        Two workers that find two articles with one title at once cannot both take the
+        path: the loser gets the suffixed path.  A claim whose post a killed worker never
+        wrote stays with its article, which takes the path when it is tried again.
+        """
+        if self.server.hsetnx(f"{self.prefix}:paths", path_key, canonical_url):
+            return True
+        return self.server.hget(f"{self.prefix}:paths", path_key) == canonical_url
+
     def record(self, entry: LedgerEntry, aliases: Iterable[str] = ()) -> None:
         """Record an article whose post is already in place, in one transaction."""
         values = {name: ("" if getattr(entry, name) is None else getattr(entry, name)) for name in _ENTRY_FIELDS}

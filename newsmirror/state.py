@@ -106,6 +106,7 @@ class LedgerStore(Protocol):
     def get(self, canonical_url: str) -> LedgerEntry | None: ...
     def find(self, url: str) -> LedgerEntry | None: ...
     def owner_of(self, path_key: str) -> str | None: ...
+    def claim_path(self, path_key: str, canonical_url: str) -> bool: ...
     def record(self, entry: LedgerEntry, aliases: Iterable[str] = ()) -> None: ...
     def set_status(self, canonical_url: str, status: str) -> None: ...
     def entries(self) -> Iterator[LedgerEntry]: ...
@@ -250,6 +251,15 @@ class Ledger:
         """Return the canonical URL of the article that owns a post path, if any."""
         row = self.db.execute("SELECT canonical_url FROM posts WHERE path_key = ?", (path_key,)).fetchone()
         return row[0] if row else None
+
+    def claim_path(self, path_key: str, canonical_url: str) -> bool:
+        """Reserve a free post path for an article before writing it; False if another article owns it.
+
+        One writer per SQLite ledger (the run lock), so a path no row owns is free; the
+        row recorded after the write makes the claim permanent.
+        """
+        owner = self.owner_of(path_key)
+        return owner is None or owner == canonical_url
 
     def record(self, entry: LedgerEntry, aliases: Iterable[str] = ()) -> None:
         """Record an article whose post file is already durably in place, and the URLs that lead to it."""

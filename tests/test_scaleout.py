@@ -150,3 +150,25 @@ def test_two_workers_fetch_each_article_once_and_together_write_what_one_machine
     again = run_crawl("article", *args, env=running.proxy_env(),
                       settings={"MIRROR_DIR": str(tmp_path / "w1" / "mirror"), "MIRROR_REDIS_URL": redis_url})  # fmt: skip
     assert not _article_fetches(running, since) and again.stat("newsmirror/skipped/known") == ARTICLES
+
+
+def test_the_redis_ledger_gives_a_path_to_one_article_and_keeps_its_rows(redis_url: str, tmp_path: Path) -> None:
+    from newsmirror.scaleout import RedisLedger
+    from newsmirror.state import LedgerEntry
+
+    first, second = RedisLedger(redis_url, tmp_path / "w1"), RedisLedger(redis_url, tmp_path / "w2")
+    first.open()
+    second.open()
+    # Two workers, two articles with one title, at once: exactly one gets the path.
+    assert first.claim_path("news/storm.md", "https://a.example/1")
+    assert not second.claim_path("news/storm.md", "https://a.example/2")
+    assert second.claim_path("news/storm.md", "https://a.example/1")  # the same article may retake it
+    entry = LedgerEntry("https://a.example/1", "news/Storm.md", "news/storm.md", "0" * 64, "2024-01-01T00:00:00+00:00",
+                        "2024-01-01T00:00:00+00:00", "2024-01-01T00:00:00+00:00", etag='"e"', status="new")  # fmt: skip
+    first.record(entry, aliases=["https://a.example/1?utm_source=x"])
+    assert second.get("https://a.example/1") == entry and second.find("https://a.example/1?utm_source=x") == entry
+    assert second.owner_of("news/storm.md") == "https://a.example/1"
+    assert second.where("https://a.example/1") == str((tmp_path / "w1").resolve())
+    assert list(second.entries()) == [entry]
+    first.close()
+    second.close()
