@@ -50,6 +50,13 @@ class NoBody(ArticleDropped):
     """The page has no article body left after cleaning."""
 
 
+class PostNotWritten(ArticleDropped):
+    """The post could not be written (a full disk, a file where a folder should be, ...).
+
+    Nothing partial is left and no ledger row is written, so the next run tries again.
+    """
+
+
 class ExtractPipeline:
     """Reads title, author, date, canonical URL and body element from the fetched page."""
 
@@ -194,7 +201,10 @@ class WritePostPipeline:
         if current == data:
             item.status = "unchanged"  # identical bytes are never rewritten: mtimes stay
         else:
-            write_atomic(target, data, fsync=self.fsync)
+            try:
+                write_atomic(target, data, fsync=self.fsync)
+            except OSError as error:
+                raise PostNotWritten(f"could not write {relpath} for {key}: {error.strerror or error}") from error
             item.status = "updated" if existed else "new"
         self.ledger.record(
             LedgerEntry(

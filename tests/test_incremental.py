@@ -271,3 +271,19 @@ def test_a_second_run_sends_only_a_conditional_list_request(site: LocalSite, sit
     assert "'newsmirror/skipped/known': 3" in second_log
     assert (read_tree(out), mtimes(out)) == before
     assert not (out / "httpcache").exists() and (tmp_path / ".newsmirror" / "httpcache").is_dir()
+
+
+def test_a_post_that_cannot_be_written_leaves_no_row_and_is_written_next_time(
+    site: LocalSite, site_root: Path, tmp_path: Path
+) -> None:
+    url = serve(site_root, "blocked.html", "Blocked post", "2024-02-05T08:00:00Z", "Text.")
+    out = tmp_path / "mirror"
+    out.mkdir()
+    (out / HOST).write_text("a file where the post's folder should be", encoding="utf-8")  # as a full disk would, writing fails
+    first = crawl(site, out, "-a", f"url={url}")
+    assert f"could not write {HOST}/Blocked post.md for {url}" in first.log
+    assert first.stat("item_dropped_reasons_count/PostNotWritten") == 1
+    assert [path.name for path in out.iterdir()] == [HOST]  # nothing partial, no temporary
+    (out / HOST).unlink()
+    second = crawl(site, out, "-a", f"url={url}")  # no ledger row was written: it is not "known"
+    assert [item["status"] for item in second.items] == ["new"]
