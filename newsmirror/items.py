@@ -63,7 +63,9 @@ class ArticleItem:
     body_html: str | None = None
     site_name: str | None = None
     post_path: str | None = None
-    status: str | None = None  # "new", "updated" or "unchanged" once written
+    status: str | None = None  # "new", "updated", "unchanged" or "hand-edited" once written
+    etag: str | None = None  # the article page's validators, kept in the ledger for refreshes
+    last_modified: str | None = None
     # MIRROR_IMAGES: image URL -> its copy in the image store, filled by images.ImageCopyPipeline.
     local_images: dict[str, str] = field(default_factory=dict)
 

@@ -30,7 +30,8 @@ from newsmirror.images import localize_images
 from newsmirror.items import ArticleItem, ListingHints
 from newsmirror.paths import PathBuilder, path_key, url_token, with_suffix
 from newsmirror.sites import extract_article, generic, site_for
-from newsmirror.state import Ledger, LedgerEntry, default_state_path, utc_now
+from newsmirror.incremental import lookup_key
+from newsmirror.state import LedgerEntry, LedgerStore, ledger_for, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,13 @@ class NoDate(ArticleDropped):
 
 class NoBody(ArticleDropped):
     """The page has no article body left after cleaning."""
+
+
+class PostNotWritten(ArticleDropped):
+    """The post could not be written (a full disk, a file where a folder should be, ...).
+
+    Nothing partial is left and no ledger row is written, so the next run tries again.
+    """
 
 
 class ExtractPipeline:
@@ -163,12 +171,17 @@ class CleanPipeline:
 
 
 class WritePostPipeline:
-    """Writes each article as one post file under ``MIRROR_DIR``, then records it in the ledger."""
+    """Writes each article as one post file under ``MIRROR_DIR``, then records it in the ledger.
+
+    The ledger belongs to the crawler (``newsmirror.state.ledger_for``); a row is written
+    only after its post is durably in place, so a crash can leave a post without a row
+    (taken over by the next run: same path, same date) but never a row without a post.
+    """
 
     def __init__(
         self,
         mirror_dir: Path,
-        state_path: Path,
+        ledger: LedgerStore,
         path_builder: PathBuilder,
         *,
         fsync: bool = True,
@@ -176,7 +189,7 @@ class WritePostPipeline:
         stats: StatsCollector | None = None,
     ) -> None:
         self.mirror_dir = mirror_dir
-        self.ledger = Ledger(state_path, mirror_dir)
+        self.ledger = ledger
         self.path_builder = path_builder
         self.fsync = fsync
         self.with_link = with_link
@@ -184,13 +197,11 @@ class WritePostPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WritePostPipeline:
-        """Build the pipeline from the crawler's settings."""
+        """Build the pipeline from the crawler's settings and its ledger."""
         settings = crawler.settings
-        mirror_dir = Path(settings.get("MIRROR_DIR"))
-        state = settings.get("MIRROR_STATE")
         return cls(
-            mirror_dir,
-            Path(state) if state else default_state_path(mirror_dir),
+            Path(settings.get("MIRROR_DIR")),
+            ledger_for(crawler),
             PathBuilder(settings.get("MIRROR_PATH_TEMPLATE")),
             fsync=settings.getbool("MIRROR_FSYNC"),
             with_link=settings.getbool("MIRROR_FRONT_MATTER_LINK"),
@@ -198,13 +209,8 @@ class WritePostPipeline:
         )
 
     def open_spider(self) -> None:
-        """Open the ledger before the first item."""
+        """Create ``MIRROR_DIR`` before the first item (the ledger is already open)."""
         self.mirror_dir.mkdir(parents=True, exist_ok=True)
-        self.ledger.open()
-
-    def close_spider(self) -> None:
-        """Close the ledger."""
-        self.ledger.close()
 
     def process_item(self, item: Any) -> Any:
         """Write the post if its bytes changed, and record it."""
@@ -213,6 +219,10 @@ class WritePostPipeline:
         key = item.canonical_url or item.url
         known = self.ledger.get(key)
         first_seen = known.first_seen if known else utc_now().isoformat()
+        if known and known.published:
+            # A rewrite in place keeps the post's date: its permalink and its place in the feed.
+            stored = datetime.fromisoformat(known.published)
+            item.date = stored.astimezone(item.date.tzinfo) if item.date else stored
         if item.date is None:
             # MIRROR_UNDATED=first-seen: the ledger keeps the first sighting, so the date never drifts.
             item.date = datetime.fromisoformat(first_seen)
@@ -227,10 +237,23 @@ class WritePostPipeline:
             PostExporter(buffer, with_link=self.with_link).export_item(item)
             data = buffer.getvalue()
         existed = target.is_file()
-        if existed and target.read_bytes() == data:
+        current = target.read_bytes() if existed else None
+        aliases = {lookup_key(url) for url in (item.url, item.fetched_url) if url}
+        if known and current is not None and hashlib.sha256(current).hexdigest() != known.content_sha256:
+            # Someone edited the post since we wrote it: their edit wins over the page.
+            item.status = "hand-edited"
+            item.post_path = relpath
+            self.ledger.set_status(key, "hand-edited")
+            self._count(item.status)
+            logger.warning("Post %s was edited by hand since it was written; left as it is (%s)", relpath, key)
+            return item
+        if current == data:
             item.status = "unchanged"  # identical bytes are never rewritten: mtimes stay
         else:
-            write_atomic(target, data, fsync=self.fsync)
+            try:
+                write_atomic(target, data, fsync=self.fsync)
+            except OSError as error:
+                raise PostNotWritten(f"could not write {relpath} for {key}: {error.strerror or error}") from error
             item.status = "updated" if existed else "new"
         self.ledger.record(
             LedgerEntry(
@@ -241,13 +264,20 @@ class WritePostPipeline:
                 published=item.date.isoformat(),
                 first_seen=first_seen,
                 written=utc_now().isoformat(),
-            )
+                etag=item.etag,
+                last_modified=item.last_modified,
+                status=item.status,
+            ),
+            aliases=aliases,
         )
         item.post_path = relpath
-        if self.stats is not None:
-            self.stats.inc_value(f"newsmirror/posts/{item.status}")
+        self._count(item.status)
         logger.info("Post %s: %s (%s)", item.status, relpath, key)
         return item
+
+    def _count(self, status: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(f"newsmirror/posts/{status}")
 
     def _claim_path(self, item: ArticleItem, key: str, data: bytes) -> str:
         """Return a path for an article new to the ledger, never one another article owns."""
@@ -258,15 +288,19 @@ class WritePostPipeline:
             url=key,
             site=item.site_name or "",
         )
-        owner = self.ledger.owner_of(path_key(desired))
+        desired_key = path_key(desired)
+        owner = self.ledger.owner_of(desired_key)
         target = contained_path(self.mirror_dir, desired)
-        if owner is None and not target.exists():
+        if owner == key:
+            return desired  # claimed by this article on an earlier try that never recorded it
+        if owner is None and not target.exists() and self.ledger.claim_path(desired_key, key):
             return desired
-        if owner is None and _same_article(target.read_bytes(), data):
+        if owner is None and _same_article(target.read_bytes(), data) and self.ledger.claim_path(desired_key, key):
             # A post from before the ledger (or from the older system, or left by a crash
             # before its ledger row) for this very article. Taking it over keeps its permalink.
             return desired
         suffixed = with_suffix(desired, url_token(key))
+        self.ledger.claim_path(path_key(suffixed), key)  # the suffix comes from this URL: no one else's
         logger.info("Path %s is taken by another article; %s gets %s", desired, key, suffixed)
         return suffixed
 

@@ -38,7 +38,8 @@ _WRITTEN = ("new", "updated")
 class SourceTally:
     """What one source produced in this run."""
 
-    posts: dict[str, int] = field(default_factory=dict)  # by post status: new, updated, unchanged, ...
+    # by post status: new, updated, unchanged, hand-edited, ... and known (not fetched again)
+    posts: dict[str, int] = field(default_factory=dict)
     failures: list[dict[str, str]] = field(default_factory=list)  # articles without a post: url, reason
     errors: list[dict[str, str]] = field(default_factory=list)  # the source itself failed: url, reason
     not_modified: list[str] = field(default_factory=list)  # feed URLs that answered 304
@@ -117,6 +118,7 @@ class RunReport:
             (report.article_failed, signals.article_failed),
             (report.source_failed, signals.source_failed),
             (report.source_not_modified, signals.source_not_modified),
+            (report.article_known, signals.article_known),
         ):
             crawler.signals.connect(handler, signal=signal)
         return report
@@ -162,6 +164,11 @@ class RunReport:
     def source_failed(self, source: str, url: str, reason: str) -> None:
         """Note a source (feed, sitemap, channel) that could not be fetched or read."""
         self.tally(source).errors.append({"url": url, "reason": reason})
+
+    def article_known(self, source: str, url: str) -> None:
+        """Count an article of *source* skipped because an earlier run mirrored it."""
+        posts = self.tally(source).posts
+        posts["known"] = posts.get("known", 0) + 1
 
     def source_not_modified(self, source: str, url: str) -> None:
         """Note a feed that has not changed since the last run."""

@@ -69,9 +69,7 @@ MIRROR_REPORT_ENABLED = True
 # Where the JSON run report goes. Empty: beside LOG_FILE (x.log -> x.report.json) when
 # set, else .newsmirror/last-run.json in the folder that holds MIRROR_DIR.
 MIRROR_REPORT = ""
-EXTENSIONS = {
-    "newsmirror.report.RunReport": 500,
-}
+# (RunReport is switched on in EXTENSIONS below, with the ledger.)
 
 # --- politeness --------------------------------------------------------------------------
 # Say who we are and how to reach the operator; replace the contact URL with yours.
@@ -86,6 +84,39 @@ RETRY_TIMES = 3
 # News pages are rarely above a few MB; anything far larger is not an article.
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+
+# --- the ledger, cron runs and scale-out (issue 5) ---------------------------------------
+# The ledger's owner: opens it (taking the run lock) before the engine starts.
+# Every dict of components is defined once: a second assignment would silently replace the first.
+EXTENSIONS = {
+    "newsmirror.state.LedgerExtension": 0,  # takes the run lock and opens the ledger first
+    "newsmirror.report.RunReport": 500,
+}
+# Drops article requests for articles already mirrored, before they are scheduled.
+SPIDER_MIDDLEWARES = {"newsmirror.incremental.KnownArticleMiddleware": 50}
+# Ends a refreshed article that answers 304 Not Modified quietly (before HttpError sees it).
+# List and feed requests marked meta["newsmirror_listing"] go out conditional (HTTP cache
+# beside the ledger, RFC 2616 policy, always revalidated); articles are never cached.
+DOWNLOADER_MIDDLEWARES = {
+    "newsmirror.incremental.NotModifiedMiddleware": 950,
+    "newsmirror.incremental.ListingCacheMiddleware": 900,
+}
+# Fetch known articles again when dated within the last N days (0: never; -a refresh=N per run).
+MIRROR_REFRESH_DAYS = 0
+# `scrapy crawl` exits 3 when more than this share of the articles it tried failed.
+MIRROR_MAX_FAILED_RATIO = 0.2
+# Our `crawl` command: Scrapy's, plus that exit code and a one-line message for a held lock.
+COMMANDS_MODULE = "newsmirror.commands"
+# Scale-out: a Redis URL (or -s REDIS_URL=...) switches to the shared scheduler, dupefilter
+# and ledger. Empty: one machine, SQLite ledger. The environment variable of the same name also works.
+MIRROR_REDIS_URL = ""
+# Prefix of every Redis key newsmirror writes (the ledger's and the scheduler's).
+MIRROR_REDIS_PREFIX = "newsmirror"
+# How long one worker's claim on an article lasts (s): others skip it meanwhile; after
+# it, a run may try an article that failed again. Longer than the slowest fetch.
+MIRROR_REDIS_SEEN_TTL = 3600
+# Switches the scheduler, dupefilter and ledger to Redis when a Redis URL is set.
+ADDONS = {"newsmirror.scaleout.ScaleOutAddon": 0}
 
 # --- Scrapy housekeeping ------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

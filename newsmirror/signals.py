@@ -16,3 +16,7 @@ source_failed = object()
 # A feed answered 304 Not Modified: nothing new since the last run.  Sent with
 # ``source`` and ``url``.
 source_not_modified = object()
+
+# An article already in the ledger was not fetched again (no refresh asked for it).
+# Sent with ``source`` and ``url`` (as listed), so the run report counts it as ``known``.
+article_known = object()

@@ -99,8 +99,12 @@ def test_crawl_writes_the_golden_posts_and_rewrites_nothing_the_second_time(site
 
     before = mtimes(out)
     time.sleep(0.05)
+    # Known articles are not fetched again (tests/test_incremental.py counts the requests)...
     again = crawl(site, out, "-a", "url=" + ",".join(case.url for case in CASES))
-    assert [item["status"] for item in again.items] == ["unchanged"] * len(CASES)
+    assert again.items == [] and again.stat("newsmirror/skipped/known") == len(CASES)
+    # ...and when they are (refresh), identical posts are not rewritten.
+    refreshed = crawl(site, out, "-a", "url=" + ",".join(case.url for case in CASES), "-a", "refresh=all")
+    assert [item["status"] for item in refreshed.items] == ["unchanged"] * len(CASES)
     assert mtimes(out) == before and read_tree(out) == produced
 
 
@@ -128,7 +132,9 @@ def test_articles_with_one_title_never_overwrite_each_other(site: LocalSite, tmp
     assert sorted("Second, different" in text for text in texts.values()) == [False, True]
     check_posts(out, first.items)
     # Each article keeps its own path on the next run, whatever order the pages arrive in.
-    second = crawl(site, out, "-a", "url=" + extra_url("same-title-2.html") + "," + extra_url("same-title-1.html"))
+    second = crawl(
+        site, out, "-a", "url=" + extra_url("same-title-2.html") + "," + extra_url("same-title-1.html"), "-a", "refresh=all"
+    )
     assert {item["url"]: item["post_path"] for item in second.items} == paths
     assert [item["status"] for item in second.items] == ["unchanged", "unchanged"]
 
@@ -149,7 +155,7 @@ def test_undated_article_kept_as_first_seen_keeps_its_date(site: LocalSite, tmp_
     first = crawl(site, out, *args, settings={"MIRROR_UNDATED": "first-seen"})
     assert len(first.items) == 1
     time.sleep(1.1)  # a second later, "now" has moved on; the post's date must not
-    second = crawl(site, out, *args, settings={"MIRROR_UNDATED": "first-seen"})
+    second = crawl(site, out, *args, "-a", "refresh=all", settings={"MIRROR_UNDATED": "first-seen"})
     assert second.items[0]["date"] == first.items[0]["date"]
     assert second.items[0]["status"] == "unchanged"
     check_posts(out, second.items)
@@ -191,12 +197,12 @@ def test_changed_article_is_rewritten_in_place_and_keeps_its_path(site: LocalSit
     path = first.items[0]["post_path"]
     assert path == "extra.example.com/Bridge reopens.md"
     serve(site_root, "changing.html", news_page("Bridge reopens", "2024-06-01T10:00:00Z", "Corrected version."))
-    second = crawl(site, out, "-a", f"url={url}")
+    second = crawl(site, out, "-a", f"url={url}", "-a", "refresh=all")
     assert second.items[0]["status"] == "updated" and second.items[0]["post_path"] == path
     assert "Corrected version." in (out / path).read_text(encoding="utf-8")
     # A new headline does not move the post: its permalink stays.
     serve(site_root, "changing.html", news_page("Bridge reopens early", "2024-06-01T10:00:00Z", "Corrected version."))
-    third = crawl(site, out, "-a", f"url={url}")
+    third = crawl(site, out, "-a", f"url={url}", "-a", "refresh=all")
     assert third.items[0]["post_path"] == path and third.items[0]["title"] == "Bridge reopens early"
     assert list(read_tree(out)) == [path]
     check_posts(out, third.items)

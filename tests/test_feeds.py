@@ -278,12 +278,13 @@ def test_an_unchanged_feed_is_a_304_and_nothing_more(site: LocalSite, site_root:
     args = ("-a", f"url=http://{FEED_HOST}/etag.xml", "-a", "fulltext=feed")
     first = crawl_feed(site, out, *args)
     assert [item["status"] for item in first.items] == ["new"]
-    assert (tmp_path / ".newsmirror" / "feed-validators.sqlite").is_file()
+    assert (tmp_path / ".newsmirror" / "httpcache").is_dir()  # the stored feed, beside the ledger
     before = len(site.requests())
     time.sleep(0.05)
     second = crawl_feed(site, out, *args)
     assert second.items == []
     assert second.stat("newsmirror/feeds/not_modified") == 1
+    assert second.stat("newsmirror/skipped/known") == 1  # the stored feed was read again
     assert f"not modified since the last run: http://{FEED_HOST}/etag.xml" in second.log
     feed_requests = [request for request in site.requests()[before:] if request["path"] == "/etag.xml"]
     assert [request["status"] for request in feed_requests] == [304]

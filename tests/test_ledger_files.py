@@ -91,3 +91,60 @@ def test_paths_cannot_escape_through_symlinks(tmp_path: Path) -> None:
     for escaping in ("link/a.md", "../a.md", "/etc/a.md", "."):
         with pytest.raises(OutsideMirrorError):
             contained_path(mirror, escaping)
+
+
+V1_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE posts (
+    canonical_url TEXT PRIMARY KEY, post_path TEXT NOT NULL, path_key TEXT NOT NULL UNIQUE,
+    content_sha256 TEXT NOT NULL, published TEXT, first_seen TEXT NOT NULL, written TEXT NOT NULL
+);
+"""
+
+
+def test_a_v1_ledger_is_migrated_in_place_and_keeps_its_rows(tmp_path: Path) -> None:
+    import dataclasses
+    import sqlite3
+
+    state = tmp_path / "state.sqlite"
+    with sqlite3.connect(state) as db:  # as the foundation's ledger wrote it
+        db.executescript(V1_SCHEMA)
+        db.executemany(
+            "INSERT INTO meta VALUES (?, ?)", [("schema_version", "1"), ("mirror_dir", str((tmp_path / "m").resolve()))]
+        )
+        db.execute("INSERT INTO posts VALUES (?, ?, ?, ?, ?, ?, ?)", dataclasses.astuple(entry())[:7])
+    db.close()
+    ledger = Ledger(state, tmp_path / "m")
+    ledger.open()
+    assert ledger.get("https://a.example/1") == entry()
+    assert ledger.find("https://a.example/1") == entry()  # the canonical URL is its own alias
+    assert ledger.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+    ledger.close()
+
+
+def test_aliases_lead_to_their_article(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "state.sqlite", tmp_path / "m")
+    ledger.open()
+    ledger.record(entry(), aliases=["https://a.example/old-1", "https://a.example/1?from=list"])
+    assert ledger.find("https://a.example/old-1") == entry()
+    assert ledger.find("https://a.example/1?from=list") == entry()
+    assert ledger.find("https://a.example/2") is None
+    assert list(ledger.entries()) == [entry()] and len(ledger) == 1
+    ledger.close()
+
+
+def test_the_run_lock_refuses_a_second_holder(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from newsmirror.state import acquire_run_lock, lock_path_for
+
+    state = tmp_path / "state.sqlite"
+    acquire_run_lock(state)
+    acquire_run_lock(state)  # this process already holds it: no conflict with itself
+    other = subprocess.run(
+        [sys.executable, "-c", f"from newsmirror.state import acquire_run_lock; acquire_run_lock(__import__('pathlib').Path({str(state)!r}))"],
+        capture_output=True, text=True, check=False, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )  # fmt: skip
+    assert other.returncode != 0 and f"another newsmirror run (pid {os.getpid()})" in other.stderr
+    assert lock_path_for(state).read_text() == str(os.getpid())

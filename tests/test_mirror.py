@@ -109,11 +109,11 @@ def test_mirror_runs_every_source_and_the_report_names_the_broken_one(site: Loca
     assert "  by-hand: 2 new, 0 updated, 0 unchanged, 0 failed" in log
     assert "Source switched-off is disabled" in log
 
-    # The next run writes nothing new, and says so.
+    # The next run fetches no known article, writes nothing, and says so.
     run_crawl("mirror", env=site.proxy_env(), settings=settings)
     again = json.loads((tmp_path / "logs" / "mirror.report.json").read_text(encoding="utf-8"))
     assert {entry["name"]: entry["posts"] for entry in again["sources"]} == {
-        "twenty-news": {"unchanged": 1}, "broken-sitemap": {}, "by-hand": {"unchanged": 2}
+        "twenty-news": {"known": 1}, "broken-sitemap": {}, "by-hand": {"known": 2}
     }  # fmt: skip
 
 

@@ -50,6 +50,9 @@ def crawl(site: LocalSite, out: Path, index: Path, log: Path) -> int:
         command = [
             sys.executable, "-m", "scrapy", "crawl", "article", "-a", f"urls={urls}",
             "-s", f"MIRROR_DIR={out}", "-s", "AUTOTHROTTLE_ENABLED=False",  # the server is local
+            # Re-read the 5 pages on every demo run (a cron run would skip known articles)
+            # so a second demo shows that unchanged posts are never rewritten.
+            "-a", "refresh=all",
             "-O", str(index),
         ]
         with log.open("w", encoding="utf-8") as log_file:

@@ -12,6 +12,7 @@ from scrapy.http import HtmlResponse, Response
 from twisted.python.failure import Failure
 
 from newsmirror import signals
+from newsmirror.incremental import ArticleNotModified
 from newsmirror.items import ArticleItem, ListingHints
 
 logger = logging.getLogger(__name__)
@@ -36,16 +37,54 @@ def check_url(url: str) -> str:
     return url
 
 
+def parse_refresh(value: str | None) -> float | None:
+    """Return the days of ``-a refresh=N`` (a positive number; ``all``: infinite), or None when not given."""
+    if value is None:
+        return None
+    if value.strip().lower() == "all":
+        return float("inf")
+    try:
+        days = float(value)
+    except ValueError:
+        days = -1.0
+    if not days > 0 or days == float("inf"):
+        raise SpiderArgumentError(f"refresh must be a positive number of days or 'all', not {value!r}")
+    return days
+
+
+def parse_flag(name: str, value: str | None) -> bool:
+    """Return a yes/no spider argument: 1/true/yes or 0/false/no (absent: no)."""
+    if value is None:
+        return False
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes"):
+        return True
+    if lowered in ("0", "false", "no", ""):
+        return False
+    raise SpiderArgumentError(f"{name} must be 1 or 0, not {value!r}")
+
+
 class MirrorSpider(scrapy.Spider):
     """Base of the mirroring spiders; subclasses discover URLs and call :meth:`article_request`."""
 
-    def __init__(self, *, categories: str | None = None, **unknown: Any) -> None:
+    def __init__(
+        self,
+        *,
+        categories: str | None = None,
+        refresh: str | None = None,
+        rebuild_state: str | None = None,
+        **unknown: Any,
+    ) -> None:
         if unknown:
             raise SpiderArgumentError(
                 f"unknown argument(s) for spider {self.name!r}: {', '.join(sorted(unknown))}"
             )
         super().__init__()
         self.categories = split_list(categories)
+        # -a refresh=N|all: fetch known articles dated within the last N days again (None: MIRROR_REFRESH_DAYS).
+        self.refresh_days = parse_refresh(refresh)
+        # -a rebuild_state=1: record the posts on disk that carry a link: line before crawling.
+        self.rebuild_state = parse_flag("rebuild_state", rebuild_state)
 
     def article_request(
         self,
@@ -88,6 +127,8 @@ class MirrorSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure) -> list[ArticleItem]:
         """Report an article whose page could not be fetched, or fall back to its feed's HTML."""
+        if failure.check(ArticleNotModified):
+            return []  # a refreshed article that did not change: nothing to mirror, nothing failed
         request = failure.request  # type: ignore[attr-defined]
         url = request.cb_kwargs.get("requested_url", request.url)
         reason = failure.getErrorMessage() or failure.type.__name__

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import scrapy
-from scrapy import signals as scrapy_signals
 from scrapy.http import Response
 
 from newsmirror import signals
-from newsmirror.conditional import ValidatorStore, default_validators_path
 from newsmirror.feeds import FULLTEXT_MODES, FeedEntry, FeedError, read_feed
+from newsmirror.incremental import LISTING_META
 from newsmirror.items import ArticleItem, ListingHints
 from newsmirror.sites import site_for
 from newsmirror.spiders.base import MirrorSpider, SpiderArgumentError, check_url, split_list
@@ -52,9 +50,6 @@ def check_max_items(value: str | int | None) -> int | None:
 class FeedDiscovery(SourceFailures):
     """Spider methods that fetch a feed (conditionally) and request or yield its articles."""
 
-    _validator_store: ValidatorStore | None = None
-    _seen_validators: dict[str, tuple[str | None, str | None]]
-
     def feed_request(
         self,
         url: str,
@@ -66,19 +61,18 @@ class FeedDiscovery(SourceFailures):
         site_name: str | None = None,
         timezone: str | None = None,
     ) -> scrapy.Request:
-        """Return the request for one feed; an earlier run's validators make it conditional.
+        """Return the request for one feed, conditional when an earlier run fetched it.
 
         *categories* default to the feed's title; *max_items* limits the items taken, in
         feed order; *site_name* and *timezone* come from the source's entry.
         """
-        known = self._validators().get(url)
         return scrapy.Request(
             url,
             callback=self.parse_feed,
             errback=self.source_request_failed,
-            headers=known.request_headers() if known else None,
-            # A 304 is the answer we hope for, not an error to filter.
-            meta={"handle_httpstatus_list": [304]},
+            # A listing: asked with If-None-Match / If-Modified-Since, answered from the
+            # stored copy on 304 (incremental.ListingCacheMiddleware).
+            meta={LISTING_META: True},
             cb_kwargs={
                 "feed_url": url,
                 "source": source,
@@ -103,11 +97,13 @@ class FeedDiscovery(SourceFailures):
     ) -> Iterator[Any]:
         """Read a fetched feed and request (or, with ``fulltext=feed``, yield) its articles."""
         crawler = self.crawler  # type: ignore[attr-defined]
-        if response.status == 304:
+        if "cached" in response.flags:
+            # The server answered 304 and this is the stored copy. It is read again all the
+            # same: its known articles are dropped before any request, and an article a
+            # stopped or failed run missed is tried again rather than lost until the feed changes.
             logger.info("Feed of %s not modified since the last run: %s", source, feed_url)
             crawler.stats.inc_value("newsmirror/feeds/not_modified")
             crawler.signals.send_catch_log(signals.source_not_modified, source=source, url=feed_url)
-            return
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
         try:
             feed = read_feed(response.body, response.url, content_type, self._feed_zone(feed_url, timezone))
@@ -115,11 +111,6 @@ class FeedDiscovery(SourceFailures):
             self.report_source_failure(source, feed_url, str(error))
             return
         crawler.stats.inc_value("newsmirror/feeds/read")
-        self._validators()  # a queued request may reach a process that never built one
-        self._seen_validators[feed_url] = (
-            _header(response, b"ETag"),
-            _header(response, b"Last-Modified"),
-        )
         entries = feed.entries[:max_items] if max_items else feed.entries
         logger.info("Feed of %s (%s): %d items, taking %d", source, feed.format, len(feed.entries), len(entries))
         categories = categories or [feed.title or urlsplit(feed_url).hostname or feed_url]
@@ -171,39 +162,6 @@ class FeedDiscovery(SourceFailures):
             return ZoneInfo(timezone)
         site = site_for(feed_url)
         return ZoneInfo(site.timezone or "UTC")
-
-    def _validators(self) -> ValidatorStore:
-        """Open the validator store on first use; validators are saved when the run finishes."""
-        if self._validator_store is None:
-            settings = self.crawler.settings  # type: ignore[attr-defined]
-            path = default_validators_path(Path(settings.get("MIRROR_DIR")), settings.get("MIRROR_STATE"))
-            self._validator_store = ValidatorStore(path)
-            self._seen_validators = {}
-            signals_manager = self.crawler.signals  # type: ignore[attr-defined]
-            signals_manager.connect(self._save_validators, signal=scrapy_signals.spider_closed)
-        return self._validator_store
-
-    def _save_validators(self, reason: str) -> None:
-        """Keep the feeds' validators only after a finished run.
-
-        A run stopped half-way has not requested every article of the feeds it read;
-        a 304 next time would lose those articles for good.
-        """
-        store = self._validator_store
-        if store is None:
-            return
-        try:
-            if reason == "finished":
-                for url, (etag, last_modified) in self._seen_validators.items():
-                    store.put(url, etag, last_modified)
-        finally:
-            store.close()
-
-
-def _header(response: Response, name: bytes) -> str | None:
-    """Return a response header as text, or None."""
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
 
 
 class FeedSpider(FeedDiscovery, MirrorSpider):

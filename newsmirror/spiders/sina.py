@@ -12,6 +12,7 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
+from newsmirror.incremental import LISTING_META
 from newsmirror.items import ListingHints
 from newsmirror.sites import sina
 from newsmirror.spiders.base import MirrorSpider, SpiderArgumentError
@@ -122,6 +123,9 @@ class SinaRollDiscovery(SourceFailures):
                 # this crawl (another worker's, with Redis) had the same URL.
                 dont_filter=True,
                 priority=10,
+                # Asked for conditionally; on 304 the stored list is read again, and its
+                # known articles are skipped (incremental.ListingCacheMiddleware).
+                meta={LISTING_META: True},
             )
             for page in range(1, pages + 1)
         ]

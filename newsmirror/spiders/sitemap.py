@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import scrapy
 from scrapy.http import Response
 
+from newsmirror.incremental import LISTING_META
 from newsmirror.items import ListingHints
 from newsmirror.sitemaps import SitemapError, decompress, read_sitemap, robots_sitemaps
 from newsmirror.sites import site_for
@@ -54,6 +55,9 @@ class SitemapDiscovery(SourceFailures):
             url,
             callback=self.parse_sitemap,
             errback=self.source_request_failed,
+            # Asked for conditionally; on 304 the stored copy is read again and its known
+            # articles are skipped (incremental.ListingCacheMiddleware).
+            meta={LISTING_META: True},
             cb_kwargs={
                 "source": source,
                 "categories": list(categories or []),

@@ -65,11 +65,13 @@ def run_crawl(
 ) -> CrawlResult:
     """Run ``scrapy crawl SPIDER ARGS -s K=V ...`` from the repository root and return its result.
 
-    Politeness delays are switched off (the server is local); everything else is the
-    project's real configuration.
+    Politeness delays are switched off (the server is local), and so is the failed-share
+    exit code (tests of failures check the log and stats; tests/test_incremental.py checks
+    the exit code with its own ratio); everything else is the project's real configuration.
     """
     command = ["-m", "scrapy", "crawl", spider, *args]
-    for name, value in {"AUTOTHROTTLE_ENABLED": "False", **(settings or {})}.items():
+    defaults = {"AUTOTHROTTLE_ENABLED": "False", "MIRROR_MAX_FAILED_RATIO": "1"}
+    for name, value in {**defaults, **(settings or {})}.items():
         command += ["-s", f"{name}={value}"]
     if index is not None:
         command += ["-O", str(index)]

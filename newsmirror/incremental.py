@@ -1,0 +1,190 @@
+"""Incremental runs: article requests for articles the ledger already has are never sent.
+
+A cron run every few minutes must cost only what is new.  The URL an article request
+asks for is known before the fetch, the canonical URL only after; the ledger keeps the
+requested URLs as aliases of the canonical one, so a known article is recognised here,
+before anything is scheduled, and dropped without a request and without a failure.
+
+``-a refresh=N`` (or ``MIRROR_REFRESH_DAYS``) lets known articles dated within the last
+N days through again, as conditional requests: a page that answers 304 Not Modified
+ends quietly, a changed page is rewritten in place by the write pipeline.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.httpcache import HttpCacheMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.settings import Settings
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
+from scrapy.statscollectors import StatsCollector
+
+from newsmirror import signals
+from newsmirror.items import ArticleItem
+from newsmirror.sites import site_for
+from newsmirror.state import LedgerEntry, ledger_for, state_path_for, utc_now
+
+# Request meta: the canonical URL of a known article let through for a refresh.
+KNOWN_META = "newsmirror_known"
+# Request meta a spider sets on list and feed requests (``meta={LISTING_META: True}``):
+# they are then sent as conditional requests, answered from the cache on 304.
+LISTING_META = "newsmirror_listing"
+
+
+class ArticleNotModified(IgnoreRequest):
+    """A refreshed article answered 304 Not Modified: nothing to do, and not a failure."""
+
+
+def is_article_request(request: Request) -> bool:
+    """Tell whether a request fetches an article page (made by ``MirrorSpider.article_request``)."""
+    return getattr(request.callback, "__name__", None) == "parse_article" and "requested_url" in request.cb_kwargs
+
+
+def lookup_key(url: str) -> str:
+    """Return the form of a URL the ledger's aliases are kept in."""
+    return site_for(url).canonicalize(url)
+
+
+def refresh_days_for(crawler: Crawler) -> float:
+    """Return N of "refresh articles newer than N days": ``-a refresh``, else ``MIRROR_REFRESH_DAYS``; 0 is off."""
+    days = getattr(crawler.spider, "refresh_days", None)
+    if days is None:
+        days = crawler.settings.getfloat("MIRROR_REFRESH_DAYS")
+    if days < 0:
+        raise ValueError(f"MIRROR_REFRESH_DAYS must be 0 (off) or a positive number of days, not {days}")
+    return days
+
+
+class KnownArticleMiddleware(BaseSpiderMiddleware):
+    """Drops article requests for articles in the ledger; notes the page validators of fetched ones."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.ledger = ledger_for(crawler)
+        self.refresh_days = refresh_days_for(crawler)
+        self.stats = crawler.stats
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        """Return the request, or None when it would fetch an article already mirrored."""
+        if not is_article_request(request):
+            return request
+        entry = self.ledger.find(lookup_key(request.cb_kwargs["requested_url"]))
+        if entry is None:
+            return request
+        if self._due_for_refresh(entry):
+            headers = {}
+            if entry.etag:
+                headers["If-None-Match"] = entry.etag
+            if entry.last_modified:
+                headers["If-Modified-Since"] = entry.last_modified
+            self.stats.inc_value("newsmirror/refreshed")
+            refreshed = request.replace(meta={**request.meta, KNOWN_META: entry.canonical_url})
+            for name, value in headers.items():
+                refreshed.headers[name] = value
+            return refreshed
+        self._skip(request.cb_kwargs.get("source", ""), request.cb_kwargs["requested_url"])
+        return None
+
+    def get_processed_item(self, item: Any, response: Response | None) -> Any:
+        """Copy the article page's ETag and Last-Modified onto its item, for the ledger.
+
+        An item built from a feed alone (``fulltext=feed``: no page) is the feed's
+        equivalent of an article request, so a known one is dropped here likewise.
+        """
+        if not isinstance(item, ArticleItem):
+            return item
+        if item.response is not None:
+            item.etag = _header(item.response, b"ETag")
+            item.last_modified = _header(item.response, b"Last-Modified")
+            return item
+        entry = self.ledger.find(lookup_key(item.url))
+        if entry is None or self._due_for_refresh(entry):
+            return item
+        self._skip(item.source, item.url)
+        return None
+
+    def _skip(self, source: str, url: str) -> None:
+        """Count a known article not fetched again, and tell the run report."""
+        self.stats.inc_value("newsmirror/skipped/known")
+        self.crawler.signals.send_catch_log(signals.article_known, source=source, url=url)
+
+    def _due_for_refresh(self, entry: LedgerEntry) -> bool:
+        """Tell whether a known article is recent enough for the refresh window."""
+        if self.refresh_days == float("inf"):
+            return True
+        if not self.refresh_days or not entry.published:
+            return False
+        published = datetime.fromisoformat(entry.published)
+        return published >= utc_now() - timedelta(days=self.refresh_days)
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+class NotModifiedMiddleware:
+    """Ends a refreshed article that answered 304 quietly, instead of as a non-HTML page."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NotModifiedMiddleware:
+        """Build the middleware."""
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """Raise :class:`ArticleNotModified` for a 304 to a refresh request; pass anything else."""
+        if response.status == 304 and KNOWN_META in request.meta:
+            self.stats.inc_value("newsmirror/skipped/not_modified")
+            raise ArticleNotModified(f"not modified since the last run: {request.url}")
+        return response
+
+
+class ListingCacheMiddleware(HttpCacheMiddleware):
+    """Conditional requests for lists and feeds: Scrapy's HTTP cache with its RFC 2616 policy,
+    for requests marked ``meta[LISTING_META]`` only.
+
+    A list fetched before is asked for again with ``If-None-Match`` / ``If-Modified-Since``
+    (and ``Cache-Control: max-age=0``, so a cron run always asks: a list is never taken
+    from the cache unasked).  On 304 the stored list is handed to the spider as if fetched,
+    and its known articles are dropped by :class:`KnownArticleMiddleware`.  Article pages
+    are never cached: the ledger is their record.  The cache lives beside the ledger, in
+    ``.newsmirror/httpcache``, never inside ``MIRROR_DIR``.
+    """
+
+    def __init__(self, settings: Settings, stats: StatsCollector) -> None:
+        own = settings.copy()
+        own.frozen = False  # a private copy: the crawler's own settings stay frozen and unchanged
+        own.set("HTTPCACHE_ENABLED", True)
+        own.set("HTTPCACHE_POLICY", "scrapy.extensions.httpcache.RFC2616Policy")
+        own.set("HTTPCACHE_STORAGE", "scrapy.extensions.httpcache.FilesystemCacheStorage")
+        own.set("HTTPCACHE_DIR", str(state_path_for(settings).parent / "httpcache"))
+        own.set("HTTPCACHE_EXPIRATION_SECS", 0)
+        super().__init__(own, stats)
+
+    def process_request(self, request: Request) -> Request | Response | None:
+        """Answer a marked list request from the cache when the server says 304; pass anything else."""
+        if not request.meta.get(LISTING_META):
+            return None
+        if b"Cache-Control" not in request.headers:
+            request.headers[b"Cache-Control"] = b"max-age=0"
+        return super().process_request(request)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        """Store a marked list response, or swap a 304 for the stored list."""
+        if not request.meta.get(LISTING_META):
+            return response
+        return super().process_response(request, response)
+
+    def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:
+        """Only marked list requests are the cache's business."""
+        if not request.meta.get(LISTING_META):
+            return None
+        return super().process_exception(request, exception)
