@@ -340,7 +340,9 @@ def test_request_log_records_each_request(root: Path, site: LocalSite) -> None:
         "status": 200,
         "via_proxy": False,
         "headers": first["headers"],
+        "time": first["time"],
     }
+    assert isinstance(first["time"], float) and first["time"] <= second["time"]
     assert first["headers"]["X-Probe"] == "one"
     assert first["headers"]["Host"] == f"127.0.0.1:{site.port}"
     assert (second["path"], second["status"]) == ("/missing.html", 404)

@@ -12,6 +12,7 @@ from scrapy.http import HtmlResponse, Response
 from twisted.python.failure import Failure
 
 from newsmirror import signals
+from newsmirror.failures import describe_failure
 from newsmirror.items import ArticleItem, ListingHints
 
 logger = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ class MirrorSpider(scrapy.Spider):
         """Report an article whose page could not be fetched."""
         request = failure.request  # type: ignore[attr-defined]
         url = request.cb_kwargs.get("requested_url", request.url)
-        reason = failure.getErrorMessage() or failure.type.__name__
+        reason = describe_failure(failure)
         self.report_failure(url, reason, failure.type.__name__, request.cb_kwargs.get("source", self.name))
 
     def report_failure(self, url: str, reason: str, kind: str, source: str) -> None:

@@ -17,6 +17,13 @@ CRAWL_TIMEOUT = 120
 # the test, as warnings do in-process.
 _NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing listens there
 _WARNING_LINE = re.compile(r"\b\w*Warning: ")
+# Politeness delays off (the server is local); the address guard lets the loopback
+# server through; a contact, as unattended runs need one.
+CRAWL_DEFAULTS = {
+    "AUTOTHROTTLE_ENABLED": "False",
+    "MIRROR_ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "MIRROR_CONTACT": "https://github.com/newsmirror/newsmirror/issues",
+}
 
 
 @dataclass(frozen=True)
@@ -65,11 +72,11 @@ def run_crawl(
 ) -> CrawlResult:
     """Run ``scrapy crawl SPIDER ARGS -s K=V ...`` from the repository root and return its result.
 
-    Politeness delays are switched off (the server is local); everything else is the
+    ``CRAWL_DEFAULTS`` apply unless *settings* overrides them; everything else is the
     project's real configuration.
     """
     command = ["-m", "scrapy", "crawl", spider, *args]
-    for name, value in {"AUTOTHROTTLE_ENABLED": "False", **(settings or {})}.items():
+    for name, value in {**CRAWL_DEFAULTS, **(settings or {})}.items():
         command += ["-s", f"{name}={value}"]
     if index is not None:
         command += ["-O", str(index)]
