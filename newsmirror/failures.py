@@ -13,6 +13,7 @@ from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
     DownloadConnectionRefusedError,
+    DownloadFailedError,
     DownloadTimeoutError,
     ResponseDataLossError,
 )
@@ -43,6 +44,8 @@ def status_text(status: int) -> str:
 def describe_failure(failure: Failure) -> str:
     """Return one line saying why a request ended in *failure*, with the attempts it took."""
     value = failure.value
+    if isinstance(value, DownloadFailedError) and value.__cause__ is not None:
+        value = value.__cause__  # Scrapy's wrapper around the Twisted error that says what happened
     request = getattr(failure, "request", None)
     attempts = 1 + int((request.meta if request is not None else {}).get("retry_times", 0))
     if isinstance(value, HttpError):

@@ -127,10 +127,14 @@ def url_problem(url: str, allowed_hosts: frozenset[str]) -> str | None:
     return host_problem(host)
 
 
-def allowed_hosts(settings: BaseSettings) -> frozenset[str]:
-    """Return ``MIRROR_ALLOWED_HOSTS`` plus the hosts of the configured HTTP(S) proxies."""
+def allowed_hosts(settings: BaseSettings, *, with_proxies: bool = False) -> frozenset[str]:
+    """Return ``MIRROR_ALLOWED_HOSTS``, plus the hosts of the environment's HTTP(S) proxies if asked.
+
+    Only the resolver lets proxy hosts through (connecting to the proxy is the point);
+    a URL naming the proxy's address is as internal as any other.
+    """
     hosts = {host.strip().rstrip(".").lower() for host in settings.getlist("MIRROR_ALLOWED_HOSTS") if host.strip()}
-    if settings.getbool("HTTPPROXY_ENABLED"):
+    if with_proxies and settings.getbool("HTTPPROXY_ENABLED"):
         for scheme, proxy in urllib.request.getproxies().items():
             if scheme in ALLOWED_SCHEMES and (proxy_host := urlsplit(proxy if "//" in proxy else f"//{proxy}").hostname):
                 hosts.add(proxy_host.lower())
@@ -187,7 +191,7 @@ class GuardedResolver(CachingThreadedResolver):
         """Build the resolver from the settings (Scrapy passes the CrawlerProcess here)."""
         settings = crawler.settings
         cache_size = settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0
-        allowed = allowed_hosts(settings) if settings.getbool("MIRROR_ADDRESS_GUARD") else None
+        allowed = allowed_hosts(settings, with_proxies=True) if settings.getbool("MIRROR_ADDRESS_GUARD") else None
         return cls(reactor, cache_size, settings.getfloat("DNS_TIMEOUT"), allowed)
 
     def getHostByName(self, name: str, timeout: Any = ()) -> defer.Deferred[str]:  # noqa: N802 (Twisted's name)
