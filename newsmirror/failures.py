@@ -33,6 +33,10 @@ _PLAIN_REASONS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...
 )  # fmt: skip
 
 
+class BlockedAddressError(twisted_errors.DNSLookupError):
+    """A host name resolved to an address the address guard refuses; never retried."""
+
+
 def status_text(status: int) -> str:
     """Return ``"503 Service Unavailable"`` for 503, ``"599"`` for a code without a name."""
     try:
@@ -48,7 +52,9 @@ def describe_failure(failure: Failure) -> str:
         value = value.__cause__  # Scrapy's wrapper around the Twisted error that says what happened
     request = getattr(failure, "request", None)
     attempts = 1 + int((request.meta if request is not None else {}).get("retry_times", 0))
-    if isinstance(value, HttpError):
+    if isinstance(value, BlockedAddressError):
+        reason = str(value.args[0]) if value.args else "blocked"
+    elif isinstance(value, HttpError):
         response = value.response
         attempts = 1 + int(response.request.meta.get("retry_times", 0)) if response.request else attempts
         reason = f"HTTP {status_text(response.status)}"
@@ -57,10 +63,8 @@ def describe_failure(failure: Failure) -> str:
             reason += f" to {location.decode('latin-1')}, not followed"
     elif isinstance(value, DownloadCancelledError) and "max size" in str(value):
         reason = f"larger than DOWNLOAD_MAXSIZE: {str(value).partition(' in request ')[0]}"
-    elif isinstance(value, (CannotResolveHostError, twisted_errors.DNSLookupError)) and not str(value).startswith(
-        "blocked"
-    ):
-        reason = f"DNS lookup failed ({str(value).strip() or type(value).__name__})"
+    elif isinstance(value, (CannotResolveHostError, twisted_errors.DNSLookupError)):
+        reason = f"DNS lookup failed ({value.args[0] if value.args else type(value).__name__})"
     else:
         reason = next((text for kinds, text in _PLAIN_REASONS if isinstance(value, kinds)), "")
         reason = reason or str(value).strip() or type(value).__name__

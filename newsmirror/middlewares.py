@@ -41,9 +41,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import get_meta_refresh
 from twisted.internet import defer
-from twisted.internet.error import DNSLookupError
 
-from newsmirror.failures import describe_failure, status_text
+from newsmirror.failures import BlockedAddressError, describe_failure, status_text
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -139,10 +138,6 @@ def allowed_hosts(settings: BaseSettings, *, with_proxies: bool = False) -> froz
             if scheme in ALLOWED_SCHEMES and (proxy_host := urlsplit(proxy if "//" in proxy else f"//{proxy}").hostname):
                 hosts.add(proxy_host.lower())
     return frozenset(hosts)
-
-
-class BlockedAddressError(DNSLookupError):
-    """A host name resolved to an address the guard refuses; never retried."""
 
 
 class AddressGuardMiddleware:

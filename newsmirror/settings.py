@@ -85,6 +85,9 @@ MIRROR_RETRY_BACKOFF = 1.0
 MIRROR_RETRY_BACKOFF_MAX = 30.0
 MIRROR_RETRY_AFTER_MAX = 60.0
 MIRROR_RETRY_BUDGET = 180.0
+# A request that runs out of retries is reported once, with its reason, by whoever
+# made it (the article errback, the robots.txt line, Scrapy's "Error downloading").
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 # A redirect chain longer than this is not a news site's doing.
 REDIRECT_MAX_TIMES = 10
 DOWNLOADER_MIDDLEWARES = {
