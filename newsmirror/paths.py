@@ -52,6 +52,9 @@ def safe_name(text: str, *, folder: bool = False) -> str:
     """Apply the file-name rule (or the folder rule) to one path segment; may return ''."""
     removed = _REMOVED_FROM_FOLDERS if folder else _REMOVED
     name = _CONTROL.sub("", removed.sub("", _TO_UNDERSCORE.sub("_", text)))
+    # Hexo URI-decodes source paths: "5% rise" fails to load ("URI malformed") and "%41"
+    # would name another file. The full-width sign reads the same and decodes as itself.
+    name = name.replace("%", "\uff05")
     # Windows and most tools mishandle leading and trailing spaces in names.  Hexo
     # silently skips files and folders whose name starts with "_" or "." or ends with
     # "~" or "%" (hidden, drafts, editor backups), so a post there would never be published.

@@ -72,6 +72,12 @@ def test_names_hexo_would_skip_are_avoided(title: str) -> None:
     assert all(not part.startswith(("_", ".")) and not part.endswith(("~", "%", "~.md", "%.md")) for part in name)
 
 
+@pytest.mark.parametrize(("title", "name"), [("GDP up 5% on year", "GDP up 5％ on year.md"), ("100%25 sure", "100％25 sure.md")])
+def test_percent_signs_never_reach_hexo_s_uri_decoding(title: str, name: str) -> None:
+    # Hexo decodeURI()s source paths: "5% on" fails to load, "%25" would name another file.
+    assert build(title, categories=("50%off",)) == f"50％off/{name}"
+
+
 def test_folders_keep_inner_dots() -> None:
     assert build("x", categories=("Node.js", "news.example.com", ".hidden.")) == "Node.js/news.example.com/hidden/x.md"
 

@@ -54,6 +54,10 @@ class Page:
             tree = lxml.html.document_fromstring(text or _EMPTY_DOCUMENT, parser=_parser())
         except (ParserError, ValueError):
             tree = lxml.html.document_fromstring(_EMPTY_DOCUMENT, parser=_parser())
+        # Links resolve against the page's own URL, never a <base href> the page controls;
+        # readability would otherwise apply it to every link and image it keeps.
+        for base in list(tree.iter("base")):
+            base.drop_tree()
         if tree.find("body") is None:  # rules and readability expect a <body>, even an empty one
             tree.append(lxml.html.Element("body"))
         return cls(url=url, text=text, encoding=encoding, tree=tree)
