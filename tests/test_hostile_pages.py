@@ -18,6 +18,7 @@ import pytest
 
 from tests.support.crawl import CrawlResult, run_crawl
 from tests.support.hexo import hexo_load, require_hexo
+from tests.support.inert import active_parts
 from tests.support.localsite import LocalSite, running_site
 from tests.support.posts import check_posts, split_post
 
@@ -171,32 +172,6 @@ HOSTILE_BODY = """
 <p>Template {{ 7*7 }} and {% raw %}a tag{% endraw %} and {# a comment #} and {{ config.title }}.</p>
 <p>Closing paragraph: the article continues with ordinary words about the harbour.</p>
 """
-ACTIVE_ELEMENTS = {
-    "script", "iframe", "object", "embed", "svg", "math", "form", "input", "button", "meta", "base",
-    "link", "style", "frame", "frameset", "applet", "param", "textarea", "select", "template",
-}  # fmt: skip
-URL_ATTRIBUTES = {"href", "src", "srcset", "action", "formaction", "xlink:href", "data", "poster", "background", "cite"}
-
-
-def active_parts(fragment: str) -> list[str]:
-    """Return every active thing left in an HTML fragment, parsed the way a browser would."""
-    found = []
-    for element in lxml.html.fragment_fromstring(fragment, create_parent="div").iter():
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if tag.lower() in ACTIVE_ELEMENTS:
-            found.append(f"<{tag}>")
-        for name, value in element.attrib.items():
-            name = name.lower()
-            if name.startswith("on") or name == "style":
-                found.append(f"{tag} {name}")
-            squashed = re.sub(r"[\s\x00-\x1f]+", "", html.unescape(value)).lower()
-            if name in URL_ATTRIBUTES and re.match(r"(javascript|data|vbscript):", squashed):
-                found.append(f"{tag} {name}={value}")
-            if "expression(" in squashed or "javascript:" in squashed:
-                found.append(f"{tag} {name}={value}")
-    return found
-
-
 @pytest.fixture(scope="module")
 def hostile_body(pages: Site, server: LocalSite, tmp_path_factory: pytest.TempPathFactory) -> tuple[CrawlResult, Path]:
     url = pages.put("hostile.example.com", "body.html", page("Hostile body", HOSTILE_BODY))

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from newsmirror.paths import (
     MAX_NAME_BYTES,
+    MAX_PATH_BYTES,
     PathBuilder,
     PathTemplateError,
     path_key,
@@ -88,6 +89,15 @@ def test_long_names_are_cut_on_a_character_boundary() -> None:
     assert len(name.encode("utf-8")) <= MAX_NAME_BYTES
     assert name.endswith(".md") and name.startswith("长")
     name.encode("utf-8").decode("utf-8")
+
+
+def test_whole_path_fits_one_hexo_folder_name() -> None:
+    # Hexo makes "a/b/title" one public/ folder "a-b-title": over 255 bytes, generate fails.
+    path = build("长" * 300, categories=("金融" * 40, "新浪财经" * 30, "国內" * 50))
+    assert len(path[: -len(".md")].encode("utf-8")) <= MAX_PATH_BYTES
+    assert path.rsplit("/", 1)[1].startswith("长" * 20)
+    assert len(with_suffix(path, "0123abcd").encode("utf-8")) < 255
+    assert build("Short title") == "金融/新浪财经/新浪财经－国內/Short title.md"
 
 
 def test_suffix_keeps_the_limit() -> None:
