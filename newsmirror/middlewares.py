@@ -23,7 +23,7 @@ import re
 import socket
 import time
 import urllib.request
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urlsplit
 
