@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
+from newsmirror.hexo_slug import hexo_slug
+
 DEFAULT_PATH_TEMPLATE = "{categories}/{title}.md"
 MAX_NAME_BYTES = 200
 # Hexo turns a post's whole path into one URL segment, so one folder name under
@@ -76,8 +78,10 @@ def slugify(text: str) -> str:
 
 
 def path_key(relpath: str) -> str:
-    """Return the key under which two paths clash on case-insensitive or normalizing disks."""
-    return unicodedata.normalize("NFC", relpath).casefold()
+    """Return the key under which two post paths clash: on case-insensitive or normalizing
+    disks, or as one Hexo page (Hexo names it after the slug of the whole path)."""
+    stem = relpath.removesuffix(".md")
+    return hexo_slug(unicodedata.normalize("NFC", stem)).casefold()
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,16 @@ def test_whole_path_fits_one_hexo_folder_name() -> None:
     assert build("Short title") == "金融/新浪财经/新浪财经－国內/Short title.md"
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("金融/A & B.md", "金融/A - B.md"), ("Café.md", "cafe.md"), ("a/b.md", "a-b.md"), ("x}}.md", "x.md")],
+)
+def test_paths_hexo_would_publish_as_one_page_collide_in_the_key(first: str, second: str) -> None:
+    # Hexo names a post's page after slugize(path): these pairs would share one index.html.
+    assert path_key(first) == path_key(second)
+    assert path_key("金融/A & B.md") != path_key("金融/A & C.md")
+
+
 def test_suffix_keeps_the_limit() -> None:
     path = with_suffix(build("长" * 300), "0123abcd")
     name = path.rsplit("/", 1)[1]
