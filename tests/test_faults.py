@@ -116,9 +116,9 @@ def test_retries_stop_when_the_time_budget_is_spent(site: LocalSite, tmp_path: P
     settings = {"RETRY_TIMES": "50", "MIRROR_RETRY_BACKOFF": "0.5", "MIRROR_RETRY_BUDGET": "4"}
     result = crawl(site, tmp_path, path, settings=settings)
     attempts = requests_for(site, path)
-    # 0.5 + 1 + 2 s of waits fit in the budget with a second to spare; 4 more do not.
-    assert 2 <= len(attempts) <= 4
-    assert attempts[-1]["time"] - attempts[0]["time"] < 4
+    # Waits of 0.5 s and 1 s fit in the 4 s budget with a second to spare; 2 s more do
+    # not. Without the budget there would be 51 attempts.
+    assert 2 <= len(attempts) <= 3
     assert failure_line(result, site, path).startswith("HTTP 504 Gateway Timeout (gave up after")
     assert result.stat("newsmirror/retry_budget_spent") == 1
 
