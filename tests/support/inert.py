@@ -25,10 +25,12 @@ def active_parts(fragment: str) -> list[str]:
             name = name.lower()
             if name.startswith("on") or name == "style":
                 found.append(f"{tag} {name}")
-            squashed = re.sub(r"[\s\x00-\x1f]+", "", html.unescape(value)).lower()
-            if name in URL_ATTRIBUTES and re.match(r"(javascript|data|vbscript):", squashed):
-                found.append(f"{tag} {name}={value}")
-            # Text attributes (title, alt) may say "javascript:"; only URLs and styles act on it.
-            if name in URL_ATTRIBUTES and ("expression(" in squashed or "javascript:" in squashed):
-                found.append(f"{tag} {name}={value}")
+            if name not in URL_ATTRIBUTES:
+                continue  # text attributes (title, alt) may say "javascript:" harmlessly
+            # srcset holds several URLs; a browser strips whitespace and controls from each.
+            candidates = html.unescape(value).split(",") if name == "srcset" else [html.unescape(value)]
+            for candidate in candidates:
+                squashed = re.sub(r"[\s\x00-\x1f]+", "", candidate).lower()
+                if re.match(r"(javascript|data|vbscript):", squashed):
+                    found.append(f"{tag} {name}={value}")
     return found
