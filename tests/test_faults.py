@@ -8,10 +8,13 @@ cap, and stop within a time budget.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timezone
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
 
+from newsmirror.middlewares import backoff_delay, retry_after_seconds
 from tests.support.cases import build_site, load_cases
 from tests.support.crawl import CrawlResult, read_tree, run_crawl
 from tests.support.localsite import LocalSite, running_site
@@ -232,3 +235,20 @@ def test_fault_run_mirrors_every_article_byte_identical_to_a_clean_run(tmp_path:
     assert statuses.count(503) >= 5 and statuses.count(None) >= 1, statuses
     assert trees["flaky"] == trees["clean"] and len(trees["clean"]) == len(article_urls)
     check_posts(tmp_path / "flaky" / "mirror")
+
+
+# --------------------------------------------------------------------------- the retry arithmetic
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    now = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc).timestamp()
+    assert retry_after_seconds(b"120", now) == 120.0
+    in_ninety = format_datetime(datetime(2024, 1, 2, 3, 5, 35, tzinfo=timezone.utc), usegmt=True).encode()
+    assert retry_after_seconds(in_ninety, now) == 90.0
+    assert retry_after_seconds(b"Tue, 01 Jan 2019 00:00:00 GMT", now) == 0.0  # in the past: no wait
+    assert retry_after_seconds(b"soon", now) is None
+    assert retry_after_seconds(None, now) is None
+
+
+def test_backoff_doubles_up_to_its_cap() -> None:
+    assert [backoff_delay(n, 1.0, 30.0) for n in range(1, 8)] == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
