@@ -24,6 +24,8 @@ Files live at ``DIR/<hostname>/<url path>`` and are sent as raw bytes:
 * ``/_fault/...`` on any host is a computed failure (see ``FAULTS``).
 * A sidecar ``<file>.referer`` lists allowed ``Referer`` prefixes, one per line: any
   other request for the file gets 403, as from an image host that refuses hotlinking.
+* ``--flaky SEED``: every other request fails with a seeded chance (20 % answer 503,
+  5 % are reset), decided per URL and attempt number (see ``flaky_outcome``).
 
 From Python, ``running_site(root)`` starts it in a subprocess for the length of a
 ``with`` block and yields a ``LocalSite`` with its URLs and proxy environment.
@@ -38,6 +40,9 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
+import gzip
+import hashlib
 import http
 import ipaddress
 import json
@@ -48,6 +53,7 @@ import signal
 import socket
 import socketserver
 import ssl
+import struct
 import subprocess
 import sys
 import tempfile
@@ -370,6 +376,104 @@ def fault_partial(handler: SiteHandler, args: list[str]) -> None:
     handler.drop_connection()
 
 
+def fault_reset(handler: SiteHandler, args: list[str]) -> None:
+    """``/_fault/reset``: abort the connection with a TCP RST, as a crashed server does."""
+    if args:
+        raise NotFound("/".join(args))
+    handler.reset_connection()
+
+
+def fault_retry_after(handler: SiteHandler, args: list[str]) -> Reply:
+    """``/_fault/retry-after/<seconds>``: 429 Too Many Requests with that ``Retry-After``."""
+    seconds = _int_arg(args, 0, 86400)
+    return html_reply(429, "slow down", [("Retry-After", str(seconds))])
+
+
+def fault_fail_first(handler: SiteHandler, args: list[str]) -> Reply:
+    """``/_fault/fail-first/<n>/<code>/<path...>``: n times status *code*, then the file at /<path>.
+
+    The count is kept per full request path for the server's lifetime. A 429 or 503
+    carries ``Retry-After: 1``.
+    """
+    if len(args) < 3:
+        raise NotFound("/".join(args))
+    failures, code = _int_arg(args[:1], 0, 1000), _int_arg(args[1:2], 400, 599)
+    target = handler.current_target
+    if handler.server.count_request(target.url) <= failures:
+        extra = [("Retry-After", "1")] if code in (429, 503) else []
+        return html_reply(code, f"status {code}", extra)
+    rest = "/" + "/".join(args[2:])
+    query = target.path.partition("?")[2]
+    inner = Target(target.scheme, target.host, target.port, rest + (f"?{query}" if query else ""), target.via_proxy)
+    return handler.server.site.lookup(inner)
+
+
+def fault_big(handler: SiteHandler, args: list[str]) -> Reply:
+    """``/_fault/big/<megabytes>``: a well-formed HTML article page of that many MB."""
+    megabytes = _int_arg(args, 1, 64)
+    head = (
+        b"<html><head><title>An enormous page</title>"
+        b"<meta property='article:published_time' content='2024-01-02T03:04:05Z'></head><body><h1>An enormous page</h1>"
+    )
+    paragraph = b"<p>" + b"filler text " * 80 + b"</p>\n"
+    count = megabytes * 1024 * 1024 // len(paragraph) + 1
+    return Reply(200, [("Content-Type", "text/html")], head + paragraph * count + b"</body></html>")
+
+
+@functools.cache
+def _gzip_bomb() -> bytes:
+    """Return 64 MB of HTML-ish zeros-like filler, gzip-compressed to about 64 KB."""
+    return gzip.compress(b"<html><body>" + b" " * (64 * 1024 * 1024) + b"</body></html>", compresslevel=9)
+
+
+def fault_gzip_bomb(handler: SiteHandler, args: list[str]) -> Reply:
+    """``/_fault/gzip-bomb``: a small gzip body that inflates to 64 MB of HTML."""
+    if args:
+        raise NotFound("/".join(args))
+    headers = [("Content-Type", "text/html"), ("Content-Encoding", "gzip")]
+    return Reply(200, headers, _gzip_bomb())
+
+
+# Just enough of each format to be recognised by its magic bytes.
+_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6300010000050001e2269b1b0000000049454e44ae426082"
+)
+
+
+def fault_pdf(handler: SiteHandler, args: list[str]) -> Reply:
+    """``/_fault/pdf``: a PDF document, as some article URLs really answer."""
+    if args:
+        raise NotFound("/".join(args))
+    return Reply(200, [("Content-Type", "application/pdf")], _PDF)
+
+
+def fault_image(handler: SiteHandler, args: list[str]) -> Reply:
+    """``/_fault/image``: a 1x1 PNG image."""
+    if args:
+        raise NotFound("/".join(args))
+    return Reply(200, [("Content-Type", "image/png")], _PNG)
+
+
+def fault_html_feed(handler: SiteHandler, args: list[str]) -> Reply:
+    """``/_fault/html-feed``: an HTML sign-in page where a feed was expected."""
+    if args:
+        raise NotFound("/".join(args))
+    page = (
+        "<!DOCTYPE html><html><head><title>Sign in</title></head><body>"
+        "<form action='/login' method='post'><input name='user'></form></body></html>"
+    )
+    return Reply(200, [("Content-Type", "text/html; charset=utf-8")], page.encode())
+
+
+def fault_empty(handler: SiteHandler, args: list[str]) -> Reply:
+    """``/_fault/empty``: 200 text/html with an empty body."""
+    if args:
+        raise NotFound("/".join(args))
+    return Reply(200, [("Content-Type", "text/html")], b"")
+
+
 FAULTS: dict[str, Fault] = {
     "status": fault_status,
     "redirect": fault_redirect,
@@ -377,7 +481,35 @@ FAULTS: dict[str, Fault] = {
     "slow": fault_slow,
     "drop": fault_drop,
     "partial": fault_partial,
+    "reset": fault_reset,
+    "retry-after": fault_retry_after,
+    "fail-first": fault_fail_first,
+    "big": fault_big,
+    "gzip-bomb": fault_gzip_bomb,
+    "pdf": fault_pdf,
+    "image": fault_image,
+    "html-feed": fault_html_feed,
+    "empty": fault_empty,
 }
+
+# The flaky mode (``--flaky SEED``): these shares of ordinary (non-fault) requests fail.
+FLAKY_503_SHARE = 0.20
+FLAKY_RESET_SHARE = 0.05
+
+
+def flaky_outcome(seed: int, url: str, attempt: int) -> str | None:
+    """Return ``"503"``, ``"reset"`` or None for the *attempt*-th request (from 1) of *url*.
+
+    A pure function of its arguments, so a seeded run fails the same requests whatever
+    order concurrent requests arrive in.
+    """
+    digest = hashlib.sha256(f"{seed}\0{url}\0{attempt}".encode("utf-8", "surrogateescape")).digest()
+    draw = int.from_bytes(digest[:8], "big") / 2**64
+    if draw < FLAKY_503_SHARE:
+        return "503"
+    if draw < FLAKY_503_SHARE + FLAKY_RESET_SHARE:
+        return "reset"
+    return None
 
 
 # --------------------------------------------------------------------------- server
@@ -410,11 +542,20 @@ class LocalSiteServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], site: Site, log: RequestLog) -> None:
+    def __init__(self, address: tuple[str, int], site: Site, log: RequestLog, flaky_seed: int | None = None) -> None:
         self.site = site
         self.log = log
+        self.flaky_seed = flaky_seed
         self.tls_context = Certificates().default
+        self._counts: dict[str, int] = {}
+        self._counts_lock = threading.Lock()
         super().__init__(address, SiteHandler)
+
+    def count_request(self, url: str) -> int:
+        """Count one more request for *url* and return how many there have been, this one included."""
+        with self._counts_lock:
+            self._counts[url] = self._counts.get(url, 0) + 1
+            return self._counts[url]
 
     def server_bind(self) -> None:
         """Bind without HTTPServer's reverse-DNS lookup, which can stall offline."""
@@ -438,6 +579,7 @@ class SiteHandler(BaseHTTPRequestHandler):
     _tls: ssl.SSLSocket | None = None
     _status: int | None = None
     _pending_log: dict[str, Any] | None = None
+    current_target: Target
 
     # -- plumbing
 
@@ -496,6 +638,16 @@ class SiteHandler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def reset_connection(self) -> None:
+        """Abort the connection: SO_LINGER 0 makes close() send a TCP RST instead of a FIN."""
+        self.close_connection = True
+        self._write_log()
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
+
     def _start_log(self, target: Target, url: str | None = None) -> None:
         """Note the request; its log line is written once the status is known."""
         self._status = None
@@ -507,6 +659,7 @@ class SiteHandler(BaseHTTPRequestHandler):
             "status": None,
             "via_proxy": target.via_proxy,
             "headers": dict(self.headers.items()),
+            "time": time.time(),
         }
 
     def _write_log(self) -> None:
@@ -573,6 +726,14 @@ class SiteHandler(BaseHTTPRequestHandler):
     def _compute(self, target: Target) -> Reply | None:
         """Return the reply for *target*, or None when a fault answered (or hung up) itself."""
         segments = [s for s in target.path.partition("?")[0].split("/") if s]
+        self.current_target = target
+        if self.server.flaky_seed is not None and segments[:1] != [FAULT_PREFIX]:
+            outcome = flaky_outcome(self.server.flaky_seed, target.url, self.server.count_request(target.url))
+            if outcome == "reset":
+                self.reset_connection()
+                return None
+            if outcome == "503":
+                return html_reply(503, "flaky")
         if segments and segments[0] == FAULT_PREFIX:
             fault = FAULTS.get(segments[1]) if len(segments) > 1 else None
             try:
@@ -761,8 +922,11 @@ def _read_ready_line(proc: subprocess.Popen[str], stderr_path: Path) -> dict[str
 
 
 @contextmanager
-def running_site(root: Path, log: Path | None = None) -> Iterator[LocalSite]:
-    """Run the local site server on a free loopback port for the duration of the block."""
+def running_site(root: Path, log: Path | None = None, *, flaky_seed: int | None = None) -> Iterator[LocalSite]:
+    """Run the local site server on a free loopback port for the duration of the block.
+
+    With *flaky_seed*, the server runs in the flaky mode (``--flaky SEED``).
+    """
     with tempfile.TemporaryDirectory(prefix="localsite-") as scratch:
         log_path = Path(log) if log is not None else Path(scratch, "requests.jsonl")
         stderr_path = Path(scratch, "stderr.txt")
@@ -774,6 +938,8 @@ def running_site(root: Path, log: Path | None = None) -> Iterator[LocalSite]:
             sys.executable, "-m", "newsmirror.localsite",
             "--root", str(root), "--port", "0", "--log", str(log_path),
         ]  # fmt: skip
+        if flaky_seed is not None:
+            command += ["--flaky", str(flaky_seed)]
         # stderr goes to a file: a pipe nobody drains could fill up and stall the server.
         with stderr_path.open("w", encoding="utf-8") as stderr:
             proc = subprocess.Popen(
@@ -821,6 +987,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 = any free")
     parser.add_argument("--host", type=_loopback, default="127.0.0.1", help="loopback address")
     parser.add_argument("--log", type=Path, default=None, help="append JSON request lines here")
+    parser.add_argument(
+        "--flaky", type=int, default=None, metavar="SEED",
+        help=f"answer a seeded {FLAKY_503_SHARE:.0%} of ordinary requests 503 and {FLAKY_RESET_SHARE:.0%} with a reset"
+        .replace("%", "%%"),  # argparse formats help text with %
+    )
     args = parser.parse_args(argv)
     if not args.root.is_dir():
         parser.error(f"--root {args.root} is not a directory")
@@ -831,7 +1002,7 @@ def main(argv: list[str] | None = None) -> int:
     """Serve until SIGTERM or SIGINT; return the exit status."""
     args = parse_args(argv)
     log = RequestLog(args.log)
-    server = LocalSiteServer((args.host, args.port), Site(args.root), log)
+    server = LocalSiteServer((args.host, args.port), Site(args.root), log, args.flaky)
 
     def stop(signum: int, frame: object) -> None:
         # shutdown() waits for serve_forever() to return, which runs on this very

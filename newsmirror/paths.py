@@ -15,8 +15,16 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
+from newsmirror.hexo_slug import hexo_slug
+
 DEFAULT_PATH_TEMPLATE = "{categories}/{title}.md"
 MAX_NAME_BYTES = 200
+# Hexo turns a post's whole path into one URL segment, so one folder name under
+# public/ (slugize("a/b/title") is "a-b-title"), and file systems refuse names over
+# 255 bytes: past that, `hexo generate` fails for the whole site. The bound leaves room
+# for the "-xxxxxxxx" suffix of a colliding post.
+MAX_PATH_BYTES = 230
+MIN_STEM_BYTES = 60
 
 # The older system's rule: these become "_" ...
 _TO_UNDERSCORE = re.compile(r'[:/\\?*<>|\[\]“”]')
@@ -52,6 +60,9 @@ def safe_name(text: str, *, folder: bool = False) -> str:
     """Apply the file-name rule (or the folder rule) to one path segment; may return ''."""
     removed = _REMOVED_FROM_FOLDERS if folder else _REMOVED
     name = _CONTROL.sub("", removed.sub("", _TO_UNDERSCORE.sub("_", text)))
+    # Hexo URI-decodes source paths: "5% rise" fails to load ("URI malformed") and "%41"
+    # would name another file. The full-width sign reads the same and decodes as itself.
+    name = name.replace("%", "\uff05")
     # Windows and most tools mishandle leading and trailing spaces in names.  Hexo
     # silently skips files and folders whose name starts with "_" or "." or ends with
     # "~" or "%" (hidden, drafts, editor backups), so a post there would never be published.
@@ -67,8 +78,10 @@ def slugify(text: str) -> str:
 
 
 def path_key(relpath: str) -> str:
-    """Return the key under which two paths clash on case-insensitive or normalizing disks."""
-    return unicodedata.normalize("NFC", relpath).casefold()
+    """Return the key under which two post paths clash: on case-insensitive or normalizing
+    disks, or as one Hexo page (Hexo names it after the slug of the whole path)."""
+    stem = relpath.removesuffix(".md")
+    return hexo_slug(unicodedata.normalize("NFC", stem)).casefold()
 
 
 @dataclass(frozen=True)
@@ -120,7 +133,24 @@ class PathBuilder:
         # A cut can expose an ending Hexo skips ("~", "%") or Windows mangles (" ", ".").
         segments = [_cut_utf8(segment, MAX_NAME_BYTES).rstrip(_BAD_ENDINGS) for segment in segments]
         stem = _cut_utf8(stem, MAX_NAME_BYTES - len(".md")).rstrip(_BAD_ENDINGS)
+        segments, stem = _fit_path(segments, stem)
         return "/".join([*segments, f"{stem}.md"])
+
+
+def _fit_path(segments: list[str], stem: str) -> tuple[list[str], str]:
+    """Cut the name, then the folders, until the path (without ".md") fits ``MAX_PATH_BYTES``."""
+
+    def size() -> int:
+        return sum(len(segment.encode("utf-8")) + 1 for segment in segments) + len(stem.encode("utf-8"))
+
+    excess = size() - MAX_PATH_BYTES
+    if excess > 0:
+        room = max(MIN_STEM_BYTES, len(stem.encode("utf-8")) - excess)
+        stem = _cut_utf8(stem, room).rstrip(_BAD_ENDINGS)
+    if size() > MAX_PATH_BYTES and segments:
+        share = max(8, (MAX_PATH_BYTES - len(stem.encode("utf-8"))) // len(segments) - 1)
+        segments = [name for name in (_cut_utf8(s, share).rstrip(_BAD_ENDINGS) for s in segments) if name]
+    return segments, stem
 
 
 def with_suffix(relpath: str, token: str) -> str:

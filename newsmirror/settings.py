@@ -73,7 +73,8 @@ MIRROR_REPORT = ""
 
 # --- politeness --------------------------------------------------------------------------
 # Say who we are and how to reach the operator; replace the contact URL with yours.
-USER_AGENT = "newsmirror/0.1 (+https://github.com/newsmirror/newsmirror)"
+# "{contact}" is replaced by MIRROR_CONTACT (see the hostile-network block below).
+USER_AGENT = "newsmirror/0.1 (+{contact})"
 ROBOTSTXT_OBEY = True
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
@@ -82,8 +83,59 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 3
 # News pages are rarely above a few MB; anything far larger is not an article.
-DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
-DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+# The cap applies to the decompressed body too (Scrapy's HttpCompressionMiddleware).
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+
+# --- hostile networks and hostile pages (issue 6) -------------------------------------------
+# How site owners reach the operator: a contact page or mailto: URL, sent in the
+# User-Agent. Unattended runs (the spiders below) refuse to start while it is unset or a
+# placeholder; a run by hand sends the project's URL instead.
+MIRROR_CONTACT = ""
+MIRROR_CONTACT_REQUIRED = ["mirror"]
+# robots.txt rules are matched against this product token, not the whole User-Agent.
+ROBOTSTXT_USER_AGENT = "newsmirror"
+# robots.txt Crawl-delay is honoured up to this many seconds per request to a host.
+MIRROR_CRAWL_DELAY_MAX = 60.0
+# Never fetch private, loopback, link-local or metadata addresses, nor non-http(s)
+# URLs, whatever link or redirect leads there. Hosts listed here are let through
+# (names or literal addresses, as written in URLs); proxies in the environment are too.
+MIRROR_ADDRESS_GUARD = True
+MIRROR_ALLOWED_HOSTS: list[str] = []
+# What DNS answers is checked too, by the resolver every connection uses.
+TWISTED_DNS_RESOLVER = "newsmirror.middlewares.GuardedResolver"
+# Retries: 1 s, 2 s, 4 s... apart (at most MIRROR_RETRY_BACKOFF_MAX); a Retry-After
+# header of a 429/503 is obeyed up to MIRROR_RETRY_AFTER_MAX, above it the article
+# fails at once. No retry starts once MIRROR_RETRY_BUDGET seconds have passed since the
+# first attempt, and a retry's timeout is cut to what is left.
+MIRROR_RETRY_BACKOFF = 1.0
+MIRROR_RETRY_BACKOFF_MAX = 30.0
+MIRROR_RETRY_AFTER_MAX = 60.0
+MIRROR_RETRY_BUDGET = 180.0
+# A request that runs out of retries is reported once, with its reason, by whoever
+# made it (the article errback, the robots.txt line, Scrapy's "Error downloading").
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
+# A redirect chain longer than this is not a news site's doing.
+REDIRECT_MAX_TIMES = 10
+DOWNLOADER_MIDDLEWARES = {
+    # First, so every request (redirect hops, retries, dont_filter, robots.txt) meets it.
+    "newsmirror.middlewares.AddressGuardMiddleware": 40,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newsmirror.middlewares.PoliteRobotsTxtMiddleware": 100,
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+    "newsmirror.middlewares.ContactUserAgentMiddleware": 500,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newsmirror.middlewares.BoundedRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "newsmirror.middlewares.SafeMetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "newsmirror.middlewares.GuardedRedirectMiddleware": 600,
+    # Ends a refreshed article that answers 304 Not Modified quietly (before HttpError sees it).
+    "newsmirror.incremental.NotModifiedMiddleware": 950,
+    # List and feed requests marked meta["newsmirror_listing"] go out conditional (HTTP cache
+    # beside the ledger, RFC 2616 policy, always revalidated); articles are never cached.
+    "newsmirror.incremental.ListingCacheMiddleware": 900,
+}
 
 # --- the ledger, cron runs and scale-out (issue 5) ---------------------------------------
 # The ledger's owner: opens it (taking the run lock) before the engine starts.
@@ -94,13 +146,7 @@ EXTENSIONS = {
 }
 # Drops article requests for articles already mirrored, before they are scheduled.
 SPIDER_MIDDLEWARES = {"newsmirror.incremental.KnownArticleMiddleware": 50}
-# Ends a refreshed article that answers 304 Not Modified quietly (before HttpError sees it).
-# List and feed requests marked meta["newsmirror_listing"] go out conditional (HTTP cache
-# beside the ledger, RFC 2616 policy, always revalidated); articles are never cached.
-DOWNLOADER_MIDDLEWARES = {
-    "newsmirror.incremental.NotModifiedMiddleware": 950,
-    "newsmirror.incremental.ListingCacheMiddleware": 900,
-}
+# (Its downloader middlewares are in DOWNLOADER_MIDDLEWARES above.)
 # Fetch known articles again when dated within the last N days (0: never; -a refresh=N per run).
 MIRROR_REFRESH_DAYS = 0
 # `scrapy crawl` exits 3 when more than this share of the articles it tried failed.

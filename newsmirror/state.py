@@ -27,6 +27,8 @@ from typing import IO, TYPE_CHECKING, Protocol
 
 from scrapy import signals
 
+from newsmirror.paths import path_key
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
@@ -66,6 +68,18 @@ INSERT OR IGNORE INTO aliases (url, canonical_url) SELECT canonical_url, canonic
 UPDATE meta SET value = '2' WHERE key = 'schema_version';
 """
 _COLUMNS = "canonical_url, post_path, path_key, content_sha256, published, first_seen, written, etag, last_modified, status"
+
+
+def _rekey_paths(db: sqlite3.Connection) -> None:
+    """Recompute every row's path key with today's rule (v1 keys ignored Hexo's page naming).
+
+    Two v1 rows whose paths now share a key already live side by side on disk; the second
+    keeps its old key rather than fail the migration.
+    """
+    for canonical_url, post_path in db.execute("SELECT canonical_url, post_path FROM posts").fetchall():
+        db.execute(
+            "UPDATE OR IGNORE posts SET path_key = ? WHERE canonical_url = ?", (path_key(post_path), canonical_url)
+        )
 
 
 class LedgerError(RuntimeError):
@@ -208,7 +222,13 @@ class Ledger:
         try:
             if version == "1":
                 # One transaction: a crash mid-migration leaves the v1 ledger as it was.
-                db.executescript("BEGIN IMMEDIATE;" + _MIGRATE_V1 + "COMMIT;")
+                db.executescript("BEGIN IMMEDIATE;" + _MIGRATE_V1)
+                try:
+                    _rekey_paths(db)
+                    db.execute("COMMIT")
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
                 logger.info("Ledger %s migrated from schema version 1 to %d", self.path, SCHEMA_VERSION)
             else:
                 db.executescript(_SCHEMA)
@@ -350,7 +370,6 @@ def rebuild_from_posts(ledger: LedgerStore, mirror_dir: Path) -> tuple[int, int]
     """
     import hashlib
 
-    from newsmirror.paths import path_key
     from newsmirror.sites import site_for
 
     recorded = without_link = 0

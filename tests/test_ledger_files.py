@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from newsmirror.files import OutsideMirrorError, contained_path, write_atomic
+from newsmirror.paths import path_key
 from newsmirror.state import Ledger, LedgerEntry, LedgerError, default_state_path
 
 
@@ -113,11 +114,17 @@ def test_a_v1_ledger_is_migrated_in_place_and_keeps_its_rows(tmp_path: Path) -> 
             "INSERT INTO meta VALUES (?, ?)", [("schema_version", "1"), ("mirror_dir", str((tmp_path / "m").resolve()))]
         )
         db.execute("INSERT INTO posts VALUES (?, ?, ?, ?, ?, ?, ?)", dataclasses.astuple(entry())[:7])
+        # v1 keyed paths by their case-folded text; "A & B" and "A - B" are one Hexo page.
+        hexo_twin = entry("https://a.example/2", "news/A & B.md")
+        db.execute("INSERT INTO posts VALUES (?, ?, ?, ?, ?, ?, ?)", dataclasses.astuple(hexo_twin)[:7])
     db.close()
     ledger = Ledger(state, tmp_path / "m")
     ledger.open()
-    assert ledger.get("https://a.example/1") == entry()
-    assert ledger.find("https://a.example/1") == entry()  # the canonical URL is its own alias
+    migrated = dataclasses.replace(entry(), path_key=path_key("x/a.md"))
+    assert ledger.get("https://a.example/1") == migrated
+    assert ledger.find("https://a.example/1") == migrated  # the canonical URL is its own alias
+    # Keys follow today's rule, so a new "A - B" post cannot take the older article's page.
+    assert ledger.owner_of(path_key("news/A - B.md")) == "https://a.example/2"
     assert ledger.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
     ledger.close()
 

@@ -14,11 +14,13 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from newsmirror.localsite import flaky_outcome
 from tests.support.localsite import REPO_ROOT, LocalSite, running_site
 
 GBK_PAGE = "<html><title>新浪财经</title><body>中文新闻</body></html>".encode("gbk")
@@ -340,7 +342,9 @@ def test_request_log_records_each_request(root: Path, site: LocalSite) -> None:
         "status": 200,
         "via_proxy": False,
         "headers": first["headers"],
+        "time": first["time"],
     }
+    assert isinstance(first["time"], float) and first["time"] <= second["time"]
     assert first["headers"]["X-Probe"] == "one"
     assert first["headers"]["Host"] == f"127.0.0.1:{site.port}"
     assert (second["path"], second["status"]) == ("/missing.html", 404)
@@ -516,6 +520,67 @@ def test_faults_work_on_any_host_and_inside_a_tunnel(site: LocalSite) -> None:
         assert conn.getresponse().read() == b"<html><body>done</body></html>"
     finally:
         conn.close()
+
+
+def test_fault_reset_aborts_with_a_tcp_reset(site: LocalSite) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", site.port, timeout=10)
+    try:
+        conn.request("GET", "/_fault/reset")
+        with pytest.raises(ConnectionResetError):
+            conn.getresponse()
+    finally:
+        conn.close()
+
+
+def test_fault_retry_after_and_fail_first(root: Path, site: LocalSite) -> None:
+    status, headers, _ = raw_get(site, "/_fault/retry-after/120")
+    assert (status, headers["Retry-After"]) == (429, "120")
+    write(root, "localhost/news/a.html", "article")
+    answers = [raw_get(site, "/_fault/fail-first/2/503/news/a.html") for _ in range(3)]
+    assert [(status, headers["Retry-After"]) for status, headers, _ in answers[:2]] == [(503, "1"), (503, "1")]
+    assert (answers[2][0], answers[2][2]) == (200, b"article")
+    # The count is per path: another one starts afresh, and 500 carries no Retry-After.
+    status, headers, _ = raw_get(site, "/_fault/fail-first/1/500/news/a.html")
+    assert status == 500 and "Retry-After" not in headers
+
+
+def test_fault_big_pages_gzip_bomb_and_binary_bodies(site: LocalSite) -> None:
+    status, headers, body = raw_get(site, "/_fault/big/10")
+    assert status == 200 and len(body) >= 10 * 1024 * 1024 and body.endswith(b"</body></html>")
+    status, headers, body = raw_get(site, "/_fault/gzip-bomb")
+    assert headers["Content-Encoding"] == "gzip" and len(body) < 200_000
+    assert len(zlib.decompress(body, wbits=31)) > 60 * 1024 * 1024
+    assert raw_get(site, "/_fault/pdf")[1]["Content-Type"] == "application/pdf"
+    assert raw_get(site, "/_fault/pdf")[2].startswith(b"%PDF-")
+    assert raw_get(site, "/_fault/image")[2].startswith(b"\x89PNG")
+    status, headers, body = raw_get(site, "/_fault/empty")
+    assert (status, headers["Content-Type"], body) == (200, "text/html", b"")
+    status, headers, body = raw_get(site, "/_fault/html-feed")
+    assert headers["Content-Type"].startswith("text/html") and b"<form" in body
+
+
+def test_flaky_outcomes_have_the_promised_shares_and_depend_only_on_their_inputs() -> None:
+    outcomes = [flaky_outcome(7, f"http://a.example.com/{n}", 1) for n in range(20000)]
+    assert 0.19 < outcomes.count("503") / len(outcomes) < 0.21
+    assert 0.04 < outcomes.count("reset") / len(outcomes) < 0.06
+    assert outcomes == [flaky_outcome(7, f"http://a.example.com/{n}", 1) for n in range(20000)]
+    assert outcomes != [flaky_outcome(8, f"http://a.example.com/{n}", 1) for n in range(20000)]
+
+
+def test_flaky_mode_fails_ordinary_requests_as_seeded(root: Path) -> None:
+    for number in range(40):
+        write(root, f"localhost/p{number}.html", "page")
+    with running_site(root, flaky_seed=11) as site:
+        for number in range(40):
+            url = site.url(f"p{number}.html")
+            expected = flaky_outcome(11, url, 1)
+            if expected == "reset":
+                with pytest.raises((ConnectionResetError, http.client.RemoteDisconnected)):
+                    raw_get(site, f"/p{number}.html")
+            else:
+                assert raw_get(site, f"/p{number}.html")[0] == (503 if expected == "503" else 200)
+        # Fault resources are never made flaky: they are failures already.
+        assert all(raw_get(site, "/_fault/status/200")[0] == 200 for _ in range(20))
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from newsmirror.paths import (
     MAX_NAME_BYTES,
+    MAX_PATH_BYTES,
     PathBuilder,
     PathTemplateError,
     path_key,
@@ -72,6 +73,12 @@ def test_names_hexo_would_skip_are_avoided(title: str) -> None:
     assert all(not part.startswith(("_", ".")) and not part.endswith(("~", "%", "~.md", "%.md")) for part in name)
 
 
+@pytest.mark.parametrize(("title", "name"), [("GDP up 5% on year", "GDP up 5％ on year.md"), ("100%25 sure", "100％25 sure.md")])
+def test_percent_signs_never_reach_hexo_s_uri_decoding(title: str, name: str) -> None:
+    # Hexo decodeURI()s source paths: "5% on" fails to load, "%25" would name another file.
+    assert build(title, categories=("50%off",)) == f"50％off/{name}"
+
+
 def test_folders_keep_inner_dots() -> None:
     assert build("x", categories=("Node.js", "news.example.com", ".hidden.")) == "Node.js/news.example.com/hidden/x.md"
 
@@ -82,6 +89,25 @@ def test_long_names_are_cut_on_a_character_boundary() -> None:
     assert len(name.encode("utf-8")) <= MAX_NAME_BYTES
     assert name.endswith(".md") and name.startswith("长")
     name.encode("utf-8").decode("utf-8")
+
+
+def test_whole_path_fits_one_hexo_folder_name() -> None:
+    # Hexo makes "a/b/title" one public/ folder "a-b-title": over 255 bytes, generate fails.
+    path = build("长" * 300, categories=("金融" * 40, "新浪财经" * 30, "国內" * 50))
+    assert len(path[: -len(".md")].encode("utf-8")) <= MAX_PATH_BYTES
+    assert path.rsplit("/", 1)[1].startswith("长" * 20)
+    assert len(with_suffix(path, "0123abcd").encode("utf-8")) < 255
+    assert build("Short title") == "金融/新浪财经/新浪财经－国內/Short title.md"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("金融/A & B.md", "金融/A - B.md"), ("Café.md", "cafe.md"), ("a/b.md", "a-b.md"), ("x}}.md", "x.md")],
+)
+def test_paths_hexo_would_publish_as_one_page_collide_in_the_key(first: str, second: str) -> None:
+    # Hexo names a post's page after slugize(path): these pairs would share one index.html.
+    assert path_key(first) == path_key(second)
+    assert path_key("金融/A & B.md") != path_key("金融/A & C.md")
 
 
 def test_suffix_keeps_the_limit() -> None:

@@ -19,7 +19,19 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 # Characters lxml cannot hold in a tree (C0 controls but tab and newlines, non-characters);
 # HTML gives them no meaning, and one of them would make every later tree edit raise.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# The same characters written as references (&#31;, &#x0;): the parser decodes them
+# into the tree, where the first edit near them raises.
+_CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
 _EMPTY_DOCUMENT = "<html><body></body></html>"
+
+
+def _drop_unholdable_reference(match: re.Match[str]) -> str:
+    """Return '' for a reference to a character lxml cannot hold, the reference itself otherwise."""
+    hex_digits, decimal = match.groups()
+    code = int(hex_digits, 16) if hex_digits else int(decimal)
+    if code > 0x10FFFF or _NOT_XML.match(chr(code)):
+        return ""
+    return match.group(0)
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -52,10 +64,15 @@ class Page:
         """Decode and parse page bytes fetched from *url*."""
         text, encoding = decode_html(body, header_charset)
         text = _NOT_XML.sub("", _XML_DECLARATION.sub("", text, count=1))
+        text = _CHARACTER_REFERENCE.sub(_drop_unholdable_reference, text)
         try:
             tree = lxml.html.document_fromstring(text or _EMPTY_DOCUMENT, parser=_parser())
         except (ParserError, ValueError):
             tree = lxml.html.document_fromstring(_EMPTY_DOCUMENT, parser=_parser())
+        # Links resolve against the page's own URL, never a <base href> the page controls;
+        # readability would otherwise apply it to every link and image it keeps.
+        for base in list(tree.iter("base")):
+            base.drop_tree()
         if tree.find("body") is None:  # rules and readability expect a <body>, even an empty one
             tree.append(lxml.html.Element("body"))
         return cls(url=url, text=text, encoding=encoding, tree=tree)

@@ -13,6 +13,7 @@ from twisted.python.failure import Failure
 
 from newsmirror import signals
 from newsmirror.incremental import ArticleNotModified
+from newsmirror.failures import describe_failure
 from newsmirror.items import ArticleItem, ListingHints
 
 logger = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ class MirrorSpider(scrapy.Spider):
             return []  # a refreshed article that did not change: nothing to mirror, nothing failed
         request = failure.request  # type: ignore[attr-defined]
         url = request.cb_kwargs.get("requested_url", request.url)
-        reason = failure.getErrorMessage() or failure.type.__name__
+        reason = describe_failure(failure)
         hints = request.cb_kwargs.get("hints")
         source = request.cb_kwargs.get("source", self.name)
         if hints is not None and hints.content_html:

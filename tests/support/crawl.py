@@ -17,6 +17,14 @@ CRAWL_TIMEOUT = 120
 # the test, as warnings do in-process.
 _NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing listens there
 _WARNING_LINE = re.compile(r"\b\w*Warning: ")
+# Politeness delays off (the server is local); the address guard lets the loopback
+# server through; a contact, as unattended runs need one.
+CRAWL_DEFAULTS = {
+    "AUTOTHROTTLE_ENABLED": "False",
+    "MIRROR_MAX_FAILED_RATIO": "1",
+    "MIRROR_ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "MIRROR_CONTACT": "https://github.com/newsmirror/newsmirror/issues",
+}
 
 
 @dataclass(frozen=True)
@@ -67,11 +75,11 @@ def run_crawl(
 
     Politeness delays are switched off (the server is local), and so is the failed-share
     exit code (tests of failures check the log and stats; tests/test_incremental.py checks
-    the exit code with its own ratio); everything else is the project's real configuration.
+    the exit code with its own ratio); ``CRAWL_DEFAULTS`` apply unless *settings*
+    overrides them; everything else is the project's real configuration.
     """
     command = ["-m", "scrapy", "crawl", spider, *args]
-    defaults = {"AUTOTHROTTLE_ENABLED": "False", "MIRROR_MAX_FAILED_RATIO": "1"}
-    for name, value in {**defaults, **(settings or {})}.items():
+    for name, value in {**CRAWL_DEFAULTS, **(settings or {})}.items():
         command += ["-s", f"{name}={value}"]
     if index is not None:
         command += ["-O", str(index)]

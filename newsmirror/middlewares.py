@@ -1,0 +1,517 @@
+"""Downloader middlewares for a crawl that meets hostile networks and hostile pages.
+
+* :class:`AddressGuardMiddleware` keeps requests away from private, loopback,
+  link-local and metadata addresses and from non-http(s) schemes, for every request,
+  ``dont_filter`` ones and redirect hops included; :class:`GuardedResolver` applies the
+  same rule to what DNS answers, so a public-looking name cannot lead inside either.
+* :class:`BoundedRetryMiddleware` retries with exponential backoff, honours
+  ``Retry-After`` up to a cap, and bounds the total time spent on one request.
+* :class:`GuardedRedirectMiddleware` and :class:`SafeMetaRefreshMiddleware` name
+  redirect loops and over-long chains instead of letting the duplicate filter swallow
+  them, and keep a page whose meta refresh leads nowhere safe.
+* :class:`PoliteRobotsTxtMiddleware` applies robots.txt ``Crawl-delay`` and reports an
+  unreachable robots.txt in one line.
+* :class:`ContactUserAgentMiddleware` puts the operator's contact URL in the User-Agent.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import logging
+import re
+import socket
+import time
+import urllib.request
+from datetime import timezone
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urldefrag, urlsplit
+
+from scrapy import signals
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import HtmlResponse, Request, Response
+from scrapy.http.request import NO_CALLBACK
+from scrapy.resolver import CachingThreadedResolver
+from scrapy.utils.asyncio import sleep
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.response import get_meta_refresh
+from twisted.internet import defer
+
+from newsmirror.failures import BlockedAddressError, describe_failure, status_text
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+    from twisted.internet.base import ReactorBase
+
+    from scrapy.crawler import Crawler
+    from scrapy.robotstxt import RobotParser
+    from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_SCHEMES = frozenset({"http", "https"})
+# Names that mean "this machine" or "inside this network" whatever DNS says.
+_INTERNAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback", "metadata"})
+_INTERNAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa", ".intranet", ".lan")
+# inet_aton also reads 2130706433, 0x7f.1 and 0177.0.0.1 as IPv4 addresses, and so does
+# the C resolver: such hosts are addresses, not names.
+_NUMERIC_HOST = re.compile(r"^[0-9a-fx.]+$")
+
+
+# --------------------------------------------------------------------------- the address guard
+
+
+def address_problem(address: str) -> str | None:
+    """Say why an IP address must not be fetched (private, loopback...), or None if it is public."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return f"{address!r} is not an IP address"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    for kind in ("loopback", "link_local", "private", "multicast", "unspecified", "reserved"):
+        if getattr(ip, f"is_{kind}"):
+            return f"{ip} is a {kind.replace('_', '-')} address"
+    if not ip.is_global:
+        return f"{ip} is not a public address"
+    return None
+
+
+def literal_address(host: str) -> str | None:
+    """Return the IP address *host* spells (in any form the C resolver accepts), or None for a name."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    if _NUMERIC_HOST.match(host):
+        try:
+            return socket.inet_ntoa(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def host_problem(host: str) -> str | None:
+    """Say why *host* as written (a name or a literal address) must not be fetched, or None."""
+    host = host.rstrip(".").lower()
+    if not host:
+        return "the URL has no host"
+    address = literal_address(host)
+    if address is not None:
+        return address_problem(address)
+    if host in _INTERNAL_NAMES or host.endswith(_INTERNAL_SUFFIXES):
+        return f"{host} is an internal host name"
+    if "." not in host:
+        # A single label is resolved through the local search domains: an intranet name.
+        return f"{host} is a single-label (intranet) host name"
+    return None
+
+
+def url_problem(url: str, allowed_hosts: frozenset[str]) -> str | None:
+    """Say why *url* must not be fetched, judging the host as written, or None if it may be."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+    except ValueError:
+        return f"malformed URL {url!r}"
+    if parts.scheme.lower() not in ALLOWED_SCHEMES:
+        return f"the {parts.scheme or 'missing'}: scheme is not fetched"
+    if host in allowed_hosts:
+        return None
+    return host_problem(host)
+
+
+def allowed_hosts(settings: BaseSettings, *, with_proxies: bool = False) -> frozenset[str]:
+    """Return ``MIRROR_ALLOWED_HOSTS``, plus the hosts of the environment's HTTP(S) proxies if asked.
+
+    Only the resolver lets proxy hosts through (connecting to the proxy is the point);
+    a URL naming the proxy's address is as internal as any other.
+    """
+    hosts = {host.strip().rstrip(".").lower() for host in settings.getlist("MIRROR_ALLOWED_HOSTS") if host.strip()}
+    if with_proxies and settings.getbool("HTTPPROXY_ENABLED"):
+        for scheme, proxy in urllib.request.getproxies().items():
+            if scheme in ALLOWED_SCHEMES and (proxy_host := urlsplit(proxy if "//" in proxy else f"//{proxy}").hostname):
+                hosts.add(proxy_host.lower())
+    return frozenset(hosts)
+
+
+class AddressGuardMiddleware:
+    """Refuses requests to non-http(s) URLs and to internal hosts, whatever their origin.
+
+    It runs first in the downloader chain, so redirect hops, retries, ``dont_filter``
+    requests and robots.txt fetches all pass through it. Hosts are judged as written;
+    :class:`GuardedResolver` judges what names resolve to.
+    """
+
+    def __init__(self, allowed: frozenset[str], stats: Any) -> None:
+        self.allowed = allowed
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Build the guard; ``MIRROR_ADDRESS_GUARD = False`` switches it off."""
+        if not crawler.settings.getbool("MIRROR_ADDRESS_GUARD"):
+            raise NotConfigured
+        return cls(allowed_hosts(crawler.settings), crawler.stats)
+
+    def process_request(self, request: Request) -> None:
+        """Raise IgnoreRequest, with the reason, for a request the guard refuses."""
+        problem = url_problem(request.url, self.allowed)
+        if problem is not None:
+            self.stats.inc_value("newsmirror/blocked")
+            raise IgnoreRequest(f"blocked: {problem} ({request.url})")
+
+
+class GuardedResolver(CachingThreadedResolver):
+    """Scrapy's caching resolver that refuses names resolving to internal addresses.
+
+    The check is on the very address the connection will use (the answer is cached),
+    so DNS rebinding between a check and the connection cannot slip through. Behind a
+    proxy the resolver only ever sees the proxy's own name, which the operator chose.
+    """
+
+    def __init__(
+        self, reactor: ReactorBase, cache_size: int, timeout: float, allowed: frozenset[str] | None
+    ) -> None:
+        super().__init__(reactor, cache_size, timeout)
+        self.allowed = allowed  # None: the guard is off
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, reactor: ReactorBase) -> Self:
+        """Build the resolver from the settings (Scrapy passes the CrawlerProcess here)."""
+        settings = crawler.settings
+        cache_size = settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0
+        allowed = allowed_hosts(settings, with_proxies=True) if settings.getbool("MIRROR_ADDRESS_GUARD") else None
+        return cls(reactor, cache_size, settings.getfloat("DNS_TIMEOUT"), allowed)
+
+    def getHostByName(self, name: str, timeout: Any = ()) -> defer.Deferred[str]:  # noqa: N802 (Twisted's name)
+        """Resolve *name*, failing with :class:`BlockedAddressError` for an internal address."""
+        resolved = super().getHostByName(name, timeout)
+        if self.allowed is not None and name.rstrip(".").lower() not in self.allowed:
+            resolved.addCallback(self._check, name)
+        return resolved
+
+    @staticmethod
+    def _check(address: str, name: str) -> str:
+        """Pass a public address through; refuse any other."""
+        problem = address_problem(address)
+        if problem is not None:
+            raise BlockedAddressError(f"blocked: {name} resolves to {address}, and {problem}")
+        return address
+
+
+# --------------------------------------------------------------------------- retries
+
+
+def retry_after_seconds(value: bytes | None, now: float | None = None) -> float | None:
+    """Return the wait a ``Retry-After`` header asks for (seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def backoff_delay(retry_number: int, base: float, cap: float) -> float:
+    """Return the wait before retry number *retry_number* (1, 2, ...): base, 2*base, 4*base..., at most cap."""
+    return min(cap, base * 2 ** max(0, retry_number - 1))
+
+
+class BoundedRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries, plus exponential backoff, ``Retry-After`` and a total time budget.
+
+    Each retry waits ``MIRROR_RETRY_BACKOFF`` seconds, doubling up to
+    ``MIRROR_RETRY_BACKOFF_MAX``; a 429 or 503 ``Retry-After`` replaces that wait, and
+    one above ``MIRROR_RETRY_AFTER_MAX`` ends the retries at once. No retry starts
+    after ``MIRROR_RETRY_BUDGET`` seconds from the first attempt, and a retry's
+    download timeout is cut to what is left of the budget.
+    """
+
+    def __init__(self, settings: BaseSettings) -> None:
+        super().__init__(settings)
+        self.backoff = settings.getfloat("MIRROR_RETRY_BACKOFF")
+        self.backoff_max = settings.getfloat("MIRROR_RETRY_BACKOFF_MAX")
+        self.retry_after_max = settings.getfloat("MIRROR_RETRY_AFTER_MAX")
+        self.budget = settings.getfloat("MIRROR_RETRY_BUDGET")
+        self.download_timeout = settings.getfloat("DOWNLOAD_TIMEOUT")
+
+    def process_request(self, request: Request) -> None:
+        """Note when the first attempt of a request started."""
+        request.meta.setdefault("retry_started", time.time())
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        """Retry a retryable status after its wait; give up when the wait or the budget is too long."""
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        reason = f"HTTP {status_text(response.status)}"
+        asked = retry_after_seconds(response.headers.get(b"Retry-After")) if response.status in (429, 503) else None
+        if asked is not None and asked > self.retry_after_max:
+            raise IgnoreRequest(
+                f"{reason}: the server asks to wait {asked:.0f} s, more than MIRROR_RETRY_AFTER_MAX "
+                f"({self.retry_after_max:.0f} s)"
+            )
+        retry = await self._retry_later(request, reason, asked)
+        return retry or response
+
+    async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
+        """Retry a retryable download error after its backoff; never retry a blocked address."""
+        if (
+            isinstance(exception, BlockedAddressError)
+            or not isinstance(exception, self.exceptions_to_retry)
+            or request.meta.get("dont_retry", False)
+        ):
+            return None
+        return await self._retry_later(request, exception, None)
+
+    async def _retry_later(self, request: Request, reason: str | Exception, wait: float | None) -> Request | None:
+        """Return the retry request once its wait is over, or None when retries or the budget are spent."""
+        retry_number = request.meta.get("retry_times", 0) + 1
+        if wait is None:
+            wait = backoff_delay(retry_number, self.backoff, self.backoff_max)
+        started = request.meta.get("retry_started", time.time())
+        left = self.budget - (time.time() - started) - wait
+        if left <= 1.0:
+            self.crawler.stats.inc_value("newsmirror/retry_budget_spent")
+            logger.info("Not retrying %s: its %.0f s retry budget is spent (%s)", request, self.budget, reason)
+            return None
+        retry = self._retry(request, reason)
+        if retry is None:
+            return None
+        retry.meta["download_timeout"] = min(self.download_timeout, left)
+        if wait > 0:
+            await sleep(wait)
+        return retry
+
+
+# --------------------------------------------------------------------------- redirects
+
+
+class _LoopCheck:
+    """The redirect bookkeeping both redirect middlewares share (mixed in before Scrapy's class)."""
+
+    max_redirect_times: int
+
+    def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
+        """Refuse a loop or an over-long chain with a clear reason; let other hops through."""
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        target = urldefrag(redirected.url)[0]
+        if target in (urldefrag(url)[0] for url in chain):
+            raise IgnoreRequest(f"redirect loop: {' -> '.join([*chain, redirected.url])}")
+        if len(chain) > self.max_redirect_times:
+            raise IgnoreRequest(f"more than {self.max_redirect_times} redirects (REDIRECT_MAX_TIMES), from {chain[0]}")
+        hop = super()._redirect(redirected, request, reason)  # type: ignore[misc]
+        # The duplicate filter would drop a hop to a URL already fetched without a word;
+        # the loop check above and the hop limit end every chain instead.
+        hop.dont_filter = True
+        return hop
+
+
+class GuardedRedirectMiddleware(_LoopCheck, RedirectMiddleware):
+    """Scrapy's redirects; loops and chains over ``REDIRECT_MAX_TIMES`` fail with their reason."""
+
+
+class SafeMetaRefreshMiddleware(_LoopCheck, MetaRefreshMiddleware):
+    """Follows a meta refresh only to a fresh, allowed http(s) URL; else keeps the page.
+
+    A refresh to ``javascript:``, to an internal address, to the page itself or back
+    along the redirect chain says nothing about where the article is, so the page is
+    mirrored from its own content. A hostile ``<base href>`` lands in the same checks,
+    since the refresh target is resolved against it.
+    """
+
+    def __init__(self, settings: BaseSettings) -> None:
+        super().__init__(settings)
+        self.allowed = allowed_hosts(settings)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        """Return the refresh target's request, or the response itself when it is not worth following."""
+        if (
+            request.meta.get("dont_redirect", False)
+            or request.method == "HEAD"
+            or not isinstance(response, HtmlResponse)
+            or urlparse_cached(request).scheme not in ALLOWED_SCHEMES
+        ):
+            return response
+        interval, url = get_meta_refresh(response, ignore_tags=self._ignore_tags)
+        if not url or interval is None or interval >= self._maxdelay:
+            return response
+        chain = [*request.meta.get("redirect_urls", []), request.url, response.url]
+        problem = url_problem(url, self.allowed)
+        if problem is None and urldefrag(url)[0] in {urldefrag(seen)[0] for seen in chain}:
+            problem = "it points back at the page or its redirect chain"
+        if problem is not None:
+            logger.debug("Ignoring the meta refresh of %s to %s: %s", response.url, url[:200], problem)
+            self.crawler.stats.inc_value("newsmirror/meta_refresh_ignored")
+            return response
+        redirected = self._redirect_request_using_get(request, response, url)
+        return self._redirect(redirected, request, "meta refresh")
+
+
+# --------------------------------------------------------------------------- robots.txt
+
+
+class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt handling, plus ``Crawl-delay``, and one log line when robots.txt fails.
+
+    ``Crawl-delay`` (for ``ROBOTSTXT_USER_AGENT``), capped at
+    ``MIRROR_CRAWL_DELAY_MAX``, becomes the least delay of the host's download slot,
+    whatever AutoThrottle computes.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.delay_cap = crawler.settings.getfloat("MIRROR_CRAWL_DELAY_MAX")
+        self.crawl_delays: dict[str, float] = {}  # download-slot key -> seconds
+        # Connected after AutoThrottle (an extension, built first): its adjustment comes first.
+        crawler.signals.connect(self._floor_delay, signal=signals.response_downloaded)
+
+    async def process_request(self, request: Request) -> None:  # type: ignore[override]
+        """Refuse what robots.txt forbids, and hold the host's slot to its Crawl-delay."""
+        await super().process_request(request)
+        key = self.crawler.engine.downloader.get_slot_key(request)
+        if key in self.crawl_delays:
+            self._apply_delay(key)
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        """Fetch and parse a host's robots.txt once; a failure is one log line, not a traceback."""
+        url = urlparse_cached(request)
+        netloc = url.netloc
+        if netloc not in self._parsers:
+            self._parsers[netloc] = defer.Deferred()
+            robots_url = f"{url.scheme}://{netloc}/robots.txt"
+            robots_request = Request(
+                robots_url,
+                priority=self.DOWNLOAD_PRIORITY,
+                meta={"dont_obey_robotstxt": True},
+                callback=NO_CALLBACK,
+            )
+            try:
+                response = await self.crawler.engine.download_async(robots_request)
+                await self._parse_robots(response, netloc, request)
+            except Exception as error:  # any failure means "no robots.txt": Scrapy's rule
+                if not isinstance(error, IgnoreRequest) or str(error).startswith("blocked"):
+                    logger.warning(
+                        "robots.txt of %s could not be fetched (%s); crawling it as if it had none",
+                        netloc, _exception_reason(error, robots_request),
+                    )  # fmt: skip
+                self._robots_error(error, netloc)
+            else:
+                self._note_crawl_delay(netloc, request)
+            self._stats.inc_value("robotstxt/request_count")
+        parser = self._parsers[netloc]
+        if isinstance(parser, defer.Deferred):
+            return await maybe_deferred_to_future(parser)
+        return parser
+
+    def _note_crawl_delay(self, netloc: str, request: Request) -> None:
+        """Remember the Crawl-delay robots.txt asks of us, if it asks one."""
+        parser = self._parsers.get(netloc)
+        protego = getattr(parser, "rp", None)
+        if protego is None or not hasattr(protego, "crawl_delay"):
+            return  # only Protego (Scrapy's default parser) reads Crawl-delay
+        agent = self._robotstxt_useragent or self._default_useragent
+        delay = protego.crawl_delay(agent)
+        if not delay:
+            return
+        delay = float(delay)
+        if delay > self.delay_cap:
+            logger.info(
+                "robots.txt of %s asks for a Crawl-delay of %.0f s; using MIRROR_CRAWL_DELAY_MAX (%.0f s)",
+                netloc, delay, self.delay_cap,
+            )  # fmt: skip
+            delay = self.delay_cap
+        key = self.crawler.engine.downloader.get_slot_key(request)
+        self.crawl_delays[key] = delay
+        self._stats.set_value(f"newsmirror/crawl_delay/{key}", delay)
+        logger.info("robots.txt of %s: Crawl-delay %.1f s", netloc, delay)
+
+    def _apply_delay(self, key: str) -> None:
+        """Make the slot wait at least its Crawl-delay between requests, without jitter below it."""
+        delay = self.crawl_delays[key]
+        downloader = self.crawler.engine.downloader
+        # A slot made later starts from these settings (Scrapy's DOWNLOAD_SLOTS mechanism).
+        downloader.per_slot_settings.setdefault(key, {}).update({"delay": delay, "jitter": 0.0})
+        slot = downloader.slots.get(key)
+        if slot is not None:
+            slot.jitter = 0.0
+            slot.delay = max(slot.delay, delay)
+
+    def _floor_delay(self, request: Request) -> None:
+        """Undo an AutoThrottle adjustment that went below the Crawl-delay."""
+        key = request.meta.get("download_slot")
+        if key in self.crawl_delays:
+            self._apply_delay(key)
+
+
+def _exception_reason(error: Exception, request: Request) -> str:
+    """Return :func:`describe_failure`'s words for an exception raised by a download."""
+    from twisted.python.failure import Failure
+
+    failure = Failure(error)
+    failure.request = request  # type: ignore[attr-defined]
+    return describe_failure(failure)
+
+
+# --------------------------------------------------------------------------- User-Agent
+
+PLACEHOLDER_CONTACTS = frozenset({"", "https://example.com", "https://example.com/contact", "change-me"})
+PROJECT_URL = "https://github.com/newsmirror/newsmirror"
+
+
+class ContactMissing(ValueError):
+    """A run that must name its operator's contact was started without one."""
+
+
+def contact_problem(contact: str) -> str | None:
+    """Say why *contact* is not a usable contact URL (a placeholder, not a URL), or None."""
+    contact = contact.strip()
+    if contact.lower().rstrip("/") in PLACEHOLDER_CONTACTS:
+        return "it is not set"
+    parts = urlsplit(contact)
+    if parts.scheme == "mailto" and "@" in parts.path:
+        return None
+    if parts.scheme not in ALLOWED_SCHEMES or not parts.hostname:
+        return f"{contact!r} is not an http(s) or mailto: URL"
+    host = parts.hostname.lower()
+    if host in ("example.com", "example.org", "example.net") or host.endswith((".example.com", ".example.org", ".example")):
+        return f"{contact!r} is a placeholder"
+    return None
+
+
+class ContactUserAgentMiddleware(UserAgentMiddleware):
+    """Sends ``USER_AGENT`` with ``{contact}`` replaced by ``MIRROR_CONTACT``.
+
+    Spiders named in ``MIRROR_CONTACT_REQUIRED`` (the unattended ``mirror`` run) refuse
+    to start without a real contact; a run by hand falls back to the project's URL.
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Build the User-Agent, or raise :class:`ContactMissing` before any request."""
+        settings = crawler.settings
+        contact = settings.get("MIRROR_CONTACT", "")
+        problem = contact_problem(contact)
+        spider_name = getattr(crawler.spider, "name", None) or getattr(crawler.spidercls, "name", "")
+        if problem is not None:
+            if spider_name in settings.getlist("MIRROR_CONTACT_REQUIRED"):
+                raise ContactMissing(
+                    f"MIRROR_CONTACT: {problem}. A {spider_name!r} run must say how site owners can reach its "
+                    "operator: set MIRROR_CONTACT to your contact page or mailto: address."
+                )
+            contact = PROJECT_URL
+        user_agent = settings.get("USER_AGENT", "").replace("{contact}", contact.strip())
+        middleware = cls(user_agent)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        return middleware
