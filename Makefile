@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 # The job `make mirror` runs: every enabled source of this file (README: "The sources file").
 SOURCES ?= sources.toml
 MIRROR_DIR ?= mirror
+# How site owners reach whoever runs the mirror (a URL or mailto:); the User-Agent carries it.
+CONTACT ?= $(MIRROR_CONTACT)
 
 .PHONY: install test demo mirror bench clean
 
@@ -33,7 +35,8 @@ demo: install
 	$(BIN)/python -m newsmirror.demo --out demo-mirror
 
 mirror: install
-	$(BIN)/scrapy crawl mirror -s MIRROR_SOURCES=$(SOURCES) -s MIRROR_DIR=$(MIRROR_DIR)
+	@test -n "$(CONTACT)" || { echo "make mirror: say how site owners can reach you, e.g. make mirror CONTACT=mailto:you@example.org (or export MIRROR_CONTACT)"; exit 2; }
+	$(BIN)/scrapy crawl mirror -s MIRROR_SOURCES=$(SOURCES) -s MIRROR_DIR=$(MIRROR_DIR) -s MIRROR_CONTACT=$(CONTACT)
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/extract_speed.py

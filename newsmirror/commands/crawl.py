@@ -12,14 +12,16 @@ the crawl, 2 usage error, 3 the failed share passed ``MIRROR_MAX_FAILED_RATIO``,
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
+from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.statscollectors import StatsCollector
 
-from newsmirror.state import LedgerLocked, acquire_run_lock, redis_url_for, state_path_for
+from newsmirror.state import LedgerError, LedgerLocked, acquire_run_lock, redis_url_for, state_path_for
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,23 @@ def failed_share(stats: StatsCollector) -> tuple[int, int]:
         int(value) for name, value in stats.get_stats().items() if name.startswith("newsmirror/posts/")
     )
     return failed, failed + written
+
+
+def report_start_error(started: Any) -> None:
+    """Print why a crawl could not start, in one line, when the reason is the operator's to fix.
+
+    Our configuration errors (a bad ``-a`` argument, sources file, setting or ledger) are
+    ValueErrors or LedgerErrors whose message says what to do; a traceback would bury it.
+    Retrieving the exception also stops asyncio printing "Task exception was never
+    retrieved". Anything else is a bug, logged with its traceback.
+    """
+    if not isinstance(started, asyncio.Future) or started.cancelled() or started.exception() is None:
+        return
+    error = started.exception()
+    if isinstance(error, (ValueError, LedgerError)):
+        print(f"newsmirror: cannot start the crawl: {error}", file=sys.stderr)
+    else:
+        logger.error("The crawl could not start", exc_info=error)
 
 
 class Command(ScrapyCrawlCommand):
@@ -60,7 +79,9 @@ class Command(ScrapyCrawlCommand):
                 self.exitcode = EXIT_LOCKED
                 return
         crawler = self._create_crawler(args[0])
-        self.crawler_process.crawl(crawler, **opts.spargs)
+        started = self.crawler_process.crawl(crawler, **opts.spargs)
+        if isinstance(started, asyncio.Future):
+            started.add_done_callback(report_start_error)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
