@@ -36,15 +36,32 @@ _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|
 # The printed header time sits just below the headline; look no further than this.
 _HEADER_WINDOW = 400
 _DEFAULT_IMAGE = re.compile(r"/default/|(?:^|[/_-])(?:logo|favicon|placeholder|default)[^/]*$", re.IGNORECASE)
+# Looser than a headline clean-up may be ("-" inside "COVID-19"): only to find where the page
+# prints the headline, never to shorten it.
+_LOOSE_SEPARATORS = re.compile(r"\s*(?:_|\||--| - |-|–|—|丨|｜)\s*")
+# A shorter text is found in too many places to mark the header.
+_MIN_LOCATOR = 6
+_MAX_HEADINGS = 6
+_UTC = ZoneInfo("UTC")
 _CHINESE_LANG = re.compile(r"^zh", re.IGNORECASE)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+# Share of Han characters in the document title that marks a Chinese page with no lang
+# attribute: most Chinese news pages declare none, and mixed titles ("iPhone 11 发布") count.
+_CHINESE_TITLE_SHARE = 0.3
+
+
+def is_chinese(page: Page) -> bool:
+    """Tell whether a page is in Chinese: its lang, a GB encoding, or a mostly-Han title."""
+    lang = page.tree.get("lang") or page.meta("content-language", "language") or ""
+    if _CHINESE_LANG.match(lang) or page.encoding == "gb18030":
+        return True
+    title = re.sub(r"\s+", "", page.first_text("title") or page.first_text("h1"))
+    return bool(title) and len(_HAN.findall(title)) >= len(title) * _CHINESE_TITLE_SHARE
 
 
 def guess_timezone(page: Page) -> tzinfo:
     """Return the zone to read a page's naive times in: China for Chinese pages, else UTC."""
-    lang = page.tree.get("lang") or page.meta("content-language", "language") or ""
-    if _CHINESE_LANG.match(lang) or page.encoding == "gb18030":
-        return ZoneInfo("Asia/Shanghai")
-    return ZoneInfo("UTC")
+    return ZoneInfo("Asia/Shanghai") if is_chinese(page) else ZoneInfo("UTC")
 
 
 def registered_domain(host: str) -> str:
@@ -109,22 +126,39 @@ def headline(page: Page, article: dict[str, Any], site_names: tuple[str, ...] = 
     h1 = page.first_text("h1")
     for candidate in (ld_text(article, "headline"), page.meta("og:title", "twitter:title"), h1):
         if candidate:
-            return strip_site_suffix(candidate, site_names)
+            headline = strip_site_suffix(candidate, site_names)
+            # A headline with an unescaped quote ends the content="..." attribute early;
+            # the visible h1 that continues it is the whole headline.
+            return h1 if len(h1) > len(headline) and h1.startswith(headline) else headline
     return headline_from_document_title(page.first_text("title"), h1)
 
 
 def header_text(page: Page, title: str) -> str:
-    """Return the visible text that follows the headline element, where bylines and times are printed."""
+    """Return the visible text that follows the headline, where bylines and times are printed.
+
+    A headline printed in several places (breadcrumbs, the header, a "related" list) is
+    tried in page order: the first one followed by a printed date is the header.
+    """
     if not title:
         return ""
-    heading = page.tree.xpath(
+    headings = page.tree.xpath(
         "//*[not(self::title or self::script or self::style or self::head or self::html)]"
         "[normalize-space(.) = $title][1]",
         title=title,
     )
-    if not heading:
-        return ""
-    following = heading[-1].xpath("following::text()[not(ancestor::script or ancestor::style)]")
+    windows = [_window_after(heading) for heading in headings[:_MAX_HEADINGS]]
+    dated = next((window for window in windows if _has_date(window)), "")
+    if dated:
+        return dated
+    loose = _text_after(page, title)
+    if _has_date(loose) or not windows:
+        return loose
+    return windows[-1]  # the innermost of nested matches
+
+
+def _window_after(heading: lxml.html.HtmlElement) -> str:
+    """Return the squashed visible text that follows an element, up to the header window."""
+    following = heading.xpath("following::text()[not(ancestor::script or ancestor::style)]")
     collected: list[str] = []
     size = 0
     for text in following:
@@ -135,21 +169,57 @@ def header_text(page: Page, title: str) -> str:
     return squash(" ".join(collected))[:_HEADER_WINDOW]
 
 
+def _has_date(text: str) -> bool:
+    """Tell whether a text prints a date (its zone is irrelevant to that)."""
+    return bool(text) and find_printed_date(text, _UTC) is not None
+
+
+def _text_after(page: Page, title: str) -> str:
+    """Return the visible text after the headline where no element holds the headline alone.
+
+    Older and forum pages print the headline, time and byline as loose text in one cell.
+    The headline may be printed more than once (breadcrumbs, then the header): the first
+    print followed by a date is the header.
+    """
+    if len(title) < _MIN_LOCATOR:
+        return ""
+    body = page.tree.find("body")
+    if body is None:
+        return ""
+    text = squash(" ".join(body.xpath(".//text()[not(ancestor::script or ancestor::style)]")))
+    windows = []
+    start = text.find(title)
+    while start >= 0 and len(windows) < 5:
+        windows.append(text[start + len(title) : start + len(title) + _HEADER_WINDOW])
+        start = text.find(title, start + 1)
+    return next((window for window in windows if _has_date(window)), windows[0] if windows else "")
+
+
+def title_locators(page: Page, title: str) -> list[str]:
+    """Return the texts that may print the headline on the page: the title, the h1, the <title>'s head."""
+    document_title = page.first_text("title")
+    head = _LOOSE_SEPARATORS.split(document_title)[0] if document_title else ""
+    return [text for text in dict.fromkeys((title, page.first_text("h1"), head)) if text]
+
+
 def published(page: Page, zone: tzinfo, article: dict[str, Any], header: str) -> tuple[datetime | None, str]:
     """Return ``(date, problem)``: structured data first, then the time printed in the header."""
     problems: list[str] = []
     candidates = [ld_text(article, "datePublished"), page.meta(*_DATE_METAS)]
     candidates += page.selector.xpath("//time/@datetime").getall()[:1]
+    printed = find_printed_date(header, zone)
     for raw in candidates:
         if not raw:
             continue
         try:
             moment = parse_date(raw, zone)
             check_plausible(moment)
-            return moment, ""
         except DateProblem as problem:
             problems.append(str(problem))
-    printed = find_printed_date(header, zone)
+            continue
+        if printed is not None and ":" not in raw and printed.date() == moment.date():
+            return printed, ""  # the data gives the day only; the header prints that day's time
+        return moment, ""
     if printed is not None:
         try:
             check_plausible(printed)
@@ -214,7 +284,10 @@ def fill_missing(fields: PageFields, page: Page, zone: tzinfo) -> PageFields:
     fields.site_name = fields.site_name or site_name(page)
     names = tuple(dict.fromkeys(name for name in (fields.site_name, site_name(page)) if name))
     fields.title = fields.title or headline(page, article, names)
-    header = header_text(page, fields.title) if fields.date is None or not fields.author else ""
+    header = ""
+    if fields.date is None or not fields.author:
+        # The h1 when the headline came from metadata in a form the page does not print.
+        header = next(filter(None, (header_text(page, text) for text in title_locators(page, fields.title))), "")
     if fields.date is None:
         fields.date, problem = published(page, zone, article, header)
         fields.date_problem = fields.date_problem or problem

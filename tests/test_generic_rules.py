@@ -1,0 +1,78 @@
+"""Generic extraction rules for pages without a site module: one small page per rule."""
+
+from __future__ import annotations
+
+from scrapy.http import HtmlResponse
+
+from newsmirror.pipelines import read_article
+
+BODY = "<p>" + "正文内容，足够长的一段文字。" * 20 + "</p>"
+
+
+def article(head: str, body: str, url: str = "https://news.example.cn/a/1.html"):
+    page = f"<html><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>"
+    return read_article(HtmlResponse(url, body=page.encode("utf-8")), undated="first-seen")
+
+
+def test_a_chinese_title_reads_naive_times_in_china_time() -> None:
+    # No lang attribute, UTF-8: only the title says the page is Chinese.
+    item = article(
+        "<title>市政府发布新规</title><meta property='article:published_time' content='2019-11-25 16:04:30'>",
+        f"<h1>市政府发布新规</h1>{BODY}",
+    )
+    assert item.date.isoformat() == "2019-11-25T16:04:30+08:00"
+
+
+def test_an_english_title_keeps_naive_times_in_utc() -> None:
+    item = article(
+        "<title>Council approves plan</title><meta property='article:published_time' content='2019-11-25 16:04:30'>",
+        "<h1>Council approves plan</h1><p>" + "Body text of the article. " * 30 + "</p>",
+    )
+    assert item.date.isoformat() == "2019-11-25T16:04:30+00:00"
+
+
+def test_the_printed_time_refines_a_day_only_structured_date() -> None:
+    item = article(
+        "<title>宇航员在太空中喝酒</title><meta name='publishdate' content='2017-03-10'>",
+        f"<h1>宇航员在太空中喝酒</h1><div>2017-03-10 09:58 来源：网易科学人</div>{BODY}",
+    )
+    assert item.date.isoformat() == "2017-03-10T09:58:00+08:00"
+
+
+def test_a_printed_time_of_another_day_does_not_override_structured_data() -> None:
+    item = article(
+        "<title>宇航员在太空中喝酒</title><meta name='publishdate' content='2017-03-10'>",
+        f"<h1>宇航员在太空中喝酒</h1><div>2017-03-12 09:58 来源：网易科学人</div>{BODY}",
+    )
+    assert item.date.isoformat() == "2017-03-10T00:00:00+08:00"
+
+
+def test_a_truncated_og_title_gives_way_to_the_h1_that_continues_it() -> None:
+    # An unescaped quote ended the attribute: content="…龙湖集团" then stray text.
+    item = article(
+        '<meta property="og:title" content="狂奔的龙湖集团"暗伤"曝露？">',
+        f'<h1>狂奔的龙湖集团"暗伤"曝露？</h1>{BODY}',
+    )
+    assert item.title == '狂奔的龙湖集团"暗伤"曝露？'
+
+
+def test_the_header_is_the_headline_print_followed_by_a_date() -> None:
+    # The headline also appears in the breadcrumbs, before the real header.
+    item = article(
+        "<title>入选国家绿色制造名单</title>",
+        "<div>首页 &gt; <span>入选国家绿色制造名单</span></div><p>导航 链接 其他</p>"
+        f"<div><div>入选国家绿色制造名单</div><p>发布时间：2022-02-13 04:22:18 来源：云南日报</p></div>{BODY}",
+    )
+    assert item.date.isoformat() == "2022-02-13T04:22:18+08:00"
+    assert item.author == "云南日报"
+
+
+def test_a_headline_printed_as_loose_text_still_finds_the_header() -> None:
+    # Old table layouts print headline, time and byline in one cell, no element of its own.
+    item = article(
+        "<title>民间资本路在何方-搜狐财经</title>",
+        f"<table><tr><td>财经频道 &gt; 国内财经 民间资本路在何方 时间：2004年10月21日14:18 作者：郭励弘</td></tr></table>{BODY}",
+        url="http://business.example.cn/20041021/n1.shtml",
+    )
+    assert item.date.isoformat() == "2004-10-21T14:18:00+08:00"
+    assert item.author == "郭励弘"
