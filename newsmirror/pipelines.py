@@ -114,7 +114,9 @@ class CleanPipeline:
         share = item.share_image
         if share and (site.is_default_image(share) or generic.is_default_image(share)):
             share = None  # a site-wide logo or share card says nothing about this article
-        item.lead_image = first_image(body) or share
+        # The page's declared share image is chosen by its editors for this article; the
+        # first body image is often an ad or a related-story thumbnail.
+        item.lead_image = share or first_image(body)
         return item
 
 

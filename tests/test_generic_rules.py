@@ -76,3 +76,61 @@ def test_a_headline_printed_as_loose_text_still_finds_the_header() -> None:
     )
     assert item.date.isoformat() == "2004-10-21T14:18:00+08:00"
     assert item.author == "郭励弘"
+
+
+def test_cdata_wrapped_json_ld_is_read() -> None:
+    item = article(
+        '<title>Storm hits coast</title><script type="application/ld+json">\n<![CDATA[\n'
+        '{"@type": "NewsArticle", "headline": "Storm hits coast", "author": [{"@type": "Person", "name": "Stella Kim"}],'
+        ' "datePublished": "2024-12-06T22:00:40Z"}\n]]>\n</script>',
+        "<h1>Storm hits coast</h1><p>" + "Body text of the article. " * 30 + "</p>",
+        url="https://news.example.com/a/1",
+    )
+    assert (item.author, item.date.isoformat()) == ("Stella Kim", "2024-12-06T22:00:40+00:00")
+
+
+def test_on_chinese_pages_the_printed_source_beats_the_meta_author() -> None:
+    # <meta name=author> holds the portal's name; the header prints the real source.
+    item = article(
+        "<title>狂奔的龙湖集团</title><meta name='author' content='网易'>",
+        f"<h1>狂奔的龙湖集团</h1><div>2019-09-07 13:43:45 来源: 证券市场红周刊</div>{BODY}",
+    )
+    assert item.author == "证券市场红周刊"
+
+
+def test_a_meta_author_the_header_shows_as_editor_is_not_the_author() -> None:
+    item = article(
+        "<title>宇航员在太空中喝酒</title><meta name='author' content='肖春芳'>",
+        f"<h1>宇航员在太空中喝酒</h1><div>2017-03-10 09:58 作者： 责任编辑：肖春芳</div>{BODY}",
+    )
+    assert item.author == item.site_name  # nobody named: the post falls back to the site
+
+
+def test_an_english_byline_element_names_the_author_without_the_role() -> None:
+    item = article(
+        "<title>Games of the year</title>",
+        '<h1>Games of the year</h1><div class="author Mb(4px)"><a class="author-link" href="/author/b">Ben Silverman</a>'
+        '<div class="author-title">Games Editor</div></div><p>' + "Body text of the article. " * 30 + "</p>",
+        url="https://news.example.com/a/2",
+    )
+    assert item.author == "Ben Silverman"
+
+
+def test_the_declared_share_image_beats_the_first_body_image() -> None:
+    item = article(
+        "<title>Worlds final</title><meta property='og:image' content='https://cdn.example.com/final.jpg'>",
+        "<h1>Worlds final</h1><p><img src='https://cdn.example.com/gift-card-ad.jpg' width='600' height='300'></p><p>"
+        + "Body text of the article. " * 30 + "</p>",
+        url="https://news.example.com/a/3",
+    )
+    assert item.lead_image == "https://cdn.example.com/final.jpg"
+
+
+def test_a_site_default_share_image_gives_way_to_the_body_image() -> None:
+    item = article(
+        "<title>Worlds final</title><meta property='og:image' content='https://cdn.example.com/img/default/share.png'>",
+        "<h1>Worlds final</h1><p><img src='https://cdn.example.com/final.jpg' width='600' height='300'></p><p>"
+        + "Body text of the article. " * 30 + "</p>",
+        url="https://news.example.com/a/4",
+    )
+    assert item.lead_image == "https://cdn.example.com/final.jpg"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsmirror.extract.bylines import chinese_byline, clean_author
+from newsmirror.extract.bylines import chinese_byline, clean_author, english_byline
 from newsmirror.extract.titles import headline_from_document_title, strip_site_suffix
 
 
@@ -54,3 +54,16 @@ def test_chinese_byline_is_the_source_or_writer_never_the_editor(header: str, na
 )
 def test_clean_author(raw: str, name: str) -> None:
     assert clean_author(raw) == name
+
+
+def test_an_empty_writer_label_before_the_editor_names_nobody() -> None:
+    assert chinese_byline("2017-03-10 09:58 作者： 责任编辑：肖春芳") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("By Brenda Goodman, MA", "Brenda Goodman, MA"), ("Stella Kim and Jennifer Jett", "Stella Kim and Jennifer Jett"),
+     ("Read more about our newsletter subscriptions", ""), ("", "")],
+)
+def test_english_byline(text: str, name: str) -> None:
+    assert english_byline(text) == name

@@ -13,6 +13,7 @@ _CHINESE_BYLINE = re.compile(
     r"(?P<name>[^\s:：|丨,，;；。()（）【】\[\]<>]{1,30})"
 )
 _REPORTER = re.compile(r"(?:^|[\s（(【])(?:本报|新华社)?记者\s*(?P<name>[\u4e00-\u9fff·]{2,12})")
+_LABEL = re.compile(r"^(?:责任编辑|编辑|来源|來源|作者|记者|記者|发布时间|时间)")
 _ENGLISH_BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
 _NOT_A_NAME = re.compile(r"^(?:https?:|www\.|\d+$)|@", re.IGNORECASE)
 
@@ -30,5 +31,24 @@ def clean_author(value: str | None) -> str:
 
 def chinese_byline(text: str) -> str:
     """Return the 来源/作者/记者 named in a header line of Chinese text, or ''."""
-    match = _CHINESE_BYLINE.search(text) or _REPORTER.search(text)
-    return clean_author(match.group("name")) if match else ""
+    for match in (*_CHINESE_BYLINE.finditer(text), *_REPORTER.finditer(text)):
+        name = clean_author(match.group("name"))
+        # An empty 作者： label followed by the next label ("作者： 责任编辑：X") names nobody.
+        if name and not _LABEL.match(name):
+            return name
+    return ""
+
+
+def is_editor(name: str, text: str) -> bool:
+    """Tell whether *text* prints *name* as the responsible editor (责任编辑/编辑), not a writer."""
+    return bool(name) and re.search(r"编辑\s*[:：]?\s*" + re.escape(name), text) is not None
+
+
+def english_byline(text: str) -> str:
+    """Return the name(s) of a printed English byline ("By Ana Sandoiu"), or '' for other text."""
+    name = clean_author(text)
+    words = name.replace(",", " ").split()
+    # Names are a few capitalised words ("Richard (R.J.) Eskow", "Stella Kim and Jennifer Jett").
+    if not 1 <= len(words) <= 8 or not all(word[0].isupper() or word in {"and", "&", "de", "van", "von"} or word[0] == "(" for word in words):
+        return ""
+    return name

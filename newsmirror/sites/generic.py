@@ -16,7 +16,7 @@ from readability import Document
 from readability.readability import Unparseable
 
 from newsmirror.clean import MIN_IMAGE_SIDE, absolute_url
-from newsmirror.extract.bylines import chinese_byline, clean_author
+from newsmirror.extract.bylines import chinese_byline, clean_author, english_byline, is_editor
 from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_date, parse_date
 from newsmirror.extract.metadata import json_ld_article, ld_authors, ld_image, ld_text
 from newsmirror.extract.page import Page, squash
@@ -42,6 +42,14 @@ _LOOSE_SEPARATORS = re.compile(r"\s*(?:_|\||--| - |-|–|—|丨|｜)\s*")
 # A shorter text is found in too many places to mark the header.
 _MIN_LOCATOR = 6
 _MAX_HEADINGS = 6
+# Elements that may print the byline; the class test below narrows "author" to real byline
+# classes (byline, article__author, author-name), not author__img or author-bio.
+_BYLINE_ELEMENTS = (
+    "//body//*[@rel='author' or @itemprop='author' or contains(@class, 'byline') or contains(@class, 'author')]"
+    "[not(ancestor::script or ancestor::style)]"
+)
+_BYLINE_CLASS = re.compile(r"(?:\w+(?:__|-))?(?:byline|author)(?:(?:__|-|_)(?:author|name|link|fmt))?", re.IGNORECASE)
+_MAX_BYLINE_ELEMENTS = 40
 _UTC = ZoneInfo("UTC")
 _CHINESE_LANG = re.compile(r"^zh", re.IGNORECASE)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -230,14 +238,36 @@ def published(page: Page, zone: tzinfo, article: dict[str, Any], header: str) ->
 
 
 def author(page: Page, article: dict[str, Any], header: str) -> str:
-    """Return the byline from JSON-LD, meta tags, or a 来源/作者/记者 line in the header."""
+    """Return the byline: JSON-LD, then meta tags or the printed header byline.
+
+    On Chinese pages the printed 来源/作者/记者 wins over ``<meta name=author>``, which
+    there often holds the responsible editor, the portal's name or a CMS user id.
+    """
     for name in ld_authors(article):
         if clean_author(name):
             return clean_author(name)
     meta = clean_author(page.meta(*_AUTHOR_METAS))
-    if meta:
-        return meta
-    return chinese_byline(header)
+    if is_editor(meta, header):
+        meta = ""
+    if is_chinese(page):
+        return chinese_byline(header) or meta
+    return meta or printed_byline(page) or chinese_byline(header)
+
+
+def printed_byline(page: Page) -> str:
+    """Return the name in the page's first byline element (class byline/author, rel=author)."""
+    for element in page.tree.xpath(_BYLINE_ELEMENTS)[:_MAX_BYLINE_ELEMENTS]:
+        classes = (element.get("class") or "").split()
+        if not (element.get("rel") == "author" or element.get("itemprop") == "author"
+                or any(_BYLINE_CLASS.fullmatch(token) for token in classes)):
+            continue
+        # The link to the author's page holds the name alone; the element may add a role
+        # ("Games Editor") or the desk ("WebMD Health News").
+        for text in (*(link.text_content() for link in element.iter("a")), element.text_content()):
+            name = english_byline(text)
+            if name:
+                return name
+    return ""
 
 
 def share_image(page: Page, article: dict[str, Any]) -> str:
