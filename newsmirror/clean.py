@@ -91,6 +91,10 @@ def prepare(
         for element in selector(body):
             if element is not body and element.getparent() is not None:
                 element.drop_tree()  # keeps the text that follows it
+    for stray in body.xpath(".//text[not(ancestor::svg)]"):
+        # An HTML parser keeps a stray <text> (an SVG name) as an element; nh3 drops it
+        # with everything inside, so a page wrapped in one would lose its whole body.
+        stray.drop_tag()
     folded_title = squash(title).casefold()
     for heading in body.xpath(".//h1"):
         # The post's title is shown by the site generator; a copy in the body shows it twice.

@@ -78,3 +78,18 @@ def test_mixed_invalid_bytes_decode_with_replacements() -> None:
 def test_gbk_is_not_mistaken_for_damaged_utf8() -> None:
     text, codec = decode_html(f"<p>{CHINESE_TEXT * 20}</p>".encode("gbk"), None)
     assert codec == "gb18030" and CHINESE_TEXT in text
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("by: Laurie Oakes From: Herald Sun March 13, 2015 9:00PM A new Bill", "2015-03-13T21:00:00+08:00"),
+        ("By Joshua Sokol May 20, 2019 Two women programmers", "2019-05-20T00:00:00+08:00"),
+        ("Joe Wee Monday, February 29, 2016 @ 11:10 PM UTC Consumer Electronics", "2016-02-29T23:10:00+00:00"),
+        ("Posted 3 Sept. 2019 at 8.15 a.m. by the desk", "2019-09-03T08:15:00+08:00"),
+        ("May I say 2019 was a year", None),
+    ],
+)
+def test_english_datelines(header: str, expected: str | None) -> None:
+    found = find_printed_date(header, ZoneInfo("Asia/Shanghai"))
+    assert (found.isoformat() if found else None) == expected

@@ -134,3 +134,38 @@ def test_a_site_default_share_image_gives_way_to_the_body_image() -> None:
         url="https://news.example.com/a/4",
     )
     assert item.lead_image == "https://cdn.example.com/final.jpg"
+
+
+def test_a_section_banner_h1_gives_way_to_the_headline_printed_below() -> None:
+    item = article(
+        "<title>Babies Who Eat Peanuts Early May Avoid Allergy</title>",
+        "<h1>Allergies Health Center</h1><h2>Tools &amp; Resources</h2>"
+        "<h2>Babies Who Eat Peanuts Early May Avoid Allergy</h2><p>" + "Body text of the article. " * 30 + "</p>",
+        url="https://news.example.com/a/5",
+    )
+    assert item.title == "Babies Who Eat Peanuts Early May Avoid Allergy"
+
+
+def test_the_author_suffix_of_og_title_is_not_part_of_the_headline() -> None:
+    item = article(
+        "<meta property='og:title' content='Tribes fearful over whale strandings | Eleanor Ainge Roy'>"
+        "<meta name='author' content='Eleanor Ainge Roy'>",
+        "<h1>Tribes fearful over whale strandings</h1><p>" + "Body text of the article. " * 30 + "</p>",
+        url="https://news.example.com/a/6",
+    )
+    assert (item.title, item.author) == ("Tribes fearful over whale strandings", "Eleanor Ainge Roy")
+
+
+def test_an_english_dateline_dates_a_page_without_metadata() -> None:
+    item = article(
+        "<title>The Hidden Heroines of Chaos</title>",
+        "<h1>The Hidden Heroines of Chaos</h1><div>By Joshua Sokol May 20, 2019</div><p>"
+        + "Body text of the article. " * 30 + "</p>",
+        url="https://news.example.com/a/7",
+    )
+    assert item.date.isoformat() == "2019-05-20T00:00:00+00:00"
+
+
+def test_a_stray_text_element_does_not_take_the_body_with_it() -> None:
+    item = article("<title>犬儒病</title>", f"<text id='x' title='显示'><h1>犬儒病</h1>{BODY}</text>")
+    assert "正文内容" in item.body_html

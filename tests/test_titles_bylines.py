@@ -67,3 +67,7 @@ def test_an_empty_writer_label_before_the_editor_names_nobody() -> None:
 )
 def test_english_byline(text: str, name: str) -> None:
     assert english_byline(text) == name
+
+
+def test_double_dash_site_suffix_is_stripped() -> None:
+    assert strip_site_suffix("Court files expose spy operation -- Sott.net", ("Sott.net",)) == "Court files expose spy operation"

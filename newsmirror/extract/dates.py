@@ -26,14 +26,42 @@ _NUMERIC = re.compile(
     r"(?:(?:\s*|T)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
 )
 
+_MONTHS = {name: number for number, names in enumerate(
+    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+     ("dec", "december")), start=1) for name in names}
+# English datelines: "March 13, 2015 9:00PM", "Monday, February 29, 2016 @ 11:10 PM UTC",
+# "13 March 2015". Only UTC/GMT are read as zones: other abbreviations are ambiguous (CST).
+_MONTH_NAME = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_ENGLISH = re.compile(
+    r"(?<![A-Za-z])(?:" + _MONTH_NAME + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)"
+    r"|(?P<d2>\d{1,2})\s+" + _MONTH_NAME.replace("month", "month2") + r",?\s+(?P<y2>(?:19|20)\d\d))"
+    r"(?:[\s,@|at-]{1,6}(?P<H>\d{1,2})[:.](?P<M>\d{2})\s*(?P<ampm>[ap]\.?m\.?)?(?:\s*(?P<utc>UTC|GMT))?)?",
+    re.IGNORECASE,
+)
+
 
 class DateProblem(ValueError):
     """A date was found but cannot be used; the message is the reason to log."""
 
 
+def _english_parts(parts: dict[str, str | None]) -> dict[str, str | None]:
+    """Return the numeric y/m/d/H/M parts of an English dateline match."""
+    month = (parts["month"] or parts["month2"] or "").lower()
+    hour = parts["H"]
+    if hour is not None and parts["ampm"]:
+        hour = str(int(hour) % 12 + (12 if parts["ampm"].lower().startswith("p") else 0))
+    return {"y": parts["y"] or parts["y2"], "m": str(_MONTHS[month]), "d": parts["d"] or parts["d2"],
+            "H": hour, "M": parts["M"], "S": None}
+
+
 def _from_match(match: re.Match[str], zone: tzinfo) -> tuple[datetime, bool]:
     """Build an aware datetime from a regex match; also tell whether it had a time."""
     parts = match.groupdict()
+    if "month" in parts:
+        if parts["utc"]:
+            zone = timezone.utc
+        parts = _english_parts(parts)
     has_time = parts.get("H") is not None
     try:
         moment = datetime(
@@ -82,7 +110,7 @@ def find_printed_date(text: str, zone: tzinfo) -> datetime | None:
     section and the article's own timestamp.
     """
     first_day: datetime | None = None
-    for pattern in (_CHINESE, _NUMERIC):
+    for pattern in (_CHINESE, _NUMERIC, _ENGLISH):
         for match in pattern.finditer(text):
             try:
                 moment, has_time = _from_match(match, zone)

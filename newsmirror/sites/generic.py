@@ -132,6 +132,12 @@ def site_name(page: Page) -> str:
 def headline(page: Page, article: dict[str, Any], site_names: tuple[str, ...] = ()) -> str:
     """Return the headline: JSON-LD, og:title, h1, then <title> without the site name."""
     h1 = page.first_text("h1")
+    document_title = page.first_text("title")
+    from_title = headline_from_document_title(document_title)
+    if h1 and h1 not in document_title and _printed_as_heading(page, from_title):
+        # The h1 is a section banner ("Allergies Health Center"); the <title>'s headline is
+        # printed as the article's own heading lower down.
+        h1 = from_title
     for candidate in (ld_text(article, "headline"), page.meta("og:title", "twitter:title"), h1):
         if candidate:
             headline = strip_site_suffix(candidate, site_names)
@@ -139,6 +145,21 @@ def headline(page: Page, article: dict[str, Any], site_names: tuple[str, ...] = 
             # the visible h1 that continues it is the whole headline.
             return h1 if len(h1) > len(headline) and h1.startswith(headline) else headline
     return headline_from_document_title(page.first_text("title"), h1)
+
+
+def _printed_as_heading(page: Page, text: str) -> bool:
+    """Tell whether *text* is the whole text of a heading element (h2-h3) of the page."""
+    return len(text) >= _MIN_LOCATOR and bool(
+        page.tree.xpath("//h2[normalize-space(.) = $text] | //h3[normalize-space(.) = $text]", text=text)
+    )
+
+
+def without_byline_suffix(title: str, byline: str) -> str:
+    """Return *title* without a trailing " | <author>" segment some sites add to og:title."""
+    for separator in (" | ", " - ", " – ", " — "):
+        if byline and title.endswith(separator + byline) and len(title) > len(separator + byline):
+            return title[: -len(separator + byline)].strip()
+    return title
 
 
 def header_text(page: Page, title: str) -> str:
@@ -322,6 +343,7 @@ def fill_missing(fields: PageFields, page: Page, zone: tzinfo) -> PageFields:
         fields.date, problem = published(page, zone, article, header)
         fields.date_problem = fields.date_problem or problem
     fields.author = fields.author or author(page, article, header)
+    fields.title = without_byline_suffix(fields.title, fields.author)
     fields.canonical_url = fields.canonical_url or canonical_url(page)
     fields.share_image = fields.share_image or share_image(page, article)
     if fields.body is None:
