@@ -24,6 +24,7 @@ from newsmirror.exporters import PostExporter, fold_text
 from newsmirror.extract.page import Page
 from newsmirror.files import contained_path, write_atomic
 from newsmirror.items import ArticleItem, ListingHints
+from newsmirror.layout import count_site_fields
 from newsmirror.paths import PathBuilder, path_key, url_token, with_suffix
 from newsmirror.sites import extract_article, generic, site_for
 from newsmirror.state import Ledger, LedgerEntry, default_state_path, utc_now
@@ -52,7 +53,7 @@ class NoBody(ArticleDropped):
 class ExtractPipeline:
     """Reads title, author, date, canonical URL and body element from the fetched page."""
 
-    def __init__(self, timezones: dict[str, str], undated: str) -> None:
+    def __init__(self, timezones: dict[str, str], undated: str, stats: StatsCollector | None = None) -> None:
         if undated not in UNDATED_POLICIES:
             raise ValueError(f"MIRROR_UNDATED must be one of {UNDATED_POLICIES}, not {undated!r}")
         for host, zone in timezones.items():
@@ -62,12 +63,13 @@ class ExtractPipeline:
                 raise ValueError(f"MIRROR_TIMEZONES: {zone!r} (for {host!r}) is not a time zone name") from None
         self.timezones = timezones
         self.undated = undated
+        self.stats = stats  # per-site field counts for the layout-change alarm
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         """Build the pipeline from the crawler's settings."""
         settings = crawler.settings
-        return cls(settings.getdict("MIRROR_TIMEZONES"), settings.get("MIRROR_UNDATED"))
+        return cls(settings.getdict("MIRROR_TIMEZONES"), settings.get("MIRROR_UNDATED"), crawler.stats)
 
     def process_item(self, item: Any) -> Any:
         """Fill the article fields of an item that carries a fetched page."""
@@ -76,6 +78,8 @@ class ExtractPipeline:
         page = Page.from_response(item.response)
         item.response = None  # the page is parsed; its bytes need not live any longer
         site, fields = extract_article(page, self.timezones)
+        if self.stats is not None:
+            count_site_fields(self.stats, site, fields)
         hints = item.hints
         item.fetched_url = page.url
         item.title = fold_text(hints.title or fields.title)

@@ -61,3 +61,11 @@ DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 # --- Scrapy housekeeping ------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
+
+# --- Layout-change alarm (issue 7) ---
+# Warns at the end of a run about a site module whose own rules left a field empty on
+# every article (its layout has probably changed), and records it in the stats.
+# Added to any EXTENSIONS set above, so another block's extensions are never dropped.
+EXTENSIONS = {**globals().get("EXTENSIONS", {}), "newsmirror.layout.LayoutAlarm": 500}
+# Fewer articles of a site than this in a run are no evidence either way; 0 switches the alarm off.
+LAYOUT_ALARM_MIN_ARTICLES = 3

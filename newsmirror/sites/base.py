@@ -11,6 +11,11 @@ import lxml.html
 from newsmirror.extract.page import Page
 
 
+# The fields every site module reads from its layout (the others are usually left to the
+# generic rules on purpose); all of them empty on a whole run means the layout changed.
+LAYOUT_FIELDS = ("title", "date", "author", "body")
+
+
 @dataclass
 class PageFields:
     """Article fields read from a page; empty values mean "not found here"."""
@@ -23,6 +28,9 @@ class PageFields:
     body: lxml.html.HtmlElement | None = None
     share_image: str = ""  # og:image or JSON-LD image, a lead-image candidate
     site_name: str = ""
+    # The LAYOUT_FIELDS the site module's own rules left empty, before the generic rules
+    # filled them: what the layout-change alarm counts.
+    site_empty: tuple[str, ...] = ()
 
 
 def _never(_url: str) -> bool:
