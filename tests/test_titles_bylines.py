@@ -71,3 +71,17 @@ def test_english_byline(text: str, name: str) -> None:
 
 def test_double_dash_site_suffix_is_stripped() -> None:
     assert strip_site_suffix("Court files expose spy operation -- Sott.net", ("Sott.net",)) == "Court files expose spy operation"
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ("2022-02-13 23:37 记者从上海昆剧团获悉，导演沈斌去世", ""),
+        ("2005-04-05 06:40更新 来源：转载文章 第1页", ""),
+        ("作者：佚名 2005-04-05", ""),
+        ('作者：size="20" 2005', ""),
+        ("记者 伊琳 李清芬 个人简介", "伊琳"),
+    ],
+)
+def test_chinese_bylines_that_name_nobody(header: str, name: str) -> None:
+    assert chinese_byline(header) == name

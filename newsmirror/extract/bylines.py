@@ -7,12 +7,16 @@ import re
 from newsmirror.extract.page import squash
 
 # 来源 (source), 作者 (author), 记者 (reporter), 文 (text by), 撰文 (written by).
+# The name is matched possessively: a name running into '=' or a quote is markup, not a name.
 # 责任编辑/编辑 (editor) is deliberately absent: an editor is not the author.
 _CHINESE_BYLINE = re.compile(
     r"(?:来源|來源|作者|撰文|记者|記者|(?<![\u4e00-\u9fff])文)\s*[:：/／|丨]\s*"
-    r"(?P<name>[^\s:：|丨,，;；。()（）【】\[\]<>]{1,30})"
+    r"(?P<name>[^\s:：|丨,，;；。()（）【】\[\]<>=\"']{1,30}+)(?![=\"'])"
 )
-_REPORTER = re.compile(r"(?:^|[\s（(【])(?:本报|新华社)?记者\s*(?P<name>[\u4e00-\u9fff·]{2,12})")
+# A reporter's name is 2-4 characters, then a break: "记者从上海昆剧团获悉" names nobody.
+_REPORTER = re.compile(r"(?:^|[\s（(【])(?:本报|新华社)?记者\s*(?P<name>[\u4e00-\u9fff·]{2,4})(?![\u4e00-\u9fff])")
+# Words a 来源/作者 line uses to say "no named source": reprint, blog, this site, original, unknown, anonymous.
+_NO_SOURCE = re.compile(r"^(?:转载|转自|博客|本站|原创|未知|佚名|综合)(?:文章|网站)?$")
 _LABEL = re.compile(r"^(?:责任编辑|编辑|来源|來源|作者|记者|記者|发布时间|时间)")
 _ENGLISH_BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
 _NOT_A_NAME = re.compile(r"^(?:https?:|www\.|\d+$)|@", re.IGNORECASE)
@@ -34,7 +38,7 @@ def chinese_byline(text: str) -> str:
     for match in (*_CHINESE_BYLINE.finditer(text), *_REPORTER.finditer(text)):
         name = clean_author(match.group("name"))
         # An empty 作者： label followed by the next label ("作者： 责任编辑：X") names nobody.
-        if name and not _LABEL.match(name):
+        if name and not _LABEL.match(name) and not _NO_SOURCE.match(name):
             return name
     return ""
 
