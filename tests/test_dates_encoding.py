@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_date, parse_date
+from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_date, labelled_date, parse_date
 from newsmirror.extract.encoding import decode_html
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -92,4 +92,18 @@ def test_gbk_is_not_mistaken_for_damaged_utf8() -> None:
 )
 def test_english_datelines(header: str, expected: str | None) -> None:
     found = find_printed_date(header, ZoneInfo("Asia/Shanghai"))
+    assert (found.isoformat() if found else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("网易娱乐 周黎明留言板 发布时间 2005/05/17 22:11:42 by 眉间尺 〓← 返回", "2005-05-17T22:11:42+08:00"),
+        ("[湖湘文化]陈天华《警世钟》ggjjzhzz 发表于 2005-9-15 11:46:00 陈天华", "2005-09-15T11:46:00+08:00"),
+        ("Posted on March 3, 2016 by admin", "2016-03-03T00:00:00+08:00"),
+        ("访问量 2005-01-02 12:00 发布时间：未知", None),
+    ],
+)
+def test_labelled_dates(text: str, expected: str | None) -> None:
+    found = labelled_date(text, ZoneInfo("Asia/Shanghai"))
     assert (found.isoformat() if found else None) == expected

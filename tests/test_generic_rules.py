@@ -169,3 +169,13 @@ def test_an_english_dateline_dates_a_page_without_metadata() -> None:
 def test_a_stray_text_element_does_not_take_the_body_with_it() -> None:
     item = article("<title>犬儒病</title>", f"<text id='x' title='显示'><h1>犬儒病</h1>{BODY}</text>")
     assert "正文内容" in item.body_html
+
+
+def test_a_forum_post_is_dated_by_its_publish_label() -> None:
+    # The headline is the board's name, printed nowhere near the post's own time.
+    item = article(
+        "<title>网易娱乐</title>",
+        f"<div>网易娱乐 明星话题</div>{BODY}<div>〓 网易娱乐 发布时间 2005/03/15 22:36:13 by duscha 〓</div>",
+        url="http://bbs.example.cn/readboardthread.php?postid=159166",
+    )
+    assert item.date.isoformat() == "2005-03-15T22:36:13+08:00"

@@ -122,6 +122,24 @@ def find_printed_date(text: str, zone: tzinfo) -> datetime | None:
     return first_day
 
 
+# Labels that introduce a post's own time on forum, blog and portal pages that print no
+# headline element: 发布时间 (published), 发表于 (posted at), 发稿时间 (filed), Posted on.
+_PUBLISH_LABEL = re.compile(
+    r"(?:发布时间|發布時間|发表时间|發表時間|发表于|發表於|发布于|发布日期|发稿时间|"
+    r"\b[Pp]osted(?: on)?|\b[Pp]ublished(?: on)?)\s*[:：]?\s*"
+)
+_LABEL_REACH = 40
+
+
+def labelled_date(text: str, zone: tzinfo) -> datetime | None:
+    """Return the first date printed right after a publish label (发布时间, 发表于, Posted on) in *text*."""
+    for label in _PUBLISH_LABEL.finditer(text):
+        moment = find_printed_date(text[label.end() : label.end() + _LABEL_REACH], zone)
+        if moment is not None:
+            return moment
+    return None
+
+
 def check_plausible(moment: datetime, now: datetime | None = None) -> None:
     """Raise :class:`DateProblem` for a date before 1990 or in the future."""
     now = now or datetime.now(timezone.utc)

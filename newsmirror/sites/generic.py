@@ -17,7 +17,7 @@ from readability.readability import Unparseable
 
 from newsmirror.clean import MIN_IMAGE_SIDE, absolute_url
 from newsmirror.extract.bylines import chinese_byline, clean_author, english_byline, is_editor
-from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_date, parse_date
+from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_date, labelled_date, parse_date
 from newsmirror.extract.metadata import json_ld_article, ld_authors, ld_image, ld_text
 from newsmirror.extract.page import Page, squash
 from newsmirror.extract.titles import headline_from_document_title, strip_site_suffix
@@ -203,6 +203,14 @@ def _has_date(text: str) -> bool:
     return bool(text) and find_printed_date(text, _UTC) is not None
 
 
+def visible_text(page: Page) -> str:
+    """Return the squashed text of the page's body, without scripts and styles."""
+    body = page.tree.find("body")
+    if body is None:
+        return ""
+    return squash(" ".join(body.xpath(".//text()[not(ancestor::script or ancestor::style)]")))
+
+
 def _text_after(page: Page, title: str) -> str:
     """Return the visible text after the headline where no element holds the headline alone.
 
@@ -212,10 +220,7 @@ def _text_after(page: Page, title: str) -> str:
     """
     if len(title) < _MIN_LOCATOR:
         return ""
-    body = page.tree.find("body")
-    if body is None:
-        return ""
-    text = squash(" ".join(body.xpath(".//text()[not(ancestor::script or ancestor::style)]")))
+    text = visible_text(page)
     windows = []
     start = text.find(title)
     while start >= 0 and len(windows) < 5:
@@ -236,7 +241,7 @@ def published(page: Page, zone: tzinfo, article: dict[str, Any], header: str) ->
     problems: list[str] = []
     candidates = [ld_text(article, "datePublished"), page.meta(*_DATE_METAS)]
     candidates += page.selector.xpath("//time/@datetime").getall()[:1]
-    printed = find_printed_date(header, zone)
+    printed = find_printed_date(header, zone) or labelled_date(visible_text(page), zone)
     for raw in candidates:
         if not raw:
             continue
