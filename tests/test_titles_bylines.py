@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsmirror.extract.bylines import chinese_byline, clean_author, english_byline
+from newsmirror.extract.bylines import chinese_byline, clean_author, english_byline, forum_poster
 from newsmirror.extract.titles import headline_from_document_title, strip_site_suffix
 
 
@@ -85,3 +85,11 @@ def test_double_dash_site_suffix_is_stripped() -> None:
 )
 def test_chinese_bylines_that_name_nobody(header: str, name: str) -> None:
     assert chinese_byline(header) == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("周黎明留言板 发布时间 2005/05/17 22:11:42 by 眉间尺 〓← 返回", "眉间尺"), ("发布时间：2022-02-13 04:22:18 来源：云南日报", "")],
+)
+def test_forum_poster(text: str, name: str) -> None:
+    assert forum_poster(text) == name

@@ -43,6 +43,20 @@ def chinese_byline(text: str) -> str:
     return ""
 
 
+# Forum posts sign themselves after their time: "发布时间 2005/05/17 22:11:42 by 眉间尺".
+_POSTER = re.compile(
+    r"(?:发布时间|發布時間|发表时间|發表時間|发表于|發表於|发布于)\s*[:：]?\s*[\d/.:年月日\s-]{8,25}?\s*by\s+"
+    r"(?P<name>[^\s〓|:：,，()（）<>]{1,30})",
+    re.IGNORECASE,
+)
+
+
+def forum_poster(text: str) -> str:
+    """Return the poster who signs a forum post after its publish time ("… by NAME"), or ''."""
+    match = _POSTER.search(text)
+    return clean_author(match.group("name")) if match else ""
+
+
 def is_editor(name: str, text: str) -> bool:
     """Tell whether *text* prints *name* as the responsible editor (责任编辑/编辑), not a writer."""
     return bool(name) and re.search(r"编辑\s*[:：]?\s*" + re.escape(name), text) is not None
