@@ -179,3 +179,11 @@ def test_a_forum_post_is_dated_by_its_publish_label() -> None:
         url="http://bbs.example.cn/readboardthread.php?postid=159166",
     )
     assert item.date.isoformat() == "2005-03-15T22:36:13+08:00"
+
+
+def test_a_reporter_signed_at_the_end_is_the_author_when_the_header_names_nobody() -> None:
+    item = article(
+        "<title>著名戏曲导演去世</title>",
+        f"<h1>著名戏曲导演去世</h1><div>2022-02-13 23:37</div>{BODY}<p>（总台记者 张倩）</p>",
+    )
+    assert item.author == "张倩"

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from newsmirror.extract.bylines import chinese_byline, clean_author, english_byline, forum_poster
+from newsmirror.extract.bylines import (
+    chinese_byline,
+    clean_author,
+    english_byline,
+    forum_poster,
+    leading_byline,
+    signed_reporter,
+)
 from newsmirror.extract.titles import headline_from_document_title, strip_site_suffix
 
 
@@ -93,3 +100,21 @@ def test_chinese_bylines_that_name_nobody(header: str, name: str) -> None:
 )
 def test_forum_poster(text: str, name: str) -> None:
     assert forum_poster(text) == name
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [("石佳/中国青年报 2019-09-24 09:10 字号 超大", "石佳/中国青年报"), ("BUSINESS.SOHU.COM 2005年03月11日12:12", ""),
+     ("来源：新华社 2019-09-24", ""), ("0/2000字 转发", "")],
+)
+def test_leading_byline(header: str, name: str) -> None:
+    assert leading_byline(header) == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("推动云南工业高质量发展。（记者 胡晓蓉） 责任编辑：孙重远", "胡晓蓉"), ("开学报到前完成。 □ 本报记者 葛灵丹 (责编：萧潇)", "葛灵丹"),
+     ("（总台记者 张倩） | 最新", "张倩"), ("记者从上海昆剧团获悉", ""), ("（责任编辑：魏喆）", "")],
+)
+def test_signed_reporter(text: str, name: str) -> None:
+    assert signed_reporter(text) == name

@@ -19,7 +19,7 @@ _REPORTER = re.compile(r"(?:^|[\s（(【])(?:本报|新华社)?记者\s*(?P<name
 _NO_SOURCE = re.compile(r"^(?:转载|转自|博客|本站|原创|未知|佚名|综合)(?:文章|网站)?$")
 _LABEL = re.compile(r"^(?:责任编辑|编辑|来源|來源|作者|记者|記者|发布时间|时间)")
 _ENGLISH_BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
-_NOT_A_NAME = re.compile(r"^(?:https?:|www\.|\d+$)|@", re.IGNORECASE)
+_NOT_A_NAME = re.compile(r"^(?:https?:|www\.|\d+$)|@|\w\.(?:com|cn|net|org)\b", re.IGNORECASE)
 
 
 def clean_author(value: str | None) -> str:
@@ -55,6 +55,33 @@ def forum_poster(text: str) -> str:
     """Return the poster who signs a forum post after its publish time ("… by NAME"), or ''."""
     match = _POSTER.search(text)
     return clean_author(match.group("name")) if match else ""
+
+
+# Reporters often sign at the end of the text: "（记者 胡晓蓉）", "（总台记者 张倩）", "□ 本报记者 葛灵丹".
+_SIGNATURE = re.compile(
+    r"(?:[（(]\s*[\u4e00-\u9fff]{0,4}记者\s*(?P<inside>[\u4e00-\u9fff·]{2,4}(?:[、 ][\u4e00-\u9fff·]{2,4})*)\s*[）)]"
+    r"|□\s*本报记者\s*(?P<after>[\u4e00-\u9fff·]{2,4})(?![\u4e00-\u9fff]))"
+)
+
+
+# Some headers print the writer alone, unlabelled, right before the time: "石佳/中国青年报 2019-09-24 09:10".
+_LEADING_BYLINE = re.compile(r"^(?P<name>[^\s\d:：|丨,，;；。]{2,20})\s+(?:19|20)\d\d\s*[-/.年]")
+
+
+def leading_byline(header: str) -> str:
+    """Return an unlabelled byline that opens the header text, right before the printed time, or ''."""
+    match = _LEADING_BYLINE.match(header)
+    if match is None or _LABEL.match(match.group("name")) or _NO_SOURCE.match(match.group("name")):
+        return ""
+    return clean_author(match.group("name"))
+
+
+def signed_reporter(text: str) -> str:
+    """Return the reporter who signs the article text ("（记者 胡晓蓉）"), or ''."""
+    match = _SIGNATURE.search(text)
+    if match is None:
+        return ""
+    return clean_author(match.group("inside") or match.group("after"))
 
 
 def is_editor(name: str, text: str) -> bool:

@@ -16,7 +16,15 @@ from readability import Document
 from readability.readability import Unparseable
 
 from newsmirror.clean import MIN_IMAGE_SIDE, absolute_url
-from newsmirror.extract.bylines import chinese_byline, clean_author, english_byline, forum_poster, is_editor
+from newsmirror.extract.bylines import (
+    chinese_byline,
+    clean_author,
+    english_byline,
+    forum_poster,
+    is_editor,
+    leading_byline,
+    signed_reporter,
+)
 from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_date, labelled_date, parse_date
 from newsmirror.extract.metadata import json_ld_article, ld_authors, ld_image, ld_text
 from newsmirror.extract.page import Page, squash
@@ -276,7 +284,11 @@ def author(page: Page, article: dict[str, Any], header: str) -> str:
     if is_editor(meta, header):
         meta = ""
     if is_chinese(page):
-        return chinese_byline(header) or meta or forum_poster(visible_text(page))
+        printed = chinese_byline(header) or meta or leading_byline(header)
+        if printed:
+            return printed
+        text = visible_text(page)
+        return signed_reporter(text) or forum_poster(text)
     return meta or printed_byline(page) or chinese_byline(header)
 
 
