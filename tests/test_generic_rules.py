@@ -187,3 +187,34 @@ def test_a_reporter_signed_at_the_end_is_the_author_when_the_header_names_nobody
         f"<h1>著名戏曲导演去世</h1><div>2022-02-13 23:37</div>{BODY}<p>（总台记者 张倩）</p>",
     )
     assert item.author == "张倩"
+
+
+FORUM_POST = "<br>".join(["不得不承认，如果没有她在戛纳封后，就很少有人会去关注这部法国电影。"] * 40)
+
+
+def test_a_forum_post_broken_by_br_beats_a_short_scored_reply() -> None:
+    item = article(
+        "<title>网易娱乐</title>",
+        "<table><tr><td class='p4'>" + FORUM_POST + "</td></tr></table>"
+        "<table><tr><td><div><p>如果不是阿萨亚斯，如果没有张曼玉，如果这种题材的电影交给别人，又会怎样呢？</p>"
+        "<p>做一只猪挺难的，其实杀一只猪更难，还是安安心心做我的猪肉佬算了。</p></div></td></tr></table>",
+        url="http://bbs.example.cn/readboardthread.php?postid=118233",
+    )
+    assert item.body_html.count("不得不承认") == 40
+    assert "猪肉佬" not in item.body_html
+
+
+def test_the_densest_block_counts_prose_not_links_lists_or_scripts() -> None:
+    from newsmirror.extract.page import Page
+    from newsmirror.sites.generic import densest_block
+
+    page = Page.from_bytes(
+        "https://x.example/a",
+        (
+            "<html><body><div id='nav'><a>" + "链接" * 300 + "</a><ul><li>" + "列表" * 300 + "</li></ul>"
+            "<script>var x = '" + "脚本" * 300 + "';</script></div>"
+            "<div id='post'>正文第一段。<br>正文第二段。<font>第三段。</font></div></body></html>"
+        ).encode("utf-8"),
+    )
+    block, size = densest_block(page)
+    assert block.get("id") == "post" and size == len("正文第一段。正文第二段。第三段。")

@@ -50,6 +50,14 @@ _LOOSE_SEPARATORS = re.compile(r"\s*(?:_|\||--| - |-|–|—|丨|｜)\s*")
 # A shorter text is found in too many places to mark the header.
 _MIN_LOCATOR = 6
 _MAX_HEADINGS = 6
+# Main content shorter than this (characters) is checked against the densest text block.
+_SHORT_CONTENT = 400
+# ... and replaced only by a block with at least this much prose of its own (a related
+# story's teaser in a card is a few hundred characters; a forum post is more).
+_DENSE_ENOUGH = 1000
+_CONTENT_BLOCKS = frozenset({"td", "div", "article", "section"})
+# Text under these is never a block's own prose: lists, navigation, forms.
+_NOT_CONTENT = frozenset({"li", "ul", "ol", "dl", "nav", "header", "footer", "aside", "form", "select", "button", "th"})
 # Elements that may print the byline; the class test below narrows "author" to real byline
 # classes (byline, article__author, author-name), not author__img or author-bio.
 _BYLINE_ELEMENTS = (
@@ -340,10 +348,36 @@ def main_content(page: Page) -> lxml.html.HtmlElement | None:
         summary = Document(lxml.html.tostring(page.tree, encoding="unicode")).summary(html_partial=True)
     except Unparseable:  # readability found nothing it could score: no body, a reason is logged later
         return None
-    if not summary.strip():
-        return None
-    body = lxml.html.fragment_fromstring(summary, create_parent="div")
-    return body if squash(body.text_content()) else None
+    body = lxml.html.fragment_fromstring(summary, create_parent="div") if summary.strip() else None
+    found = len(squash(body.text_content())) if body is not None else 0
+    if found < _SHORT_CONTENT:
+        # Readability scores paragraphs; a forum post or an old page is one cell of text
+        # broken by <br>, and a short reply can outscore it. Take the densest block instead.
+        densest, size = densest_block(page)
+        if densest is not None and size >= max(found * 3, _DENSE_ENOUGH):
+            return densest
+    return body if found else None
+
+
+def densest_block(page: Page) -> tuple[lxml.html.HtmlElement | None, int]:
+    """Return the block (td, div, article, section) holding the most text of its own, and that length.
+
+    A block's own text is in it or in its inline elements and paragraphs, never in links,
+    lists, scripts or nested blocks: navigation and link lists hold text too.
+    """
+    sizes: dict[lxml.html.HtmlElement, int] = {}
+    for text in page.tree.xpath("//body//text()[not(ancestor::a or ancestor::script or ancestor::style)]"):
+        owner = text.getparent()
+        if text.is_tail and owner is not None:
+            owner = owner.getparent()
+        while owner is not None and owner.tag not in _CONTENT_BLOCKS and owner.tag not in _NOT_CONTENT:
+            owner = owner.getparent()
+        if owner is not None and owner.tag in _CONTENT_BLOCKS:
+            sizes[owner] = sizes.get(owner, 0) + len(text.strip())
+    if not sizes:
+        return None, 0
+    best = max(sizes, key=sizes.__getitem__)
+    return best, sizes[best]
 
 
 def fill_missing(fields: PageFields, page: Page, zone: tzinfo) -> PageFields:
