@@ -107,3 +107,16 @@ def test_english_datelines(header: str, expected: str | None) -> None:
 def test_labelled_dates(text: str, expected: str | None) -> None:
     found = labelled_date(text, ZoneInfo("Asia/Shanghai"))
     assert (found.isoformat() if found else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("发布日期：  9/17/2004 5:54:13 AM", "2004-09-17T05:54:13+08:00"),
+        ("17/9/2004 17:54", "2004-09-17T17:54:00+08:00"),
+        ("3/4/2005 10:00", None),  # March 4 or 3 April: refused, never guessed
+    ],
+)
+def test_year_last_dates_only_when_their_order_shows(text: str, expected: str | None) -> None:
+    found = find_printed_date(text, ZoneInfo("Asia/Shanghai"))
+    assert (found.isoformat() if found else None) == expected

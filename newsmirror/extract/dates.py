@@ -40,6 +40,13 @@ _ENGLISH = re.compile(
     re.IGNORECASE,
 )
 
+# Year-last numeric dates ("9/17/2004 5:54:13 AM"): month and day order differs by country,
+# so only a date whose order shows (one number above 12) is read; "3/4/2005" is refused.
+_YEAR_LAST = re.compile(
+    r"(?<![\d/.])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>(?:19|20)\d\d)(?![\d/])"
+    r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?"
+)
+
 
 class DateProblem(ValueError):
     """A date was found but cannot be used; the message is the reason to log."""
@@ -55,10 +62,24 @@ def _english_parts(parts: dict[str, str | None]) -> dict[str, str | None]:
             "H": hour, "M": parts["M"], "S": None}
 
 
+def _year_last_parts(parts: dict[str, str | None], text: str) -> dict[str, str | None]:
+    """Return y/m/d/H/M/S of a year-last date whose day/month order is certain; raise otherwise."""
+    first, second = int(parts["a"] or 0), int(parts["b"] or 0)
+    if (first > 12) == (second > 12):
+        raise DateProblem(f"day and month order unknown: {text!r}")
+    month, day = (second, first) if first > 12 else (first, second)
+    hour = parts["H"]
+    if hour is not None and parts["ampm"]:
+        hour = str(int(hour) % 12 + (12 if parts["ampm"].lower().startswith("p") else 0))
+    return {"y": parts["y"], "m": str(month), "d": str(day), "H": hour, "M": parts["M"], "S": parts["S"]}
+
+
 def _from_match(match: re.Match[str], zone: tzinfo) -> tuple[datetime, bool]:
     """Build an aware datetime from a regex match; also tell whether it had a time."""
     parts = match.groupdict()
-    if "month" in parts:
+    if "a" in parts:
+        parts = _year_last_parts(parts, match.group(0))
+    elif "month" in parts:
         if parts["utc"]:
             zone = timezone.utc
         parts = _english_parts(parts)
@@ -110,7 +131,7 @@ def find_printed_date(text: str, zone: tzinfo) -> datetime | None:
     section and the article's own timestamp.
     """
     first_day: datetime | None = None
-    for pattern in (_CHINESE, _NUMERIC, _ENGLISH):
+    for pattern in (_CHINESE, _NUMERIC, _ENGLISH, _YEAR_LAST):
         for match in pattern.finditer(text):
             try:
                 moment, has_time = _from_match(match, zone)
