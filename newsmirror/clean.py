@@ -58,6 +58,13 @@ _EMPTY_BLOCK = re.compile(r"<(p|div|span|figure|figcaption|li|ul|ol|strong|em|b|
 _BLANK_LINES = re.compile(r"\n[ \t\r\f\v]*(?=\n)")
 _FIRST_IMAGE = re.compile(r'<img\b[^>]*?\ssrc="([^"]+)"[^>]*>')
 _SIZE = re.compile(r'\s(width|height)="(\d+)')
+# The line that introduces a list of other stories at the end of an article.
+_RELATED_LEAD = re.compile(
+    r"^(?:you may also like|you might also like|related(?: stories| articles| coverage| news)?|"
+    r"more (?:from|on|stories)\b.*|read more|recommended(?: for you)?|相关(?:新闻|阅读|文章|报道)|延伸阅读|推荐阅读)"
+    r"\s*[.…:：]*$",
+    re.IGNORECASE,
+)
 # Images this small are spacers, icons or tracking pixels: never a lead image.
 MIN_IMAGE_SIDE = 50
 
@@ -100,6 +107,7 @@ def prepare(
         # The post's title is shown by the site generator; a copy in the body shows it twice.
         if folded_title and squash(heading.text_content()).casefold() == folded_title:
             heading.drop_tree()
+    _drop_trailing_links(body)
     for image in list(body.iter("img")):
         source = next((image.get(name) for name in _LAZY_SOURCES if image.get(name)), None)
         resolved = absolute_url(source or image.get("src"), base_url)
@@ -114,6 +122,27 @@ def prepare(
         else:
             link.set("href", resolved)
     return body
+
+
+def _drop_trailing_links(body: lxml.html.HtmlElement) -> None:
+    """Drop the run of link-only paragraphs that ends a body, and its "You may also like" lead.
+
+    Articles end with their last sentence; a tail of paragraphs that are each nothing but a
+    link is a list of other stories. In place.
+    """
+    paragraphs = body.xpath(".//p")
+    dropped = 0
+    while paragraphs:
+        last = paragraphs[-1]
+        text = squash(last.text_content())
+        link_text = squash(" ".join(link.text_content() for link in last.iter("a")))
+        if not text or text != link_text:
+            break
+        last.drop_tree()
+        paragraphs.pop()
+        dropped += 1
+    if dropped and paragraphs and _RELATED_LEAD.match(squash(paragraphs[-1].text_content())):
+        paragraphs[-1].drop_tree()
 
 
 def sanitize(fragment: str) -> str:
