@@ -218,3 +218,18 @@ def test_the_densest_block_counts_prose_not_links_lists_or_scripts() -> None:
     )
     block, size = densest_block(page)
     assert block.get("id") == "post" and size == len("正文第一段。正文第二段。第三段。")
+
+
+def test_meta_lookup_takes_the_first_tag_with_content_per_key_and_attribute() -> None:
+    from newsmirror.extract.page import Page
+
+    page = Page.from_bytes(
+        "https://x.example/a",
+        b"<html><head><meta property='og:title'><meta property='og:title' content=' First  title '>"
+        b"<meta property='og:title' content='Second'><meta name='author' content=''>"
+        b"<meta itemprop='author' content='Item Prop'></head><body></body></html>",
+    )
+    assert page.meta("og:title") == "First title"
+    assert page.meta("author") == "Item Prop"  # an empty name= value falls through to itemprop=
+    assert page.meta("missing", "og:title") == "First title"
+    assert page.meta("missing") == ""
