@@ -1,4 +1,4 @@
-"""The layout-change alarm: a site module whose fields all came back empty in a run.
+"""The layout-change alarm: a site module whose rules left a field empty on a whole run.
 
 When a site is redesigned, its module's selectors stop matching. The generic rules
 usually still fill the post, so nothing fails, and the quality drop goes unseen. So the

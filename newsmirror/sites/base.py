@@ -12,7 +12,8 @@ from newsmirror.extract.page import Page
 
 
 # The fields every site module reads from its layout (the others are usually left to the
-# generic rules on purpose); all of them empty on a whole run means the layout changed.
+# generic rules on purpose); one of them empty on every article of a run means the
+# layout has probably changed (newsmirror/layout.py).
 LAYOUT_FIELDS = ("title", "date", "author", "body")
 
 
