@@ -8,7 +8,7 @@ MIRROR_DIR ?= mirror
 # How site owners reach whoever runs the mirror (a URL or mailto:); the User-Agent carries it.
 CONTACT ?= $(MIRROR_CONTACT)
 
-.PHONY: install test demo mirror bench clean
+.PHONY: install test demo mirror bench bench-quality clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,5 +41,15 @@ mirror: install
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/extract_speed.py
 
+# The comparison extractors live in their own venv: measured against, never imported by, newsmirror.
+COMPARE_VENV := bench/.venv-compare
+$(COMPARE_VENV)/.installed: bench/requirements-compare.txt
+	$(PYTHON) -m venv $(COMPARE_VENV)
+	$(COMPARE_VENV)/bin/python -m pip install --quiet -r bench/requirements-compare.txt
+	touch $@
+
+bench-quality: $(VENV)/.installed-dev $(COMPARE_VENV)/.installed
+	$(BIN)/python bench/quality.py --profile
+
 clean:
-	rm -rf $(VENV) tests/hexo/node_modules demo-mirror demo-mirror-index.jsonl demo-mirror.log .pytest_cache .hypothesis
+	rm -rf $(VENV) $(COMPARE_VENV) bench/out tests/hexo/node_modules demo-mirror demo-mirror-index.jsonl demo-mirror.log .pytest_cache .hypothesis

@@ -59,6 +59,13 @@ _EMPTY_BLOCK = re.compile(r"<(p|div|span|figure|figcaption|li|ul|ol|strong|em|b|
 _BLANK_LINES = re.compile(r"\n[ \t\r\f\v]*(?=\n)")
 _FIRST_IMAGE = re.compile(r'<img\b[^>]*?\ssrc="([^"]+)"[^>]*>')
 _SIZE = re.compile(r'\s(width|height)="(\d+)')
+# The line that introduces a list of other stories at the end of an article.
+_RELATED_LEAD = re.compile(
+    r"^(?:you may also like|you might also like|related(?: stories| articles| coverage| news)?|"
+    r"more (?:from|on|stories)\b.*|read more|recommended(?: for you)?|相关(?:新闻|阅读|文章|报道)|延伸阅读|推荐阅读)"
+    r"\s*[.…:：]*$",
+    re.IGNORECASE,
+)
 # Images this small are spacers, icons or tracking pixels: never a lead image.
 MIN_IMAGE_SIDE = 50
 
@@ -122,11 +129,16 @@ def prepare(
         for element in selector(body):
             if element is not body and element.getparent() is not None:
                 element.drop_tree()  # keeps the text that follows it
+    for stray in body.xpath(".//text[not(ancestor::svg)]"):
+        # An HTML parser keeps a stray <text> (an SVG name) as an element; nh3 drops it
+        # with everything inside, so a page wrapped in one would lose its whole body.
+        stray.drop_tag()
     folded_title = squash(title).casefold()
     for heading in body.xpath(".//h1"):
         # The post's title is shown by the site generator; a copy in the body shows it twice.
         if folded_title and squash(heading.text_content()).casefold() == folded_title:
             heading.drop_tree()
+    _drop_trailing_links(body)
     for image in list(body.iter("img")):
         source = next((image.get(name) for name in _LAZY_SOURCES if image.get(name)), None)
         resolved = absolute_url(source or image.get("src"), base_url)
@@ -141,6 +153,32 @@ def prepare(
         else:
             link.set("href", resolved)
     return body
+
+
+def _drop_trailing_links(body: lxml.html.HtmlElement) -> None:
+    """Drop the run of link-only paragraphs that ends a body, and its "You may also like" lead.
+
+    Articles end with their last sentence; a tail of paragraphs that are each nothing but a
+    link is a list of other stories. One such paragraph alone is kept unless a "related"
+    lead introduces it: a single closing link ("the full report") can be the article's own.
+    A paragraph that shows an image is content. In place.
+    """
+    paragraphs = body.xpath(".//p")
+    run = []
+    for paragraph in reversed(paragraphs):
+        text = squash(paragraph.text_content())
+        link_text = squash(" ".join(link.text_content() for link in paragraph.iter("a")))
+        if not text or text != link_text or next(paragraph.iter("img"), None) is not None:
+            break
+        run.append(paragraph)
+    before = paragraphs[len(paragraphs) - len(run) - 1] if len(run) < len(paragraphs) else None
+    has_lead = before is not None and bool(_RELATED_LEAD.match(squash(before.text_content())))
+    if len(run) < 2 and not (run and has_lead):
+        return
+    for paragraph in run:
+        paragraph.drop_tree()
+    if has_lead and before is not None:
+        before.drop_tree()
 
 
 def sanitize(fragment: str) -> str:

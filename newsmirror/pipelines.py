@@ -27,10 +27,11 @@ from newsmirror.exporters import PostExporter, fold_text
 from newsmirror.extract.page import Page
 from newsmirror.files import contained_path, write_atomic
 from newsmirror.images import localize_images
+from newsmirror.incremental import lookup_key
 from newsmirror.items import ArticleItem, ListingHints
+from newsmirror.layout import count_site_fields
 from newsmirror.paths import PathBuilder, path_key, url_token, with_suffix
 from newsmirror.sites import extract_article, generic, site_for
-from newsmirror.incremental import lookup_key
 from newsmirror.state import LedgerEntry, LedgerStore, ledger_for, utc_now
 
 logger = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class PostNotWritten(ArticleDropped):
 class ExtractPipeline:
     """Reads title, author, date, canonical URL and body element from the fetched page."""
 
-    def __init__(self, timezones: dict[str, str], undated: str) -> None:
+    def __init__(self, timezones: dict[str, str], undated: str, stats: StatsCollector | None = None) -> None:
         if undated not in UNDATED_POLICIES:
             raise ValueError(f"MIRROR_UNDATED must be one of {UNDATED_POLICIES}, not {undated!r}")
         for host, zone in timezones.items():
@@ -74,12 +75,13 @@ class ExtractPipeline:
                 raise ValueError(f"MIRROR_TIMEZONES: {zone!r} (for {host!r}) is not a time zone name") from None
         self.timezones = timezones
         self.undated = undated
+        self.stats = stats  # per-site field counts for the layout-change alarm
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         """Build the pipeline from the crawler's settings."""
         settings = crawler.settings
-        return cls(settings.getdict("MIRROR_TIMEZONES"), settings.get("MIRROR_UNDATED"))
+        return cls(settings.getdict("MIRROR_TIMEZONES"), settings.get("MIRROR_UNDATED"), crawler.stats)
 
     def process_item(self, item: Any) -> Any:
         """Fill the article fields of an item that carries a fetched page, or only its feed's HTML."""
@@ -91,6 +93,8 @@ class ExtractPipeline:
         item.response = None  # the page is parsed; its bytes need not live any longer
         hints = item.hints
         site, fields = extract_article(page, self._timezones(page.url, hints))
+        if self.stats is not None:
+            count_site_fields(self.stats, site, fields)
         item.fetched_url = page.url
         item.title = fold_text(hints.title or fields.title)
         if not item.title:
@@ -166,7 +170,13 @@ class CleanPipeline:
         share = item.share_image
         if share and (site.is_default_image(share) or generic.is_default_image(share)):
             share = None  # a site-wide logo or share card says nothing about this article
-        item.lead_image = first_image(body) or share
+        if site.body_image_first:
+            # A site whose body element is known holds the article's own pictures only.
+            item.lead_image = first_image(body) or share
+        else:
+            # Elsewhere the share image is chosen by the page's editors for this article;
+            # the first body image is often an ad or a related-story thumbnail.
+            item.lead_image = share or first_image(body)
         return item
 
 

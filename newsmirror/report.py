@@ -25,6 +25,7 @@ from scrapy.utils.asyncio import create_looping_call
 from newsmirror import signals
 from newsmirror.files import write_atomic
 from newsmirror.items import ArticleItem
+from newsmirror.layout import changed_layouts
 from newsmirror.state import default_state_path
 
 logger = logging.getLogger(__name__)
@@ -200,6 +201,11 @@ class RunReport:
                 lines.append(f"    ... and {len(tally.failures) - SUMMARY_FAILURES_SHOWN} more (see {self.path})")
         if self.tallies and all(tally.status == "failed" for tally in self.tallies.values()):
             lines.append("  No source could be reached or read; nothing was mirrored.")
+        for key, (articles, empty) in sorted(self.changed_layouts().items()):
+            lines.append(
+                f"  Site {key}: its rules found no {', '.join(empty)} on any of {articles} articles; "
+                "its layout has probably changed"
+            )
         logger.info("\n".join(lines))
         try:
             write_atomic(self.path, self.as_json(reason).encode("utf-8"), fsync=False)
@@ -207,6 +213,11 @@ class RunReport:
             logger.error("Cannot write the run report %s: %s", self.path, error)
             return
         logger.info("Run report written to %s", self.path)
+
+    def changed_layouts(self) -> dict[str, tuple[int, list[str]]]:
+        """Return the site modules whose fields all came back empty (see newsmirror.layout)."""
+        min_articles = self.crawler.settings.getint("LAYOUT_ALARM_MIN_ARTICLES")
+        return changed_layouts(self.crawler.stats.get_stats(), min_articles) if min_articles > 0 else {}
 
     def as_json(self, reason: str) -> str:
         """Return the run report as JSON text."""
@@ -233,5 +244,8 @@ class RunReport:
                 }
                 for name, tally in self.tallies.items()
             ],
+            "layout_changed": {
+                key: {"articles": articles, "empty": empty} for key, (articles, empty) in self.changed_layouts().items()
+            },
         }
         return json.dumps(report, ensure_ascii=False, indent=2) + "\n"

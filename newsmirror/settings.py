@@ -143,6 +143,7 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "newsmirror.state.LedgerExtension": 0,  # takes the run lock and opens the ledger first
     "newsmirror.report.RunReport": 500,
+    "newsmirror.layout.LayoutAlarm": 500,  # see the layout-change alarm block below
 }
 # Drops article requests for articles already mirrored, before they are scheduled.
 SPIDER_MIDDLEWARES = {"newsmirror.incremental.KnownArticleMiddleware": 50}
@@ -167,3 +168,10 @@ ADDONS = {"newsmirror.scaleout.ScaleOutAddon": 0}
 # --- Scrapy housekeeping ------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
+
+# --- Layout-change alarm (issue 7) ---
+# Warns at the end of a run about a site module whose own rules left a field empty on
+# every article (its layout has probably changed), and records it in the stats.
+# (Switched on in EXTENSIONS above.)
+# Fewer articles of a site than this in a run are no evidence either way; 0 switches the alarm off.
+LAYOUT_ALARM_MIN_ARTICLES = 3

@@ -101,3 +101,35 @@ def test_first_image_skips_icons_and_pixels() -> None:
 def test_has_content() -> None:
     assert not has_content("<div><p>  </p>\n</div>")
     assert has_content("<p>x</p>") and has_content('<img src="https://a/b.jpg">')
+
+
+def test_a_trailing_list_of_other_stories_is_dropped_with_its_lead() -> None:
+    body = lxml.html.fragment_fromstring(
+        "<div><p>The band sits third in the <a href='/vote'>Fan Vote</a>.</p><p>You may also like...</p>"
+        "<p><a href='/a'>Who will make the Rock Hall in 2020?</a></p><p><a href='/b'>Fans want the band in</a></p></div>"
+    )
+    cleaned = clean_body(body, "https://news.example.com/story")
+    assert "Fan Vote" in cleaned and "also like" not in cleaned and "Rock Hall in 2020" not in cleaned
+
+
+def test_a_link_paragraph_inside_the_text_stays() -> None:
+    body = lxml.html.fragment_fromstring(
+        "<div><p>Read the report first.</p><p><a href='/report'>The full report</a></p><p>Then the reply.</p></div>"
+    )
+    assert "The full report" in clean_body(body, "https://news.example.com/story")
+
+
+@pytest.mark.parametrize(
+    ("tail", "kept"),
+    [
+        ("<p><a href='/report'>The full report</a></p>", True),  # one closing link can be the article's own
+        ("<p><a href='/more'>more</a> <img src='/pic.jpg' width='400' height='300'></p>", True),  # shows a picture
+        ("<p>Related stories</p><p><a href='/a'>Another story</a></p>", False),  # introduced as other stories
+        ("<p><a href='/a'>Another story</a></p><p><a href='/b'>A third story</a></p>", False),  # a list
+    ],
+)
+def test_only_a_list_of_other_stories_ends_a_body(tail: str, kept: bool) -> None:
+    body = lxml.html.fragment_fromstring(f"<div><p>The last sentence of the article.</p>{tail}</div>")
+    cleaned = clean_body(body, "https://news.example.com/story")
+    assert "last sentence" in cleaned
+    assert ("href=" in cleaned) is kept

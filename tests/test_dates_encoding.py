@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_date, parse_date
+from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_date, labelled_date, parse_date
 from newsmirror.extract.encoding import decode_html
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -78,3 +78,45 @@ def test_mixed_invalid_bytes_decode_with_replacements() -> None:
 def test_gbk_is_not_mistaken_for_damaged_utf8() -> None:
     text, codec = decode_html(f"<p>{CHINESE_TEXT * 20}</p>".encode("gbk"), None)
     assert codec == "gb18030" and CHINESE_TEXT in text
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("by: Laurie Oakes From: Herald Sun March 13, 2015 9:00PM A new Bill", "2015-03-13T21:00:00+08:00"),
+        ("By Joshua Sokol May 20, 2019 Two women programmers", "2019-05-20T00:00:00+08:00"),
+        ("Joe Wee Monday, February 29, 2016 @ 11:10 PM UTC Consumer Electronics", "2016-02-29T23:10:00+00:00"),
+        ("Posted 3 Sept. 2019 at 8.15 a.m. by the desk", "2019-09-03T08:15:00+08:00"),
+        ("May I say 2019 was a year", None),
+    ],
+)
+def test_english_datelines(header: str, expected: str | None) -> None:
+    found = find_printed_date(header, ZoneInfo("Asia/Shanghai"))
+    assert (found.isoformat() if found else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("网易娱乐 周黎明留言板 发布时间 2005/05/17 22:11:42 by 眉间尺 〓← 返回", "2005-05-17T22:11:42+08:00"),
+        ("[湖湘文化]陈天华《警世钟》ggjjzhzz 发表于 2005-9-15 11:46:00 陈天华", "2005-09-15T11:46:00+08:00"),
+        ("Posted on March 3, 2016 by admin", "2016-03-03T00:00:00+08:00"),
+        ("访问量 2005-01-02 12:00 发布时间：未知", None),
+    ],
+)
+def test_labelled_dates(text: str, expected: str | None) -> None:
+    found = labelled_date(text, ZoneInfo("Asia/Shanghai"))
+    assert (found.isoformat() if found else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("发布日期：  9/17/2004 5:54:13 AM", "2004-09-17T05:54:13+08:00"),
+        ("17/9/2004 17:54", "2004-09-17T17:54:00+08:00"),
+        ("3/4/2005 10:00", None),  # March 4 or 3 April: refused, never guessed
+    ],
+)
+def test_year_last_dates_only_when_their_order_shows(text: str, expected: str | None) -> None:
+    found = find_printed_date(text, ZoneInfo("Asia/Shanghai"))
+    assert (found.isoformat() if found else None) == expected

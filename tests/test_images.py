@@ -53,8 +53,7 @@ BIG = f"http://{NEWS}/big.jpg"
 
 PAGES = {
     "harbour.html": f"""<html><head><title>Harbour reopens</title>
-<meta property='article:published_time' content='2024-05-01T08:00:00Z'>
-<meta property='og:image' content='{SHARE}'></head>
+<meta property='article:published_time' content='2024-05-01T08:00:00Z'></head>
 <body><article><h1>Harbour reopens</h1>
 <p>The harbour reopened on Monday after a week of storms, officials said in a statement.</p>
 <figure><img src="http://{IMAGES}/pics/one.jpg?w=600&amp;h=400" width="600" height="400"><figcaption>The quay</figcaption></figure>
@@ -148,7 +147,7 @@ def test_images_are_copied_beside_the_post_and_a_second_run_writes_nothing(
     harbour = out / harbour_path
     assets = harbour.with_suffix("")
     one, two, share = sha1_name(ONE, ".jpg"), sha1_name(TWO, ".png"), sha1_name(SHARE, ".jpg")
-    # The body's images; the share image is not this article's lead image (the body has one).
+    # The body's images (the page names no share image, so the first one is the lead image).
     assert sorted(path.name for path in assets.iterdir()) == sorted([one, two])
     assert (assets / one).read_bytes() == JPEG
     assert (assets / two).read_bytes() == PNG

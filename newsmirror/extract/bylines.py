@@ -7,14 +7,19 @@ import re
 from newsmirror.extract.page import squash
 
 # 来源 (source), 作者 (author), 记者 (reporter), 文 (text by), 撰文 (written by).
+# The name is matched possessively: a name running into '=' or a quote is markup, not a name.
 # 责任编辑/编辑 (editor) is deliberately absent: an editor is not the author.
 _CHINESE_BYLINE = re.compile(
     r"(?:来源|來源|作者|撰文|记者|記者|(?<![\u4e00-\u9fff])文)\s*[:：/／|丨]\s*"
-    r"(?P<name>[^\s:：|丨,，;；。()（）【】\[\]<>]{1,30})"
+    r"(?P<name>[^\s:：|丨,，;；。()（）【】\[\]<>=\"']{1,30}+)(?![=\"'])"
 )
-_REPORTER = re.compile(r"(?:^|[\s（(【])(?:本报|新华社)?记者\s*(?P<name>[\u4e00-\u9fff·]{2,12})")
+# A reporter's name is 2-4 characters, then a break: "记者从上海昆剧团获悉" names nobody.
+_REPORTER = re.compile(r"(?:^|[\s（(【])(?:本报|新华社)?记者\s*(?P<name>[\u4e00-\u9fff·]{2,4})(?![\u4e00-\u9fff])")
+# Words a 来源/作者 line uses to say "no named source": reprint, blog, this site, original, unknown, anonymous.
+_NO_SOURCE = re.compile(r"^(?:转载|转自|博客|本站|原创|未知|佚名|综合)(?:文章|网站)?$")
+_LABEL = re.compile(r"^(?:责任编辑|编辑|来源|來源|作者|记者|記者|发布时间|时间)")
 _ENGLISH_BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
-_NOT_A_NAME = re.compile(r"^(?:https?:|www\.|\d+$)|@", re.IGNORECASE)
+_NOT_A_NAME = re.compile(r"^(?:https?:|www\.|\d+$)|@|\w\.(?:com|cn|net|org)\b", re.IGNORECASE)
 
 
 def clean_author(value: str | None) -> str:
@@ -30,5 +35,65 @@ def clean_author(value: str | None) -> str:
 
 def chinese_byline(text: str) -> str:
     """Return the 来源/作者/记者 named in a header line of Chinese text, or ''."""
-    match = _CHINESE_BYLINE.search(text) or _REPORTER.search(text)
+    for match in (*_CHINESE_BYLINE.finditer(text), *_REPORTER.finditer(text)):
+        name = clean_author(match.group("name"))
+        # An empty 作者： label followed by the next label ("作者： 责任编辑：X") names nobody.
+        if name and not _LABEL.match(name) and not _NO_SOURCE.match(name):
+            return name
+    return ""
+
+
+# Forum posts sign themselves after their time: "发布时间 2005/05/17 22:11:42 by 眉间尺".
+_POSTER = re.compile(
+    r"(?:发布时间|發布時間|发表时间|發表時間|发表于|發表於|发布于)\s*[:：]?\s*[\d/.:年月日\s-]{8,25}?\s*by\s+"
+    r"(?P<name>[^\s〓|:：,，()（）<>]{1,30})",
+    re.IGNORECASE,
+)
+
+
+def forum_poster(text: str) -> str:
+    """Return the poster who signs a forum post after its publish time ("… by NAME"), or ''."""
+    match = _POSTER.search(text)
     return clean_author(match.group("name")) if match else ""
+
+
+# Reporters often sign at the end of the text: "（记者 胡晓蓉）", "（总台记者 张倩）", "□ 本报记者 葛灵丹".
+_SIGNATURE = re.compile(
+    r"(?:[（(]\s*[\u4e00-\u9fff]{0,4}记者\s*(?P<inside>[\u4e00-\u9fff·]{2,4}(?:[、 ][\u4e00-\u9fff·]{2,4})*)\s*[）)]"
+    r"|□\s*本报记者\s*(?P<after>[\u4e00-\u9fff·]{2,4})(?![\u4e00-\u9fff]))"
+)
+
+
+# Some headers print the writer alone, unlabelled, right before the time: "石佳/中国青年报 2019-09-24 09:10".
+_LEADING_BYLINE = re.compile(r"^(?P<name>[^\s\d:：|丨,，;；。]{2,20})\s+(?:19|20)\d\d\s*[-/.年]")
+
+
+def leading_byline(header: str) -> str:
+    """Return an unlabelled byline that opens the header text, right before the printed time, or ''."""
+    match = _LEADING_BYLINE.match(header)
+    if match is None or _LABEL.match(match.group("name")) or _NO_SOURCE.match(match.group("name")):
+        return ""
+    return clean_author(match.group("name"))
+
+
+def signed_reporter(text: str) -> str:
+    """Return the reporter who signs the article text ("（记者 胡晓蓉）"), or ''."""
+    match = _SIGNATURE.search(text)
+    if match is None:
+        return ""
+    return clean_author(match.group("inside") or match.group("after"))
+
+
+def is_editor(name: str, text: str) -> bool:
+    """Tell whether *text* prints *name* as the responsible editor (责任编辑/编辑), not a writer."""
+    return bool(name) and re.search(r"编辑\s*[:：]?\s*" + re.escape(name), text) is not None
+
+
+def english_byline(text: str) -> str:
+    """Return the name(s) of a printed English byline ("By Ana Sandoiu"), or '' for other text."""
+    name = clean_author(text)
+    words = name.replace(",", " ").split()
+    # Names are a few capitalised words ("Richard (R.J.) Eskow", "Stella Kim and Jennifer Jett").
+    if not 1 <= len(words) <= 8 or not all(word[0].isupper() or word in {"and", "&", "de", "van", "von"} or word[0] == "(" for word in words):
+        return ""
+    return name

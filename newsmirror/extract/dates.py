@@ -26,14 +26,63 @@ _NUMERIC = re.compile(
     r"(?:(?:\s*|T)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
 )
 
+_MONTHS = {name: number for number, names in enumerate(
+    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+     ("dec", "december")), start=1) for name in names}
+# English datelines: "March 13, 2015 9:00PM", "Monday, February 29, 2016 @ 11:10 PM UTC",
+# "13 March 2015". Only UTC/GMT are read as zones: other abbreviations are ambiguous (CST).
+_MONTH_NAME = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_ENGLISH = re.compile(
+    r"(?<![A-Za-z])(?:" + _MONTH_NAME + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)"
+    r"|(?P<d2>\d{1,2})\s+" + _MONTH_NAME.replace("month", "month2") + r",?\s+(?P<y2>(?:19|20)\d\d))"
+    r"(?:[\s,@|at-]{1,6}(?P<H>\d{1,2})[:.](?P<M>\d{2})\s*(?P<ampm>[ap]\.?m\.?)?(?:\s*(?P<utc>UTC|GMT))?)?",
+    re.IGNORECASE,
+)
+
+# Year-last numeric dates ("9/17/2004 5:54:13 AM"): month and day order differs by country,
+# so only a date whose order shows (one number above 12) is read; "3/4/2005" is refused.
+_YEAR_LAST = re.compile(
+    r"(?<![\d/.])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>(?:19|20)\d\d)(?![\d/])"
+    r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?"
+)
+
 
 class DateProblem(ValueError):
     """A date was found but cannot be used; the message is the reason to log."""
 
 
+def _english_parts(parts: dict[str, str | None]) -> dict[str, str | None]:
+    """Return the numeric y/m/d/H/M parts of an English dateline match."""
+    month = (parts["month"] or parts["month2"] or "").lower()
+    hour = parts["H"]
+    if hour is not None and parts["ampm"]:
+        hour = str(int(hour) % 12 + (12 if parts["ampm"].lower().startswith("p") else 0))
+    return {"y": parts["y"] or parts["y2"], "m": str(_MONTHS[month]), "d": parts["d"] or parts["d2"],
+            "H": hour, "M": parts["M"], "S": None}
+
+
+def _year_last_parts(parts: dict[str, str | None], text: str) -> dict[str, str | None]:
+    """Return y/m/d/H/M/S of a year-last date whose day/month order is certain; raise otherwise."""
+    first, second = int(parts["a"] or 0), int(parts["b"] or 0)
+    if (first > 12) == (second > 12):
+        raise DateProblem(f"day and month order unknown: {text!r}")
+    month, day = (second, first) if first > 12 else (first, second)
+    hour = parts["H"]
+    if hour is not None and parts["ampm"]:
+        hour = str(int(hour) % 12 + (12 if parts["ampm"].lower().startswith("p") else 0))
+    return {"y": parts["y"], "m": str(month), "d": str(day), "H": hour, "M": parts["M"], "S": parts["S"]}
+
+
 def _from_match(match: re.Match[str], zone: tzinfo) -> tuple[datetime, bool]:
     """Build an aware datetime from a regex match; also tell whether it had a time."""
     parts = match.groupdict()
+    if "a" in parts:
+        parts = _year_last_parts(parts, match.group(0))
+    elif "month" in parts:
+        if parts["utc"]:
+            zone = timezone.utc
+        parts = _english_parts(parts)
     has_time = parts.get("H") is not None
     try:
         moment = datetime(
@@ -82,7 +131,7 @@ def find_printed_date(text: str, zone: tzinfo) -> datetime | None:
     section and the article's own timestamp.
     """
     first_day: datetime | None = None
-    for pattern in (_CHINESE, _NUMERIC):
+    for pattern in (_CHINESE, _NUMERIC, _ENGLISH, _YEAR_LAST):
         for match in pattern.finditer(text):
             try:
                 moment, has_time = _from_match(match, zone)
@@ -92,6 +141,24 @@ def find_printed_date(text: str, zone: tzinfo) -> datetime | None:
                 return moment
             first_day = first_day or moment
     return first_day
+
+
+# Labels that introduce a post's own time on forum, blog and portal pages that print no
+# headline element: 发布时间 (published), 发表于 (posted at), 发稿时间 (filed), Posted on.
+_PUBLISH_LABEL = re.compile(
+    r"(?:发布时间|發布時間|发表时间|發表時間|发表于|發表於|发布于|发布日期|发稿时间|"
+    r"\b[Pp]osted(?: on)?|\b[Pp]ublished(?: on)?)\s*[:：]?\s*"
+)
+_LABEL_REACH = 40
+
+
+def labelled_date(text: str, zone: tzinfo) -> datetime | None:
+    """Return the first date printed right after a publish label (发布时间, 发表于, Posted on) in *text*."""
+    for label in _PUBLISH_LABEL.finditer(text):
+        moment = find_printed_date(text[label.end() : label.end() + _LABEL_REACH], zone)
+        if moment is not None:
+            return moment
+    return None
 
 
 def check_plausible(moment: datetime, now: datetime | None = None) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from newsmirror.extract.page import Page, squash
 
+# Some CMSs wrap JSON-LD in an XHTML CDATA section, which HTML parsers keep as text.
+_CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
 _ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "blogposting", "reportagenews", "analysisnewsarticle",
      "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "liveblogposting",
@@ -35,7 +38,7 @@ def json_ld_article(page: Page) -> dict[str, Any]:
     found: list[dict[str, Any]] = []
     for script in page.tree.xpath('//script[@type="application/ld+json"]/text()'):
         try:
-            document = json.loads(script, strict=False)
+            document = json.loads(_CDATA.sub("", script), strict=False)
         except ValueError:
             continue  # broken JSON-LD is common; other metadata still applies
         found += [node for node in _walk(document) if _types(node) & _ARTICLE_TYPES]

@@ -33,6 +33,7 @@ def _drop_unholdable_reference(match: re.Match[str]) -> str:
         return ""
     return match.group(0)
 _WHITESPACE = re.compile(r"\s+")
+_META_KEYS = ("property", "name", "itemprop")
 
 
 def squash(text: str | None) -> str:
@@ -97,11 +98,26 @@ class Page:
                     return text
         return ""
 
+    @cached_property
+    def _meta_contents(self) -> dict[tuple[str, str], str]:
+        """The content of the first ``<meta>`` per (attribute, key), read in one pass over the page."""
+        contents: dict[tuple[str, str], str] = {}
+        for element in self.tree.iter("meta"):
+            content = element.get("content")
+            if content is None:
+                continue
+            for attr in _META_KEYS:
+                key = element.get(attr)
+                if key is not None:
+                    contents.setdefault((attr, key), content)
+        return contents
+
     def meta(self, *keys: str) -> str:
-        """Return the first non-empty ``<meta>`` content for the given property/name keys."""
+        """Return the first non-empty ``<meta>`` content for the given property/name/itemprop keys."""
+        contents = self._meta_contents
         for key in keys:
-            for attr in ("property", "name", "itemprop"):
-                value = squash(self.selector.xpath(f"//meta[@{attr}=$key]/@content", key=key).get())
+            for attr in _META_KEYS:
+                value = squash(contents.get((attr, key)))
                 if value:
                     return value
         return ""

@@ -15,7 +15,7 @@ def strip_site_suffix(title: str, site_names: tuple[str, ...] = ()) -> str:
     title = squash(title)
     for name in site_names:
         name = squash(name)
-        for separator in (" - ", " | ", "_", "|", " – ", " — ", "｜", " : "):
+        for separator in (" - ", " | ", "_", "|", " – ", " — ", "｜", " : ", " -- ", "--"):
             if name and title.endswith(separator + name) and len(title) > len(separator + name):
                 return title[: -len(separator + name)].strip()
     return title

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from newsmirror.extract.page import Page
 from newsmirror.sites import generic, sina
-from newsmirror.sites.base import PageFields, Site
+from newsmirror.sites.base import LAYOUT_FIELDS, PageFields, Site
 
 # One module per site. Every entry needs fixtures under tests/sites/<key>/ (a test checks).
 SITES: tuple[Site, ...] = (sina.SITE,)
@@ -34,4 +34,7 @@ def extract_article(page: Page, timezones: dict[str, str] | None = None) -> tupl
     site = site_for(page.url)
     zone = timezone_for(page, site, timezones)
     fields = site.extract(page, zone)
-    return site, generic.fill_missing(fields, page, zone) if site is not generic.SITE else fields
+    if site is generic.SITE:
+        return site, fields
+    fields.site_empty = tuple(name for name in LAYOUT_FIELDS if getattr(fields, name) in (None, ""))
+    return site, generic.fill_missing(fields, page, zone)

@@ -11,6 +11,12 @@ import lxml.html
 from newsmirror.extract.page import Page
 
 
+# The fields every site module reads from its layout (the others are usually left to the
+# generic rules on purpose); one of them empty on every article of a run means the
+# layout has probably changed (newsmirror/layout.py).
+LAYOUT_FIELDS = ("title", "date", "author", "body")
+
+
 @dataclass
 class PageFields:
     """Article fields read from a page; empty values mean "not found here"."""
@@ -23,6 +29,9 @@ class PageFields:
     body: lxml.html.HtmlElement | None = None
     share_image: str = ""  # og:image or JSON-LD image, a lead-image candidate
     site_name: str = ""
+    # The LAYOUT_FIELDS the site module's own rules left empty, before the generic rules
+    # filled them: what the layout-change alarm counts.
+    site_empty: tuple[str, ...] = ()
 
 
 def _never(_url: str) -> bool:
@@ -49,6 +58,8 @@ class Site:
     junk_spans: tuple[str, ...] = ()  # widgets marked only by <!-- NAMEbegin --> ... <!-- NAMEend -->
     is_default_image: Callable[[str], bool] = _never  # site-wide share images and logos
     canonicalize: Callable[[str], str] = _unchanged  # one URL per article
+    # The lead image is the body's first image, before the share image (og:image).
+    body_image_first: bool = False
 
     def covers(self, host: str) -> bool:
         """Tell whether *host* belongs to this site."""

@@ -16,8 +16,16 @@ from readability import Document
 from readability.readability import Unparseable
 
 from newsmirror.clean import MIN_IMAGE_SIDE, absolute_url
-from newsmirror.extract.bylines import chinese_byline, clean_author
-from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_date, parse_date
+from newsmirror.extract.bylines import (
+    chinese_byline,
+    clean_author,
+    english_byline,
+    forum_poster,
+    is_editor,
+    leading_byline,
+    signed_reporter,
+)
+from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_date, labelled_date, parse_date
 from newsmirror.extract.metadata import json_ld_article, ld_authors, ld_image, ld_text
 from newsmirror.extract.page import Page, squash
 from newsmirror.extract.titles import headline_from_document_title, strip_site_suffix
@@ -36,15 +44,48 @@ _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|
 # The printed header time sits just below the headline; look no further than this.
 _HEADER_WINDOW = 400
 _DEFAULT_IMAGE = re.compile(r"/default/|(?:^|[/_-])(?:logo|favicon|placeholder|default)[^/]*$", re.IGNORECASE)
+# Looser than a headline clean-up may be ("-" inside "COVID-19"): only to find where the page
+# prints the headline, never to shorten it.
+_LOOSE_SEPARATORS = re.compile(r"\s*(?:_|\||--| - |-|–|—|丨|｜)\s*")
+# A shorter text is found in too many places to mark the header.
+_MIN_LOCATOR = 6
+_MAX_HEADINGS = 6
+# Main content shorter than this (characters) is checked against the densest text block.
+_SHORT_CONTENT = 400
+# ... and replaced only by a block with at least this much prose of its own (a related
+# story's teaser in a card is a few hundred characters; a forum post is more).
+_DENSE_ENOUGH = 1000
+_CONTENT_BLOCKS = frozenset({"td", "div", "article", "section"})
+# Text under these is never a block's own prose: lists, navigation, forms.
+_NOT_CONTENT = frozenset({"li", "ul", "ol", "dl", "nav", "header", "footer", "aside", "form", "select", "button", "th"})
+# Elements that may print the byline; the class test below narrows "author" to real byline
+# classes (byline, article__author, author-name), not author__img or author-bio.
+_BYLINE_ELEMENTS = (
+    "//body//*[@rel='author' or @itemprop='author' or contains(@class, 'byline') or contains(@class, 'author')]"
+    "[not(ancestor::script or ancestor::style)]"
+)
+_BYLINE_CLASS = re.compile(r"(?:\w+(?:__|-))?(?:byline|author)(?:(?:__|-|_)(?:author|name|link|fmt))?", re.IGNORECASE)
+_MAX_BYLINE_ELEMENTS = 40
+_UTC = ZoneInfo("UTC")
 _CHINESE_LANG = re.compile(r"^zh", re.IGNORECASE)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+# Share of Han characters in the document title that marks a Chinese page with no lang
+# attribute: most Chinese news pages declare none, and mixed titles ("iPhone 11 发布") count.
+_CHINESE_TITLE_SHARE = 0.3
+
+
+def is_chinese(page: Page) -> bool:
+    """Tell whether a page is in Chinese: its lang, a GB encoding, or a mostly-Han title."""
+    lang = page.tree.get("lang") or page.meta("content-language", "language") or ""
+    if _CHINESE_LANG.match(lang) or page.encoding == "gb18030":
+        return True
+    title = re.sub(r"\s+", "", page.first_text("title") or page.first_text("h1"))
+    return bool(title) and len(_HAN.findall(title)) >= len(title) * _CHINESE_TITLE_SHARE
 
 
 def guess_timezone(page: Page) -> tzinfo:
     """Return the zone to read a page's naive times in: China for Chinese pages, else UTC."""
-    lang = page.tree.get("lang") or page.meta("content-language", "language") or ""
-    if _CHINESE_LANG.match(lang) or page.encoding == "gb18030":
-        return ZoneInfo("Asia/Shanghai")
-    return ZoneInfo("UTC")
+    return ZoneInfo("Asia/Shanghai") if is_chinese(page) else ZoneInfo("UTC")
 
 
 def registered_domain(host: str) -> str:
@@ -107,24 +148,62 @@ def site_name(page: Page) -> str:
 def headline(page: Page, article: dict[str, Any], site_names: tuple[str, ...] = ()) -> str:
     """Return the headline: JSON-LD, og:title, h1, then <title> without the site name."""
     h1 = page.first_text("h1")
+    document_title = page.first_text("title")
+    from_title = headline_from_document_title(document_title)
+    if h1 and h1 not in document_title and _printed_as_heading(page, from_title):
+        # The h1 is a section banner ("Allergies Health Center"); the <title>'s headline is
+        # printed as the article's own heading lower down.
+        h1 = from_title
     for candidate in (ld_text(article, "headline"), page.meta("og:title", "twitter:title"), h1):
         if candidate:
-            return strip_site_suffix(candidate, site_names)
+            headline = strip_site_suffix(candidate, site_names)
+            # A headline with an unescaped quote ends the content="..." attribute early;
+            # the visible h1 that continues it is the whole headline.
+            return h1 if len(h1) > len(headline) and h1.startswith(headline) else headline
     return headline_from_document_title(page.first_text("title"), h1)
 
 
+def _printed_as_heading(page: Page, text: str) -> bool:
+    """Tell whether *text* is the whole text of a heading element (h2-h3) of the page."""
+    return len(text) >= _MIN_LOCATOR and bool(
+        page.tree.xpath("//h2[normalize-space(.) = $text] | //h3[normalize-space(.) = $text]", text=text)
+    )
+
+
+def without_byline_suffix(title: str, byline: str) -> str:
+    """Return *title* without a trailing " | <author>" segment some sites add to og:title."""
+    for separator in (" | ", " - ", " – ", " — "):
+        if byline and title.endswith(separator + byline) and len(title) > len(separator + byline):
+            return title[: -len(separator + byline)].strip()
+    return title
+
+
 def header_text(page: Page, title: str) -> str:
-    """Return the visible text that follows the headline element, where bylines and times are printed."""
+    """Return the visible text that follows the headline, where bylines and times are printed.
+
+    A headline printed in several places (breadcrumbs, the header, a "related" list) is
+    tried in page order: the first one followed by a printed date is the header.
+    """
     if not title:
         return ""
-    heading = page.tree.xpath(
+    headings = page.tree.xpath(
         "//*[not(self::title or self::script or self::style or self::head or self::html)]"
         "[normalize-space(.) = $title][1]",
         title=title,
     )
-    if not heading:
-        return ""
-    following = heading[-1].xpath("following::text()[not(ancestor::script or ancestor::style)]")
+    windows = [_window_after(heading) for heading in headings[:_MAX_HEADINGS]]
+    dated = next((window for window in windows if _has_date(window)), "")
+    if dated:
+        return dated
+    loose = _text_after(page, title)
+    if _has_date(loose) or not windows:
+        return loose
+    return windows[-1]  # the innermost of nested matches
+
+
+def _window_after(heading: lxml.html.HtmlElement) -> str:
+    """Return the squashed visible text that follows an element, up to the header window."""
+    following = heading.xpath("following::text()[not(ancestor::script or ancestor::style)]")
     collected: list[str] = []
     size = 0
     for text in following:
@@ -135,21 +214,62 @@ def header_text(page: Page, title: str) -> str:
     return squash(" ".join(collected))[:_HEADER_WINDOW]
 
 
+def _has_date(text: str) -> bool:
+    """Tell whether a text prints a date (its zone is irrelevant to that)."""
+    return bool(text) and find_printed_date(text, _UTC) is not None
+
+
+def visible_text(page: Page) -> str:
+    """Return the squashed text of the page's body, without scripts and styles."""
+    body = page.tree.find("body")
+    if body is None:
+        return ""
+    return squash(" ".join(body.xpath(".//text()[not(ancestor::script or ancestor::style)]")))
+
+
+def _text_after(page: Page, title: str) -> str:
+    """Return the visible text after the headline where no element holds the headline alone.
+
+    Older and forum pages print the headline, time and byline as loose text in one cell.
+    The headline may be printed more than once (breadcrumbs, then the header): the first
+    print followed by a date is the header.
+    """
+    if len(title) < _MIN_LOCATOR:
+        return ""
+    text = visible_text(page)
+    windows = []
+    start = text.find(title)
+    while start >= 0 and len(windows) < 5:
+        windows.append(text[start + len(title) : start + len(title) + _HEADER_WINDOW])
+        start = text.find(title, start + 1)
+    return next((window for window in windows if _has_date(window)), windows[0] if windows else "")
+
+
+def title_locators(page: Page, title: str) -> list[str]:
+    """Return the texts that may print the headline on the page: the title, the h1, the <title>'s head."""
+    document_title = page.first_text("title")
+    head = _LOOSE_SEPARATORS.split(document_title)[0] if document_title else ""
+    return [text for text in dict.fromkeys((title, page.first_text("h1"), head)) if text]
+
+
 def published(page: Page, zone: tzinfo, article: dict[str, Any], header: str) -> tuple[datetime | None, str]:
     """Return ``(date, problem)``: structured data first, then the time printed in the header."""
     problems: list[str] = []
     candidates = [ld_text(article, "datePublished"), page.meta(*_DATE_METAS)]
     candidates += page.selector.xpath("//time/@datetime").getall()[:1]
+    printed = find_printed_date(header, zone) or labelled_date(visible_text(page), zone)
     for raw in candidates:
         if not raw:
             continue
         try:
             moment = parse_date(raw, zone)
             check_plausible(moment)
-            return moment, ""
         except DateProblem as problem:
             problems.append(str(problem))
-    printed = find_printed_date(header, zone)
+            continue
+        if printed is not None and ":" not in raw and printed.date() == moment.date():
+            return printed, ""  # the data gives the day only; the header prints that day's time
+        return moment, ""
     if printed is not None:
         try:
             check_plausible(printed)
@@ -160,14 +280,40 @@ def published(page: Page, zone: tzinfo, article: dict[str, Any], header: str) ->
 
 
 def author(page: Page, article: dict[str, Any], header: str) -> str:
-    """Return the byline from JSON-LD, meta tags, or a 来源/作者/记者 line in the header."""
+    """Return the byline: JSON-LD, then meta tags or the printed header byline.
+
+    On Chinese pages the printed 来源/作者/记者 wins over ``<meta name=author>``, which
+    there often holds the responsible editor, the portal's name or a CMS user id.
+    """
     for name in ld_authors(article):
         if clean_author(name):
             return clean_author(name)
     meta = clean_author(page.meta(*_AUTHOR_METAS))
-    if meta:
-        return meta
-    return chinese_byline(header)
+    if is_editor(meta, header):
+        meta = ""
+    if is_chinese(page):
+        printed = chinese_byline(header) or meta or leading_byline(header)
+        if printed:
+            return printed
+        text = visible_text(page)
+        return signed_reporter(text) or forum_poster(text)
+    return meta or printed_byline(page) or chinese_byline(header)
+
+
+def printed_byline(page: Page) -> str:
+    """Return the name in the page's first byline element (class byline/author, rel=author)."""
+    for element in page.tree.xpath(_BYLINE_ELEMENTS)[:_MAX_BYLINE_ELEMENTS]:
+        classes = (element.get("class") or "").split()
+        if not (element.get("rel") == "author" or element.get("itemprop") == "author"
+                or any(_BYLINE_CLASS.fullmatch(token) for token in classes)):
+            continue
+        # The link to the author's page holds the name alone; the element may add a role
+        # ("Games Editor") or the desk ("WebMD Health News").
+        for text in (*(link.text_content() for link in element.iter("a")), element.text_content()):
+            name = english_byline(text)
+            if name:
+                return name
+    return ""
 
 
 def share_image(page: Page, article: dict[str, Any]) -> str:
@@ -198,14 +344,42 @@ def main_content(page: Page) -> lxml.html.HtmlElement | None:
         if side is not None and side < MIN_IMAGE_SIDE:
             image.drop_tree()
     # No url= for readability: it would rewrite links itself; clean.prepare resolves them.
+    # The parsed tree, not its serialization: readability copies it before cleaning, and
+    # re-serializing and re-parsing every page cost a fifth of the extraction time.
     try:
-        summary = Document(lxml.html.tostring(page.tree, encoding="unicode")).summary(html_partial=True)
+        summary = Document(page.tree).summary(html_partial=True)
     except Unparseable:  # readability found nothing it could score: no body, a reason is logged later
         return None
-    if not summary.strip():
-        return None
-    body = lxml.html.fragment_fromstring(summary, create_parent="div")
-    return body if squash(body.text_content()) else None
+    body = lxml.html.fragment_fromstring(summary, create_parent="div") if summary.strip() else None
+    found = len(squash(body.text_content())) if body is not None else 0
+    if found < _SHORT_CONTENT:
+        # Readability scores paragraphs; a forum post or an old page is one cell of text
+        # broken by <br>, and a short reply can outscore it. Take the densest block instead.
+        densest, size = densest_block(page)
+        if densest is not None and size >= max(found * 3, _DENSE_ENOUGH):
+            return densest
+    return body if found else None
+
+
+def densest_block(page: Page) -> tuple[lxml.html.HtmlElement | None, int]:
+    """Return the block (td, div, article, section) holding the most text of its own, and that length.
+
+    A block's own text is in it or in its inline elements and paragraphs, never in links,
+    lists, scripts or nested blocks: navigation and link lists hold text too.
+    """
+    sizes: dict[lxml.html.HtmlElement, int] = {}
+    for text in page.tree.xpath("//body//text()[not(ancestor::a or ancestor::script or ancestor::style)]"):
+        owner = text.getparent()
+        if text.is_tail and owner is not None:
+            owner = owner.getparent()
+        while owner is not None and owner.tag not in _CONTENT_BLOCKS and owner.tag not in _NOT_CONTENT:
+            owner = owner.getparent()
+        if owner is not None and owner.tag in _CONTENT_BLOCKS:
+            sizes[owner] = sizes.get(owner, 0) + len(text.strip())
+    if not sizes:
+        return None, 0
+    best = max(sizes, key=sizes.__getitem__)
+    return best, sizes[best]
 
 
 def fill_missing(fields: PageFields, page: Page, zone: tzinfo) -> PageFields:
@@ -214,11 +388,15 @@ def fill_missing(fields: PageFields, page: Page, zone: tzinfo) -> PageFields:
     fields.site_name = fields.site_name or site_name(page)
     names = tuple(dict.fromkeys(name for name in (fields.site_name, site_name(page)) if name))
     fields.title = fields.title or headline(page, article, names)
-    header = header_text(page, fields.title) if fields.date is None or not fields.author else ""
+    header = ""
+    if fields.date is None or not fields.author:
+        # The h1 when the headline came from metadata in a form the page does not print.
+        header = next(filter(None, (header_text(page, text) for text in title_locators(page, fields.title))), "")
     if fields.date is None:
         fields.date, problem = published(page, zone, article, header)
         fields.date_problem = fields.date_problem or problem
     fields.author = fields.author or author(page, article, header)
+    fields.title = without_byline_suffix(fields.title, fields.author)
     fields.canonical_url = fields.canonical_url or canonical_url(page)
     fields.share_image = fields.share_image or share_image(page, article)
     if fields.body is None:

@@ -244,4 +244,7 @@ SITE = Site(
     junk_spans=JUNK_SPANS,
     is_default_image=is_default_image,
     canonicalize=canonicalize,
+    # Sina's share images are channel-wide cards more often than not; the body's first
+    # picture is the article's own.
+    body_image_first=True,
 )
