@@ -45,6 +45,8 @@ bench: $(VENV)/.installed-dev
 COMPARE_VENV := bench/.venv-compare
 $(COMPARE_VENV)/.installed: bench/requirements-compare.txt
 	$(PYTHON) -m venv $(COMPARE_VENV)
+	# The pip that venv ships (23.x) trips over newspaper4k's lxml[html-clean] extras.
+	$(COMPARE_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(COMPARE_VENV)/bin/python -m pip install --quiet -r bench/requirements-compare.txt
 	touch $@
 

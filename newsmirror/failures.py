@@ -8,6 +8,7 @@ clear reason per article instead.
 from __future__ import annotations
 
 from http import HTTPStatus
+from urllib.parse import urlsplit
 
 from scrapy.exceptions import (
     CannotResolveHostError,
@@ -64,7 +65,8 @@ def describe_failure(failure: Failure) -> str:
     elif isinstance(value, DownloadCancelledError) and "max size" in str(value):
         reason = f"larger than DOWNLOAD_MAXSIZE: {str(value).partition(' in request ')[0]}"
     elif isinstance(value, (CannotResolveHostError, twisted_errors.DNSLookupError)):
-        reason = f"DNS lookup failed ({value.args[0] if value.args else type(value).__name__})"
+        host = urlsplit(request.url).hostname if request is not None else None
+        reason = f"DNS lookup failed for {host}: no network, or no such host?"
     else:
         reason = next((text for kinds, text in _PLAIN_REASONS if isinstance(value, kinds)), "")
         reason = reason or str(value).strip() or type(value).__name__

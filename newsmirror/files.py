@@ -39,7 +39,7 @@ def write_atomic(target: Path, data: bytes, *, fsync: bool = True) -> None:
     are on disk before this returns: a ledger row recorded afterwards never points at
     a post that a power loss could take back.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_folders(target.parent, fsync=fsync)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem[:40]}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -54,8 +54,30 @@ def write_atomic(target: Path, data: bytes, *, fsync: bool = True) -> None:
         Path(temporary).unlink(missing_ok=True)
         raise
     if fsync:
-        folder = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+        fsync_folder(target.parent)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Flush a folder's entries to disk: the names in it survive a power loss."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def make_folders(folder: Path, *, fsync: bool = True) -> None:
+    """Create *folder* and its missing parents; with *fsync*, each new one durably.
+
+    A post in a new category folder is only as durable as the folder's own entry in its
+    parent: without flushing the parent, a power loss can take the folder, and the post
+    with it, while the ledger row written afterwards survives.
+    """
+    missing = []
+    while not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        new.mkdir(exist_ok=True)
+        if fsync:
+            fsync_folder(new.parent)

@@ -178,13 +178,24 @@ class ListingCacheMiddleware(HttpCacheMiddleware):
         return super().process_request(request)
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
-        """Store a marked list response, or swap a 304 for the stored list."""
+        """Store a marked list response, or swap a 304 for the stored list.
+
+        An error status is passed on as it is: Scrapy's cache would answer a 5xx with the
+        stored copy, so a source that is down would pass for "not modified", never be
+        retried, and never be reported.
+        """
         if not request.meta.get(LISTING_META):
+            return response
+        if response.status >= 400:
+            request.meta.pop("cached_response", None)
             return response
         return super().process_response(request, response)
 
     def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:
-        """Only marked list requests are the cache's business."""
-        if not request.meta.get(LISTING_META):
-            return None
-        return super().process_exception(request, exception)
+        """Leave a failed list download to the retry middleware and the errback.
+
+        Never the stored copy: a list we could not fetch is a failure to report, not news
+        that nothing changed.
+        """
+        request.meta.pop("cached_response", None)
+        return None

@@ -241,11 +241,6 @@ class WritePostPipeline:
         data = buffer.getvalue()
         relpath = known.post_path if known else self._claim_path(item, key, data)
         target = contained_path(self.mirror_dir, relpath)
-        # MIRROR_IMAGES: copy the images into the post's asset folder, then point the post at them.
-        if localize_images(item, target, fsync=self.fsync):
-            buffer = io.BytesIO()
-            PostExporter(buffer, with_link=self.with_link).export_item(item)
-            data = buffer.getvalue()
         existed = target.is_file()
         current = target.read_bytes() if existed else None
         aliases = {lookup_key(url) for url in (item.url, item.fetched_url) if url}
@@ -257,6 +252,11 @@ class WritePostPipeline:
             self._count(item.status)
             logger.warning("Post %s was edited by hand since it was written; left as it is (%s)", relpath, key)
             return item
+        # MIRROR_IMAGES: copy the images into the post's asset folder, then point the post at them.
+        if localize_images(item, target, fsync=self.fsync):
+            buffer = io.BytesIO()
+            PostExporter(buffer, with_link=self.with_link).export_item(item)
+            data = buffer.getvalue()
         if current == data:
             item.status = "unchanged"  # identical bytes are never rewritten: mtimes stay
         else:
@@ -303,12 +303,14 @@ class WritePostPipeline:
         target = contained_path(self.mirror_dir, desired)
         if owner == key:
             return desired  # claimed by this article on an earlier try that never recorded it
-        if owner is None and not target.exists() and self.ledger.claim_path(desired_key, key):
-            return desired
-        if owner is None and _same_article(target.read_bytes(), data) and self.ledger.claim_path(desired_key, key):
-            # A post from before the ledger (or from the older system, or left by a crash
-            # before its ledger row) for this very article. Taking it over keeps its permalink.
-            return desired
+        if owner is None:
+            # A free path, or a post from before the ledger (or from the older system, or
+            # left by a crash before its ledger row) for this very article: taking it over
+            # keeps its permalink. With Redis another worker may claim it first.
+            free = not target.exists()
+            ours = target.is_file() and _same_article(target.read_bytes(), data)
+            if (free or ours) and self.ledger.claim_path(desired_key, key):
+                return desired
         suffixed = with_suffix(desired, url_token(key))
         self.ledger.claim_path(path_key(suffixed), key)  # the suffix comes from this URL: no one else's
         logger.info("Path %s is taken by another article; %s gets %s", desired, key, suffixed)

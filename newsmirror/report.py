@@ -43,7 +43,7 @@ class SourceTally:
     posts: dict[str, int] = field(default_factory=dict)
     failures: list[dict[str, str]] = field(default_factory=list)  # articles without a post: url, reason
     errors: list[dict[str, str]] = field(default_factory=list)  # the source itself failed: url, reason
-    not_modified: list[str] = field(default_factory=list)  # feed URLs that answered 304
+    not_modified: list[str] = field(default_factory=list)  # listing URLs (feeds, sitemaps, lists) that answered 304
 
     @property
     def written(self) -> int:
@@ -60,9 +60,11 @@ class SourceTally:
         """One word for the source: ok, failed (nothing came of it), not_modified or empty."""
         if self.errors and not self.posts and not self.failures:
             return "failed"
+        if self.not_modified and not self.failures and set(self.posts) <= {"known"}:
+            return "not_modified"  # answered 304, and every article it lists is mirrored already
         if self.posts or self.failures:
             return "ok"
-        return "not_modified" if self.not_modified else "empty"
+        return "empty"
 
     def line(self) -> str:
         """Return the source's summary line (without its name)."""

@@ -37,6 +37,7 @@ from scrapy.settings import Settings
 from scrapy.utils.misc import load_object
 from scrapy_redis.scheduler import Scheduler
 
+from newsmirror.incremental import is_article_request
 from newsmirror.items import ListingHints
 from newsmirror.state import SCHEMA_VERSION, LedgerEntry, LedgerError, redis_url_for
 
@@ -119,7 +120,8 @@ class RedisScheduler(Scheduler):
     def enqueue_request(self, request: Request) -> bool:
         """Queue a request unless the dupefilter has seen it."""
         if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
+            # Normal here, every worker offers every article: debug only.
+            logger.debug("Taken by another worker or seen before: %s", request.url)
             return False
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
@@ -150,7 +152,11 @@ class ArticleDupeFilter(BaseDupeFilter):
 
     @classmethod
     def from_spider(cls, spider: Any) -> ArticleDupeFilter:
-        """Build the filter (scrapy-redis's scheduler calls this with the opened spider)."""
+        """Build the filter for the opened spider.
+
+        The name is scrapy-redis's: its scheduler builds a dupefilter without one from the
+        settings alone, before any spider exists.
+        """
         crawler = spider.crawler
         settings = crawler.settings
         server = redis.Redis.from_url(settings.get("REDIS_URL"))
@@ -159,8 +165,6 @@ class ArticleDupeFilter(BaseDupeFilter):
 
     def request_seen(self, request: Request) -> bool:
         """Tell whether another request (here or on any worker) already took this one."""
-        from newsmirror.incremental import is_article_request
-
         fingerprint = self.fingerprinter.fingerprint(request)
         if not is_article_request(request):
             if fingerprint in self.local:
@@ -169,10 +173,6 @@ class ArticleDupeFilter(BaseDupeFilter):
             return False
         claimed = self.server.set(self.key_prefix + fingerprint.hex(), "1", nx=True, ex=self.ttl)
         return not claimed
-
-    def log(self, request: Request, spider: Any) -> None:
-        """Filtered duplicates are normal here (every worker offers every article): debug only."""
-        logger.debug("Taken by another worker or seen before: %s", request.url)
 
     def clear(self) -> None:
         """Nothing to clear: claims expire on their own."""

@@ -137,8 +137,7 @@ DOWNLOADER_MIDDLEWARES = {
     "newsmirror.incremental.ListingCacheMiddleware": 900,
 }
 
-# --- the ledger, cron runs and scale-out (issue 5) ---------------------------------------
-# The ledger's owner: opens it (taking the run lock) before the engine starts.
+# --- the ledger, cron runs and scale-out --------------------------------------------------
 # Every dict of components is defined once: a second assignment would silently replace the first.
 EXTENSIONS = {
     "newsmirror.state.LedgerExtension": 0,  # takes the run lock and opens the ledger first

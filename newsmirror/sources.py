@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsmirror.feeds import FULLTEXT_MODES
+from newsmirror.sites import sina
 from newsmirror.spiders.article import read_url_file
 from newsmirror.spiders.base import SpiderArgumentError, check_url, split_list
 
@@ -183,6 +184,10 @@ def _check_entry(entry: dict[str, Any], where: _EntryText, number: int) -> Sourc
         if isinstance(channel, bool) or not isinstance(channel, (str, int)) or not str(channel).strip():
             raise where.error("channel", f"'channel' must be a channel id such as 1686, not {channel!r}")
         channel = str(channel).strip()
+        try:
+            sina.find_channel(channel)  # checked now, before any request
+        except sina.UnknownChannel as error:
+            raise where.error("channel", f"'channel': {error}") from None
     categories = entry.get("categories", [])
     if isinstance(categories, str):
         categories = split_list(categories)

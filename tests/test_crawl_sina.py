@@ -16,7 +16,6 @@ import lxml.html
 import pytest
 
 from newsmirror.extract.page import squash
-from newsmirror.sites import sina
 from tests.support.crawl import read_tree, run_crawl
 from tests.support.localsite import LocalSite, running_site
 from tests.support.posts import check_posts
@@ -101,8 +100,19 @@ MISSING = "https://finance.sina.com.cn/china/gncj/2022-03-29/doc-imcwiwss8610009
 SAMPLE_URL = "https://finance.sina.com.cn/china/gncj/2022-03-29/doc-imcwiwss8606397.shtml"
 
 
-def list_url(channel: str, page: int = 1, num: int = 50) -> str:
-    return sina.find_channel(channel).list_url(page, num)
+# The roll API's list URLs, written out: the fixture must not serve whatever the code builds.
+LIST_URLS = {
+    ("1686", 1): "https://feed.mix.sina.com.cn/api/roll/get?pageid=155&lid=1686&num=50&page=1",
+    ("1686", 2): "https://feed.mix.sina.com.cn/api/roll/get?pageid=155&lid=1686&num=50&page=2",
+    ("宏观经济", 1): "https://feed.mix.sina.com.cn/api/roll/get?pageid=155&lid=1687&num=50&page=1",
+    ("155:1687", 1): "https://feed.mix.sina.com.cn/api/roll/get?pageid=155&lid=1687&num=50&page=1",
+    ("金融新闻", 1): "https://feed.mix.sina.com.cn/api/roll/get?pageid=155&lid=1690&num=50&page=1",
+    ("153:2517", 1): "https://feed.mix.sina.com.cn/api/roll/get?pageid=153&lid=2517&num=50&page=1",
+}
+
+
+def list_url(channel: str, page: int = 1) -> str:
+    return LIST_URLS[(channel, page)]
 
 
 @pytest.fixture(scope="module")

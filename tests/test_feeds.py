@@ -283,9 +283,11 @@ def test_an_unchanged_feed_is_a_304_and_nothing_more(site: LocalSite, site_root:
     time.sleep(0.05)
     second = crawl_feed(site, out, *args)
     assert second.items == []
-    assert second.stat("newsmirror/feeds/not_modified") == 1
+    assert second.stat("newsmirror/listings/not_modified") == 1
     assert second.stat("newsmirror/skipped/known") == 1  # the stored feed was read again
     assert f"not modified since the last run: http://{FEED_HOST}/etag.xml" in second.log
+    report = json.loads((tmp_path / ".newsmirror" / "last-run.json").read_text(encoding="utf-8"))
+    assert [entry["status"] for entry in report["sources"]] == ["not_modified"]
     feed_requests = [request for request in site.requests()[before:] if request["path"] == "/etag.xml"]
     assert [request["status"] for request in feed_requests] == [304]
     headers = {name.lower(): value for name, value in feed_requests[0]["headers"].items()}
@@ -299,7 +301,7 @@ def test_a_feed_that_is_not_a_feed_fails_clearly_and_the_others_go_on(site: Loca
     result = crawl_feed(site, out, "-a", f"url={urls}", "-a", "fulltext=feed")
     assert [item["url"] for item in result.items] == [RSS_20_CONTENT_ENCODED.items[0][1]]
     assert f"Source http://{FEED_HOST}/not-a-feed.html failed: http://{FEED_HOST}/not-a-feed.html: not a feed" in result.log
-    assert f"HTTP 404 from http://{FEED_HOST}/nowhere.xml" in result.log
+    assert f"Source http://{FEED_HOST}/nowhere.xml failed: http://{FEED_HOST}/nowhere.xml: HTTP 404 Not Found" in result.log
     assert result.stat("newsmirror/sources/failed") == 2
     report = json.loads((tmp_path / ".newsmirror" / "last-run.json").read_text(encoding="utf-8"))
     assert [(entry["name"], entry["status"]) for entry in report["sources"]] == [
@@ -320,3 +322,20 @@ def test_a_feed_that_is_not_a_feed_fails_clearly_and_the_others_go_on(site: Loca
 def test_bad_feed_arguments_fail_before_any_request(args: tuple[str, ...], message: str, tmp_path: Path) -> None:
     result = run_crawl("feed", *args, settings={"MIRROR_DIR": str(tmp_path / "m")}, check=False)
     assert result.returncode != 0 and message in result.log
+
+
+@pytest.mark.parametrize("outage", ["STATUS 503\nContent-Type: text/html\n", "STATUS 404\nContent-Type: text/html\n"])
+def test_a_feed_that_is_down_fails_even_when_a_stored_copy_exists(
+    site: LocalSite, site_root: Path, tmp_path: Path, outage: str
+) -> None:
+    name = f"down-{outage[7:10]}.xml"
+    serve(site_root, FEED_HOST, name, RSS_20_CONTENT_ENCODED.body, 'Content-Type: application/rss+xml\nETag: "v1"\n')
+    out = tmp_path / "mirror"
+    args = ("-a", f"url=http://{FEED_HOST}/{name}", "-a", "fulltext=feed")
+    crawl_feed(site, out, *args)
+    serve(site_root, FEED_HOST, name, b"<html>down for maintenance</html>", outage)
+    second = crawl_feed(site, out, *args, settings={"RETRY_TIMES": "0"})
+    # The stored copy from the first run must not pass for "not modified".
+    assert second.stat("newsmirror/listings/not_modified") is None
+    assert second.stat("newsmirror/sources/failed") == 1
+    assert f"HTTP {outage[7:10]}" in second.log

@@ -7,7 +7,6 @@ refused; too many failures make the exit code non-zero; a lost ledger is rebuilt
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys

@@ -155,3 +155,22 @@ def test_the_run_lock_refuses_a_second_holder(tmp_path: Path) -> None:
     )  # fmt: skip
     assert other.returncode != 0 and f"another newsmirror run (pid {os.getpid()})" in other.stderr
     assert lock_path_for(state).read_text() == str(os.getpid())
+
+
+def test_new_folders_are_made_durable_before_the_post_in_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsmirror import files
+
+    flushed: list[int] = []  # inodes os.fsync was called on
+    real_fsync = os.fsync
+
+    def recording_fsync(descriptor: int) -> None:
+        flushed.append(os.fstat(descriptor).st_ino)
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(files.os, "fsync", recording_fsync)
+    root = tmp_path / "mirror"
+    root.mkdir()
+    files.write_atomic(root / "金融" / "新浪财经" / "post.md", b"x")
+    # Each new folder's entry in its parent, and the post's in its folder, reached the disk.
+    for folder in (root, root / "金融", root / "金融" / "新浪财经"):
+        assert folder.stat().st_ino in flushed, folder

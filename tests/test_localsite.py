@@ -478,18 +478,17 @@ def test_fault_slow_waits_and_requests_run_concurrently(site: LocalSite) -> None
     results: list[int] = []
 
     def slow_fetch() -> None:
-        results.append(fetch(site.url("_fault/slow/1"))[0])
+        try:
+            results.append(fetch(site.url("_fault/slow/5"))[0])
+        except OSError:  # the client's own timeout on a loaded machine: not what is tested here
+            pass
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=slow_fetch) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
-    assert results == [200] * 4
-    # Four one-second answers in well under four seconds: they were served in parallel.
-    assert 1.0 <= elapsed < 3.0
+    slow = threading.Thread(target=slow_fetch, daemon=True)
+    slow.start()
+    time.sleep(0.2)  # let the slow request reach the server first
+    # While it waits, another connection is answered: requests are served in parallel.
+    assert fetch(site.url("_fault/status/204"))[0] == 204
+    assert slow.is_alive() and results == []
 
 
 def test_fault_drop_hangs_up_without_answering(site: LocalSite) -> None:

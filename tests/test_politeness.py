@@ -10,6 +10,7 @@ import pytest
 
 from tests.support.crawl import CrawlResult, run_crawl
 from tests.support.localsite import LocalSite, running_site
+from tests.support.offline import OFFLINE, REFUSED
 
 SLOW_HOST = "slow.example.com"
 CRAWL_DELAY = 1.5
@@ -70,13 +71,14 @@ def test_robots_txt_is_obeyed(site: LocalSite, tmp_path: Path) -> None:
 
 
 def test_an_unreachable_robots_txt_is_one_line_not_a_traceback(tmp_path: Path) -> None:
-    # No proxy: the name must be looked up here, and .invalid never resolves.
+    # No proxy: the name is looked up here, by a resolver that answers as an offline machine does.
     env = {name: value for name, value in os.environ.items() if "proxy" not in name.lower()}
     url = "http://newsmirror-test.invalid/a.html"
     result = run_crawl(
         "article", "-a", f"url={url}", env=env,
-        settings={"MIRROR_DIR": str(tmp_path / "mirror"), "RETRY_TIMES": "0", "DNS_TIMEOUT": "5"},
+        settings={"MIRROR_DIR": str(tmp_path / "mirror"), "RETRY_TIMES": "0", **OFFLINE},
     )  # fmt: skip
+    assert f"{REFUSED} " in result.log  # no lookup left this machine
     robots_lines = [line for line in result.log.splitlines() if "robots.txt" in line and "newsmirror-test" in line]
     assert len(robots_lines) == 1, robots_lines
     assert "robots.txt of newsmirror-test.invalid could not be fetched (DNS lookup failed" in robots_lines[0]

@@ -74,6 +74,8 @@ def test_the_shipped_sources_file_is_valid() -> None:
         (("fulltext = \"feed\"", "fulltext = \"full\""), 14, "'fulltext' must be one of auto, feed, page, not 'full'"),
         (("max_items = 15", "max_items = 15\ncolour = \"red\""), 16, "unknown key 'colour' for a feed source"),
         (("channel = 1686", "channel = true"), 5, "'channel' must be a channel id"),
+        (("channel = 1686", "channel = 9999"), 5, "'channel': unknown Sina channel '9999'"),
+        (("channel = 1686", 'channel = "股市"'), 5, "'channel': Sina channel '股市' is ambiguous"),
         (("timezone = \"Asia/Shanghai\"", "timezone = \"China\""), 9, "'timezone': 'China' is not a time zone name"),
         (("type = \"sitemap\"", "type = \"atom\""), 20, "type must be one of sina, feed, sitemap, urls"),
         (("url = \"https://rsshub.app/zhihu/daily\"", "url = \"rsshub.app/zhihu\""), 13, "not an http(s) URL"),

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 import scrapy
 from scrapy.http import Response
 
-from newsmirror import signals
 from newsmirror.feeds import FULLTEXT_MODES, FeedEntry, FeedError, read_feed
 from newsmirror.incremental import LISTING_META
 from newsmirror.items import ArticleItem, ListingHints
@@ -24,7 +23,6 @@ from newsmirror.spiders.base import MirrorSpider, SpiderArgumentError, check_url
 from newsmirror.spiders.discovery import SourceFailures
 
 logger = logging.getLogger(__name__)
-
 
 
 def check_fulltext(value: str) -> str:
@@ -97,13 +95,10 @@ class FeedDiscovery(SourceFailures):
     ) -> Iterator[Any]:
         """Read a fetched feed and request (or, with ``fulltext=feed``, yield) its articles."""
         crawler = self.crawler  # type: ignore[attr-defined]
-        if "cached" in response.flags:
-            # The server answered 304 and this is the stored copy. It is read again all the
-            # same: its known articles are dropped before any request, and an article a
-            # stopped or failed run missed is tried again rather than lost until the feed changes.
-            logger.info("Feed of %s not modified since the last run: %s", source, feed_url)
-            crawler.stats.inc_value("newsmirror/feeds/not_modified")
-            crawler.signals.send_catch_log(signals.source_not_modified, source=source, url=feed_url)
+        # On a 304 this is the stored copy. It is read again all the same: its known articles
+        # are dropped before any request, and an article a stopped or failed run missed is
+        # tried again rather than lost until the feed changes.
+        self.note_not_modified(response, source)
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
         try:
             feed = read_feed(response.body, response.url, content_type, self._feed_zone(feed_url, timezone))

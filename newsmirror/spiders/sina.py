@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
 from newsmirror.incremental import LISTING_META
 from newsmirror.items import ListingHints
@@ -140,10 +140,12 @@ class SinaRollDiscovery(SourceFailures):
         timezone_name: str | None = None,
     ) -> Iterator[scrapy.Request]:
         """Request every article a roll list page names, once per article."""
+        self.note_not_modified(response, source)
         try:
+            if not isinstance(response, TextResponse):
+                raise RollListError(f"not text (Content-Type: {response.headers.get(b'Content-Type', b'none').decode('latin-1')})")
             entries = read_roll(response.text)
-        except (RollListError, AttributeError) as error:
-            # AttributeError: a binary answer has no .text
+        except RollListError as error:
             self.report_source_failure(source, response.url, f"Sina roll list unusable: {error}")
             return
         # Canonical keys listed so far in this crawl: a later page may list an article again,

@@ -91,6 +91,7 @@ class SitemapDiscovery(SourceFailures):
             "site_name": site_name,
             "timezone": timezone,
         }
+        self.note_not_modified(response, source)
         if urlsplit(response.url).path.endswith("/robots.txt"):
             found = robots_sitemaps(response.body)
             if not found:

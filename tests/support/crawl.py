@@ -50,6 +50,9 @@ def run_python(args: list[str], *, cwd: Path, env: dict[str, str] | None = None)
     process_env = dict(env if env is not None else os.environ)
     if env is None:
         process_env.update(dict.fromkeys(("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"), _NOWHERE))
+        # NO_PROXY=* (common on CI machines) would send requests around that closed port.
+        for name in ("no_proxy", "NO_PROXY"):
+            process_env.pop(name, None)
     process_env["PYTHONPATH"] = str(REPO_ROOT)
     process_env.pop("SCRAPY_SETTINGS_MODULE", None)
     return subprocess.run(
