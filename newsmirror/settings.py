@@ -30,7 +30,7 @@ MIRROR_FRONT_MATTER_LINK = False
 # What to do with an article without a usable publish date: "drop" it (with a logged
 # reason) or keep it dated "first-seen", the moment it was first mirrored (stable across runs).
 MIRROR_UNDATED = "drop"
-# Time zone for naive page times, per host suffix, e.g. {"example.de": "Europe/Berlin"}.
+# Time zone for naive page, feed and sitemap times, per host suffix, e.g. {"example.de": "Europe/Berlin"}.
 # Without an entry: the site module's zone, else Asia/Shanghai for Chinese pages, else UTC.
 MIRROR_TIMEZONES: dict[str, str] = {}
 

@@ -177,3 +177,15 @@ def test_any_page_becomes_a_valid_post_or_a_reasoned_drop(html: str, url: str) -
         return
     post = render_post(post_from_item(replace(item, date=item.date or datetime(2020, 1, 1, tzinfo=timezone.utc))))
     check_layout(post)
+
+
+def test_listing_times_use_the_source_zone_then_the_configured_one() -> None:
+    from zoneinfo import ZoneInfo
+
+    from newsmirror.sites import listing_timezone
+
+    configured = {"example.de": "Europe/Berlin"}
+    assert listing_timezone("https://news.example.de/feed.xml", None, configured) == ZoneInfo("Europe/Berlin")
+    assert listing_timezone("https://news.example.de/feed.xml", "Asia/Tokyo", configured) == ZoneInfo("Asia/Tokyo")
+    assert listing_timezone("https://feed.mix.sina.com.cn/api/roll/get", None, {}) == ZoneInfo("Asia/Shanghai")
+    assert listing_timezone("https://news.example.org/rss.xml", None, configured) == ZoneInfo("UTC")

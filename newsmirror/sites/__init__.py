@@ -20,12 +20,31 @@ def site_for(url: str) -> Site:
     return next((site for site in SITES if site.covers(host)), generic.SITE)
 
 
-def timezone_for(page: Page, site: Site, overrides: dict[str, str] | None = None) -> tzinfo:
-    """Return the zone for naive times: a per-host setting, the site's zone, or a guess."""
-    host = (urlsplit(page.url).hostname or "").lower()
+def configured_timezone(url: str, overrides: dict[str, str] | None) -> ZoneInfo | None:
+    """Return the ``MIRROR_TIMEZONES`` zone for *url*'s host (or a parent domain), if any."""
+    host = (urlsplit(url).hostname or "").lower()
     for suffix, zone in (overrides or {}).items():
         if host == suffix or host.endswith("." + suffix):
             return ZoneInfo(zone)
+    return None
+
+
+def listing_timezone(url: str, source_zone: str | None, overrides: dict[str, str] | None) -> ZoneInfo:
+    """Return the zone for a feed's or sitemap's naive dates.
+
+    The source's own ``timezone``, else ``MIRROR_TIMEZONES`` for the listing's host, else
+    the site module's zone, else UTC (a listing has no language to guess from).
+    """
+    if source_zone:
+        return ZoneInfo(source_zone)
+    return configured_timezone(url, overrides) or ZoneInfo(site_for(url).timezone or "UTC")
+
+
+def timezone_for(page: Page, site: Site, overrides: dict[str, str] | None = None) -> tzinfo:
+    """Return the zone for naive times: a per-host setting, the site's zone, or a guess."""
+    configured = configured_timezone(page.url, overrides)
+    if configured is not None:
+        return configured
     return ZoneInfo(site.timezone) if site.timezone else generic.guess_timezone(page)
 
 

@@ -10,7 +10,6 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import scrapy
 from scrapy.http import Response
@@ -18,7 +17,7 @@ from scrapy.http import Response
 from newsmirror.feeds import FULLTEXT_MODES, FeedEntry, FeedError, read_feed
 from newsmirror.incremental import LISTING_META
 from newsmirror.items import ArticleItem, ListingHints
-from newsmirror.sites import site_for
+from newsmirror.sites import listing_timezone
 from newsmirror.spiders.base import MirrorSpider, SpiderArgumentError, check_url, split_list
 from newsmirror.spiders.discovery import SourceFailures
 
@@ -101,7 +100,7 @@ class FeedDiscovery(SourceFailures):
         self.note_not_modified(response, source)
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
         try:
-            feed = read_feed(response.body, response.url, content_type, self._feed_zone(feed_url, timezone))
+            feed = read_feed(response.body, response.url, content_type, listing_timezone(feed_url, timezone, crawler.settings.getdict("MIRROR_TIMEZONES")))
         except FeedError as error:
             self.report_source_failure(source, feed_url, str(error))
             return
@@ -150,14 +149,6 @@ class FeedDiscovery(SourceFailures):
             self.report_failure(  # type: ignore[attr-defined]
                 url, "the feed item carries no HTML and fulltext=feed fetches no page", "feed_item_no_content", source
             )
-
-    def _feed_zone(self, feed_url: str, timezone: str | None) -> ZoneInfo:
-        """Return the zone for the feed's naive dates: the source's, the site module's, else UTC."""
-        if timezone:
-            return ZoneInfo(timezone)
-        site = site_for(feed_url)
-        return ZoneInfo(site.timezone or "UTC")
-
 
 class FeedSpider(FeedDiscovery, MirrorSpider):
     """Mirrors the articles of one or more feeds.

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
-from zoneinfo import ZoneInfo
 
 import scrapy
 from scrapy.http import Response
@@ -19,7 +18,7 @@ from scrapy.http import Response
 from newsmirror.incremental import LISTING_META
 from newsmirror.items import ListingHints
 from newsmirror.sitemaps import SitemapError, decompress, read_sitemap, robots_sitemaps
-from newsmirror.sites import site_for
+from newsmirror.sites import listing_timezone
 from newsmirror.sources import parse_window
 from newsmirror.spiders.base import MirrorSpider, SpiderArgumentError, check_url
 from newsmirror.spiders.discovery import SourceFailures
@@ -101,7 +100,8 @@ class SitemapDiscovery(SourceFailures):
             return
         try:
             body = decompress(response.body, crawler.settings.getint("DOWNLOAD_MAXSIZE"))
-            sitemap = read_sitemap(body, ZoneInfo(timezone or site_for(response.url).timezone or "UTC"))
+            zone = listing_timezone(response.url, timezone, crawler.settings.getdict("MIRROR_TIMEZONES"))
+            sitemap = read_sitemap(body, zone)
         except SitemapError as error:
             self.report_source_failure(source, response.url, f"sitemap unreadable: {error}")
             return
