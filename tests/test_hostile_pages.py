@@ -314,7 +314,9 @@ GBK_TEXT = "中国人民银行今日发布公告，保持流动性合理充裕�
 
 
 @pytest.fixture(scope="module")
-def encodings(pages: Site, server: LocalSite, tmp_path_factory: pytest.TempPathFactory) -> tuple[CrawlResult, dict[str, str]]:
+def encodings(
+    pages: Site, server: LocalSite, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[CrawlResult, Path, dict[str, str]]:
     def chinese(charset_meta: str, before: str = "") -> str:
         return (
             f"<html><head>{before}{charset_meta}<title>{GBK_TITLE}</title>"
@@ -340,14 +342,27 @@ def encodings(pages: Site, server: LocalSite, tmp_path_factory: pytest.TempPathF
     out = tmp_path_factory.mktemp("enc") / "mirror"
     result = crawl(server, out, list(urls.values()))
     check_posts(out, result.items)
-    return result, urls
+    return result, out, urls
 
 
-@pytest.mark.parametrize("case", ["late-meta", "header-lies", "gb2312-but-utf8", "gb18030-chars", "mixed-invalid"])
-def test_pages_decode_to_the_right_text(encodings: tuple[CrawlResult, dict[str, str]], case: str) -> None:
-    result, urls = encodings
+# What each page's body must show once decoded, beyond the title.
+DECODED_TEXT = {
+    "late-meta": [GBK_TEXT],
+    "header-lies": [GBK_TEXT],
+    "gb2312-but-utf8": [GBK_TEXT],
+    "gb18030-chars": ["中国人民银行今日𠀀发布公告", "保持流动性合理充裕"],  # a character GB2312 lacks
+    "mixed-invalid": ["流动性合理充裕", "\ufffd"],  # the broken bytes, and only they, are replaced
+}
+
+
+@pytest.mark.parametrize("case", list(DECODED_TEXT))
+def test_pages_decode_to_the_right_text(encodings: tuple[CrawlResult, Path, dict[str, str]], case: str) -> None:
+    result, out, urls = encodings
     item = by_url(result)[urls[case]]
     assert item["title"] == GBK_TITLE
+    post = (out / item["post_path"]).read_text(encoding="utf-8")
+    for text in DECODED_TEXT[case]:
+        assert text in post, (case, text)
 
 
 # --------------------------------------------------------------------------- broken pages and dates

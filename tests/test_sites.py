@@ -133,22 +133,25 @@ def test_canonical_urls_drop_tracking_only(url: str, canonical: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "outcome"),
     [
-        b"",
-        b"w:;%\x18\x81",
-        b"<p>a\x15b\x00c</p>",
-        b"<html><head><title>t</title><link rel='canonical' href='http://[::1'>"
-        b"<meta property='og:image' content='http://[x'></head><body><h1>x</h1><p>body</p></body></html>",
+        (b"", "NoTitle"),
+        (b"w:;%\x18\x81", "NoTitle"),
+        (b"<p>a\x15b\x00c</p>", "NoTitle"),
+        (b"<html><head><title>t</title><link rel='canonical' href='http://[::1'>"
+         b"<meta property='og:image' content='http://[x'></head><body><h1>x</h1><p>body</p></body></html>", "mirrored"),
     ],
     ids=["empty", "garbage-bytes", "control-characters", "broken-ipv6-urls"],
 )
-def test_malformed_pages_are_dropped_or_mirrored_never_crash(body: bytes) -> None:
+def test_malformed_pages_are_dropped_or_mirrored_never_crash(body: bytes, outcome: str) -> None:
     try:
         item = read_article(HtmlResponse("https://x.example/a", body=body), undated="first-seen")
-    except ArticleDropped:
+    except ArticleDropped as dropped:
+        assert type(dropped).__name__ == outcome
         return
-    render_post(post_from_item(replace(item, date=item.date or datetime(2020, 1, 1, tzinfo=timezone.utc))))
+    assert outcome == "mirrored"
+    check_layout(render_post(post_from_item(replace(item, date=item.date or datetime(2020, 1, 1, tzinfo=timezone.utc)))))
+    assert item.body_html == "<p>body</p>" and item.lead_image is None  # the broken image URL is gone
 
 
 _TAGS = st.sampled_from(["p", "div", "h1", "title", "a", "img", "script", "meta", "time", "article", "span", "td", "base"])
