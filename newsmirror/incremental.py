@@ -8,6 +8,11 @@ before anything is scheduled, and dropped without a request and without a failur
 ``-a refresh=N`` (or ``MIRROR_REFRESH_DAYS``) lets known articles dated within the last
 N days through again, as conditional requests: a page that answers 304 Not Modified
 ends quietly, a changed page is rewritten in place by the write pipeline.
+
+Lists, feeds and sitemaps (requests marked ``meta[LISTING_META]``) are asked for
+conditionally too, through a private HTTP cache: on 304 the stored copy is read again,
+so its known articles are skipped and none a stopped run missed is lost. An error or a
+failed download is never answered from that copy.
 """
 
 from __future__ import annotations

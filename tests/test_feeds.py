@@ -316,7 +316,7 @@ def test_a_feed_that_is_not_a_feed_fails_clearly_and_the_others_go_on(site: Loca
     [
         ((), "give the feed URL with -a url=URL"),
         (("-a", "url=http://feeds.example.com/a.xml", "-a", "fulltext=some"), "fulltext must be one of auto, feed, page"),
-        (("-a", "url=http://feeds.example.com/a.xml", "-a", "max_items=0"), "max_items must be a positive whole number"),
+        (("-a", "url=http://feeds.example.com/a.xml", "-a", "max_items=0"), "-a max_items= must be at least 1, not 0"),
     ],
 )
 def test_bad_feed_arguments_fail_before_any_request(args: tuple[str, ...], message: str, tmp_path: Path) -> None:

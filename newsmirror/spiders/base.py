@@ -30,6 +30,17 @@ def split_list(value: str | None) -> list[str]:
     return [part.strip() for part in value.replace("，", ",").split(",") if part.strip()]
 
 
+def positive_int(value: str | int, name: str) -> int:
+    """Return the ``-a NAME=`` argument *value* as a whole number of at least 1, or raise."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise SpiderArgumentError(f"-a {name}= must be a whole number, not {value!r}") from None
+    if number < 1:
+        raise SpiderArgumentError(f"-a {name}= must be at least 1, not {number}")
+    return number
+
+
 def check_url(url: str) -> str:
     """Return *url* if it is an absolute http(s) URL; raise :class:`SpiderArgumentError` otherwise."""
     parts = urlsplit(url)

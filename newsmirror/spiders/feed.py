@@ -18,7 +18,7 @@ from newsmirror.feeds import FULLTEXT_MODES, FeedEntry, FeedError, read_feed
 from newsmirror.incremental import LISTING_META
 from newsmirror.items import ArticleItem, ListingHints
 from newsmirror.sites import listing_timezone
-from newsmirror.spiders.base import MirrorSpider, SpiderArgumentError, check_url, split_list
+from newsmirror.spiders.base import MirrorSpider, SpiderArgumentError, check_url, positive_int, split_list
 from newsmirror.spiders.discovery import SourceFailures
 
 logger = logging.getLogger(__name__)
@@ -32,16 +32,8 @@ def check_fulltext(value: str) -> str:
 
 
 def check_max_items(value: str | int | None) -> int | None:
-    """Return a positive item limit, None for "all"; raise :class:`SpiderArgumentError` otherwise."""
-    if value is None or value == "":
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if number < 1:
-        raise SpiderArgumentError(f"max_items must be a positive whole number, not {value!r}")
-    return number
+    """Return a positive ``-a max_items=`` limit, None for "all"; raise :class:`SpiderArgumentError` otherwise."""
+    return None if value is None or value == "" else positive_int(value, "max_items")
 
 
 class FeedDiscovery(SourceFailures):

@@ -15,7 +15,7 @@ from scrapy.http import Response, TextResponse
 from newsmirror.incremental import LISTING_META
 from newsmirror.items import ListingHints
 from newsmirror.sites import sina
-from newsmirror.spiders.base import MirrorSpider, SpiderArgumentError
+from newsmirror.spiders.base import MirrorSpider, SpiderArgumentError, positive_int
 from newsmirror.spiders.discovery import SourceFailures
 
 logger = logging.getLogger(__name__)
@@ -26,17 +26,6 @@ _JSONP = re.compile(r"^\s*[\w$.]+\s*\(\s*(?P<json>.*?)\s*\)\s*;?\s*$", re.DOTALL
 
 class RollListError(ValueError):
     """A roll list page that holds no usable list; the message says why."""
-
-
-def positive_int(value: str | int, name: str) -> int:
-    """Return *value* as an integer of at least 1, or raise :class:`SpiderArgumentError`."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise SpiderArgumentError(f"-a {name}= must be a whole number, not {value!r}") from None
-    if number < 1:
-        raise SpiderArgumentError(f"-a {name}= must be at least 1, not {number}")
-    return number
 
 
 def read_roll(text: str) -> list[dict[str, Any]]:
