@@ -16,9 +16,6 @@ import yaml
 from tests.support import hexo as hexo_support
 from tests.support.hexo import LOAD_SCRIPT, HexoError, ensure_hexo, hexo_load, require_hexo
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_CORPUS = REPO_ROOT.parent / "shared" / "corpus"
-SAMPLE_POST = SHARED_CORPUS / "reference" / "sample-post.md"
 SAMPLE_TITLE = "李克强：深入推进正在开展的打击拐卖妇女儿童犯罪专项行动"
 SAMPLE_IMG = "https://n.sinaimg.cn/finance/cece9e13/20200514/343233024.png"
 SAMPLE_CATEGORIES = ["金融", "新浪财经", "新浪财经－国內"]
@@ -77,19 +74,18 @@ def by_source(posts: list[dict]) -> dict[str, dict]:
     return {p["source"]: p for p in posts}
 
 
-def test_reference_sample_loads_like_hexo_8(hexo: Path, tmp_path: Path) -> None:
-    if not SHARED_CORPUS.is_dir():
-        pytest.skip(f"shared corpus not found at {SHARED_CORPUS}")
+def test_reference_sample_loads_like_hexo_8(hexo: Path, tmp_path: Path, corpus: Path) -> None:
+    sample_post = corpus / "reference" / "sample-post.md"
     rel = f"金融/新浪财经/新浪财经－国內/{SAMPLE_TITLE}.md"
     dest = tmp_path / "posts" / rel
     dest.parent.mkdir(parents=True)
-    shutil.copyfile(SAMPLE_POST, dest)
+    shutil.copyfile(sample_post, dest)
 
     [post] = hexo_load(tmp_path / "posts")
 
     assert post["source"] == rel
     # The file's own title line, so the test follows the corpus rather than a copy of it.
-    m = re.search(r"^title: '(.*)'$", SAMPLE_POST.read_text(encoding="utf-8"), re.M)
+    m = re.search(r"^title: '(.*)'$", sample_post.read_text(encoding="utf-8"), re.M)
     assert m and post["title"] == m.group(1).replace("''", "'") == SAMPLE_TITLE
     # `Tue, 29 Mar 2022 11:47:10 GMT` is an absolute instant, stored unchanged.
     assert post["date"] == "2022-03-29T11:47:10.000Z"
