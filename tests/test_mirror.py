@@ -13,6 +13,7 @@ from tests.support.crawl import run_crawl
 from tests.support.feedfixtures import FEED_HOST, RSS_20_CONTENT_ENCODED, RSSHUB
 from tests.support.localsite import LocalSite, running_site
 from tests.support.offline import OFFLINE, REFUSED
+from tests.support.pages import article_page
 from tests.support.posts import check_posts, split_post
 
 NEWS_HOST = "news.example.com"
@@ -46,13 +47,6 @@ enabled = false
 """
 
 
-def page(title: str, date: str, text: str) -> bytes:
-    return (
-        f"<html><head><title>{title}</title><meta property='article:published_time' content='{date}'></head>"
-        f"<body><h1>{title}</h1><article><p>{text}</p></article></body></html>"
-    ).encode()
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSite]:
     root = tmp_path_factory.mktemp("site")
@@ -60,8 +54,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSite]:
         f"{FEED_HOST}/{RSS_20_CONTENT_ENCODED.name}": RSS_20_CONTENT_ENCODED.body,
         f"{FEED_HOST}/{RSSHUB.name}": RSSHUB.body,
         # A naive date: the source's time zone (Asia/Shanghai) reads it.
-        f"{NEWS_HOST}/hand/1.html": page("Harbour opens", "2024-07-09 10:00", "First hand-picked article."),
-        f"{NEWS_HOST}/hand/2.html": page("Tram returns", "2024-07-10T08:00:00Z", "Second hand-picked article."),
+        f"{NEWS_HOST}/hand/1.html": article_page("Harbour opens", "2024-07-09 10:00", "First hand-picked article."),
+        f"{NEWS_HOST}/hand/2.html": article_page("Tram returns", "2024-07-10T08:00:00Z", "Second hand-picked article."),
     }
     for name, body in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ import pytest
 from newsmirror.sitemaps import SitemapError, decompress, read_sitemap, robots_sitemaps
 from tests.support.crawl import run_crawl
 from tests.support.localsite import LocalSite, running_site
+from tests.support.pages import article_page
 from tests.support.posts import check_posts, split_post
 
 HOST = "news.example.com"
@@ -108,13 +109,6 @@ def test_robots_txt_sitemap_lines() -> None:
 # --- crawl ----------------------------------------------------------------------------------------
 
 
-def page(title: str, date: str, text: str) -> bytes:
-    return (
-        f"<html><head><title>{title}</title><meta property='article:published_time' content='{date}'></head>"
-        f"<body><h1>{title}</h1><article><p>{text}</p></article></body></html>"
-    ).encode()
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSite]:
     root = tmp_path_factory.mktemp("site") / HOST
@@ -129,10 +123,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSite]:
             ("old.html", old, "Too old", old),
         ])),  # fmt: skip
         "archive-2010.xml": news_sitemap([("archived.html", old, None, None)]),
-        "fresh.html": page("Page headline", w3c(fresh - timedelta(minutes=5)), "Fresh article body."),
-        "yesterday.html": page("Yesterday's news", w3c(yesterday), "Yesterday's article body."),
-        "old.html": page("Too old", w3c(old), "Old article body."),
-        "archived.html": page("Archived", w3c(old), "Archived body."),
+        "fresh.html": article_page("Page headline", w3c(fresh - timedelta(minutes=5)), "Fresh article body."),
+        "yesterday.html": article_page("Yesterday's news", w3c(yesterday), "Yesterday's article body."),
+        "old.html": article_page("Too old", w3c(old), "Old article body."),
+        "archived.html": article_page("Archived", w3c(old), "Archived body."),
     }
     for name, body in files.items():
         (root / name).write_bytes(body)
