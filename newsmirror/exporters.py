@@ -7,7 +7,6 @@ no placeholder image, titles never altered, front matter never brace-escaped.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -17,11 +16,8 @@ from typing import IO, Any
 from itemadapter import ItemAdapter
 from scrapy.exporters import BaseItemExporter
 
-# Characters YAML cannot hold in a single-quoted scalar (C0 and C1 controls, DEL) plus
-# line and paragraph separators, which YAML folds as line breaks.  They fold to one space.
-_FOLDED_RUN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-# Code points that are not characters at all: they cannot be encoded or printed.
-_NON_CHARACTERS = re.compile(r"[\ud800-\udfff\ufffe\uffff]")
+from newsmirror.text import fold_text
+
 # Words that YAML 1.1 (PyYAML) or 1.2 (js-yaml, used by Hexo) read as something other
 # than a string when plain.
 _YAML_WORDS = frozenset(
@@ -30,12 +26,6 @@ _YAML_WORDS = frozenset(
 # A plain scalar must not contain these: a comment start, a mapping indicator, or
 # flow indicators that a flow context would read.
 _PLAIN_BREAKERS = (": ", " #", "\t")
-
-
-def fold_text(value: str) -> str:
-    """Return *value* on one line: control characters and breaks fold to one space."""
-    value = _NON_CHARACTERS.sub("", value)
-    return _FOLDED_RUN.sub(" ", value).strip()
 
 
 def _is_safe_plain(value: str) -> bool:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrapy.http import Response
+if TYPE_CHECKING:  # only a type here: reader processes import this module without Scrapy
+    from scrapy.http import Response
 
 
 def _isoformat(value: datetime | None) -> str | None:

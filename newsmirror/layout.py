@@ -19,20 +19,20 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
-from newsmirror.sites.base import LAYOUT_FIELDS, PageFields, Site
+from newsmirror.sites.base import LAYOUT_FIELDS
 
 logger = logging.getLogger(__name__)
 
 _PREFIX = "newsmirror/site/"
 
 
-def count_site_fields(stats: StatsCollector, site: Site, fields: PageFields) -> None:
+def count_site_fields(stats: StatsCollector, site_key: str, site_empty: tuple[str, ...]) -> None:
     """Count one article read by a site module, and each layout field its own rules left empty."""
-    if site.key == "generic":
+    if site_key == "generic":
         return  # the generic rules have no layout to change
-    stats.inc_value(f"{_PREFIX}{site.key}/articles")
-    for name in fields.site_empty:
-        stats.inc_value(f"{_PREFIX}{site.key}/empty/{name}")
+    stats.inc_value(f"{_PREFIX}{site_key}/articles")
+    for name in site_empty:
+        stats.inc_value(f"{_PREFIX}{site_key}/empty/{name}")
 
 
 def changed_layouts(stats: dict[str, object], min_articles: int) -> dict[str, tuple[int, list[str]]]:

@@ -12,32 +12,32 @@ import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import lxml.etree
-import lxml.html
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
-from newsmirror.clean import clean_body, first_image, has_content
-from newsmirror.exporters import PostExporter, fold_text
-from newsmirror.extract.page import Page
+from newsmirror.exporters import PostExporter
 from newsmirror.files import contained_path, write_atomic
 from newsmirror.images import localize_images
 from newsmirror.incremental import lookup_key
 from newsmirror.items import ArticleItem, ListingHints
 from newsmirror.layout import count_site_fields
 from newsmirror.paths import PathBuilder, path_key, url_token, with_suffix
-from newsmirror.sites import extract_article, generic, site_for
+from newsmirror.readers import PageReaders, ReaderDied, reader_processes
+from newsmirror.reading import (
+    UNDATED_POLICIES,
+    FetchedPage,
+    Unreadable,
+    clean_item,
+    fill_from_feed,
+    read_page,
+)
 from newsmirror.state import LedgerEntry, LedgerStore, ledger_for, utc_now
 
 logger = logging.getLogger(__name__)
-
-UNDATED_POLICIES = ("drop", "first-seen")
-
 
 class ArticleDropped(DropItem):
     """An article that cannot become a post; the message says why."""
@@ -62,10 +62,29 @@ class PostNotWritten(ArticleDropped):
     """
 
 
-class ExtractPipeline:
-    """Reads title, author, date, canonical URL and body element from the fetched page."""
+_DROPS: dict[str, type[ArticleDropped]] = {"title": NoTitle, "date": NoDate, "body": NoBody}
 
-    def __init__(self, timezones: dict[str, str], undated: str, stats: StatsCollector | None = None) -> None:
+
+def dropped(problem: Unreadable) -> ArticleDropped:
+    """Return the item drop that says why an article could not be read."""
+    return _DROPS.get(problem.kind, ArticleDropped)(problem.reason)
+
+
+class ExtractPipeline:
+    """Reads title, author, date, canonical URL and body from the fetched page.
+
+    The page is read (extracted and cleaned, :func:`newsmirror.reading.read_page`) in a
+    reader process when ``MIRROR_READER_PROCESSES`` allows, so reading uses every core
+    while the crawl goes on fetching and writing.
+    """
+
+    def __init__(
+        self,
+        timezones: dict[str, str],
+        undated: str,
+        stats: StatsCollector | None = None,
+        readers: PageReaders | None = None,
+    ) -> None:
         if undated not in UNDATED_POLICIES:
             raise ValueError(f"MIRROR_UNDATED must be one of {UNDATED_POLICIES}, not {undated!r}")
         for host, zone in timezones.items():
@@ -76,108 +95,63 @@ class ExtractPipeline:
         self.timezones = timezones
         self.undated = undated
         self.stats = stats  # per-site field counts for the layout-change alarm
+        self.readers = readers
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         """Build the pipeline from the crawler's settings."""
         settings = crawler.settings
-        return cls(settings.getdict("MIRROR_TIMEZONES"), settings.get("MIRROR_UNDATED"), crawler.stats)
+        processes = reader_processes(settings.get("MIRROR_READER_PROCESSES"))
+        readers = PageReaders(processes, settings.get("LOG_LEVEL")) if processes else None
+        return cls(settings.getdict("MIRROR_TIMEZONES"), settings.get("MIRROR_UNDATED"), crawler.stats, readers)
 
-    def process_item(self, item: Any) -> Any:
+    def close_spider(self) -> None:
+        """Stop the reader processes, if any were started."""
+        if self.readers is not None:
+            self.readers.close()
+
+    async def process_item(self, item: Any) -> Any:
         """Fill the article fields of an item that carries a fetched page, or only its feed's HTML."""
         if not isinstance(item, ArticleItem):
             return item
         if item.response is None:
-            return self._from_feed(item) if item.title is None and item.hints.content_html else item
-        page = Page.from_response(item.response)
-        item.response = None  # the page is parsed; its bytes need not live any longer
-        hints = item.hints
-        site, fields = extract_article(page, self._timezones(page.url, hints))
+            if item.title is None and item.hints.content_html:
+                try:
+                    return fill_from_feed(item, self.undated)
+                except Unreadable as problem:
+                    raise dropped(problem) from None
+            return item
+        fetched = FetchedPage.from_response(item.response)
+        item.response = None  # only the bytes go on; the response need not live any longer
+        if self.readers is None:
+            outcome = read_page(item, fetched, self.timezones, self.undated)
+        else:
+            try:
+                outcome = await self.readers.run(read_page, item, fetched, self.timezones, self.undated)
+            except ReaderDied as error:
+                raise ArticleDropped(f"the process reading {fetched.url} died ({error}); the next run tries again") from None
         if self.stats is not None:
-            count_site_fields(self.stats, site, fields)
-        item.fetched_url = page.url
-        item.title = fold_text(hints.title or fields.title)
-        if not item.title:
-            raise NoTitle(f"no title found on {page.url}")
-        item.date = hints.date or fields.date
-        if item.date is None and self.undated == "drop":
-            reason = fields.date_problem or "the page shows none"
-            raise NoDate(
-                f"no usable publish date on {page.url} ({reason}); "
-                "set MIRROR_UNDATED=first-seen to keep undated articles"
-            )
-        item.site_name = hints.site_name or fields.site_name
-        item.author = fold_text(
-            hints.author or fields.author or hints.fallback_author or hints.site_name or fields.site_name
-        )
-        item.categories = list(item.categories) or [fields.site_name]
-        item.canonical_url = site.canonicalize(fields.canonical_url)
-        item.content = fields.body
-        item.share_image = fields.share_image or None
-        return item
-
-    def _timezones(self, url: str, hints: ListingHints) -> dict[str, str]:
-        """Return MIRROR_TIMEZONES with the source's zone (sources file) first for this page's host."""
-        host = (urlsplit(url).hostname or "").lower()
-        if not hints.timezone or not host:
-            return self.timezones
-        return {host: hints.timezone, **{suffix: zone for suffix, zone in self.timezones.items() if suffix != host}}
-
-    def _from_feed(self, item: ArticleItem) -> ArticleItem:
-        """Fill the article fields from the feed item alone: ``fulltext=feed``, or its page failed."""
-        hints = item.hints
-        host = urlsplit(item.url).hostname or item.url
-        item.title = fold_text(hints.title)
-        if not item.title:
-            raise NoTitle(f"no title in the feed item for {item.url}")
-        item.date = hints.date
-        if item.date is None and self.undated == "drop":
-            raise NoDate(
-                f"no usable publish date in the feed item for {item.url}; "
-                "set MIRROR_UNDATED=first-seen to keep undated articles"
-            )
-        item.site_name = hints.site_name
-        item.author = fold_text(hints.author or hints.site_name or host)
-        item.categories = list(item.categories) or [hints.site_name or host]
-        item.canonical_url = site_for(item.url).canonicalize(item.url)
-        item.content = feed_body(hints.content_html or "")
-        return item
+            count_site_fields(self.stats, outcome.site_key, outcome.site_empty)
+        if outcome.problem is not None:
+            raise dropped(outcome.problem)
+        return outcome.item
 
 
 class CleanPipeline:
-    """Turns the body element into clean, inert HTML and picks the lead image."""
+    """Turns the body element into clean, inert HTML and picks the lead image.
+
+    A page's item arrives cleaned already (:func:`newsmirror.reading.read_page` reads and
+    cleans in one go); this cleans what only a feed item carried.
+    """
 
     def process_item(self, item: Any) -> Any:
         """Fill ``body_html`` and ``lead_image``; drop an article with no body left."""
         if not isinstance(item, ArticleItem) or item.body_html is not None:
             return item
-        base_url = item.fetched_url or item.url
-        site = site_for(base_url)
-        body = (
-            clean_body(item.content, base_url, site.junk, item.title or "", site.junk_spans)
-            if item.content is not None
-            else ""
-        )
-        item.content = None
-        if not has_content(body) and item.hints.content_html:
-            # fulltext=auto: the page had no body we could find; the feed carried one.
-            logger.info("No article body on %s; using the feed's HTML", base_url)
-            feed_html = feed_body(item.hints.content_html)
-            body = clean_body(feed_html, base_url, site.junk, item.title or "", site.junk_spans)
-        if not has_content(body):
-            raise NoBody(f"no article body found on {base_url}")
-        item.body_html = body
-        share = item.share_image
-        if share and (site.is_default_image(share) or generic.is_default_image(share)):
-            share = None  # a site-wide logo or share card says nothing about this article
-        if site.body_image_first:
-            # A site whose body element is known holds the article's own pictures only.
-            item.lead_image = first_image(body) or share
-        else:
-            # Elsewhere the share image is chosen by the page's editors for this article;
-            # the first body image is often an ad or a related-story thumbnail.
-            item.lead_image = share or first_image(body)
-        return item
+        try:
+            return clean_item(item)
+        except Unreadable as problem:
+            raise dropped(problem) from None
 
 
 class WritePostPipeline:
@@ -317,16 +291,6 @@ class WritePostPipeline:
         return suffixed
 
 
-def feed_body(content_html: str) -> lxml.html.HtmlElement:
-    """Parse a feed item's HTML into one body element, as a page's body would be."""
-    try:
-        # The same guarded parser settings as pages: feed HTML is remote input too.
-        parser = lxml.html.HTMLParser(recover=True, no_network=True, remove_comments=True, remove_pis=True)
-        return lxml.html.fragment_fromstring(content_html, create_parent="div", parser=parser)
-    except (lxml.etree.ParserError, ValueError):
-        return lxml.html.Element("div")  # nothing parseable: an empty body, dropped as NoBody
-
-
 def _front_matter_line(data: bytes, key: bytes) -> bytes | None:
     """Return the value of a top-level front-matter key as raw bytes, or None."""
     # lstrip: the older system's posts start with a blank line before the first '---'.
@@ -358,6 +322,10 @@ def read_article(
     Tests and benchmarks use this to measure exactly the code path of a real crawl;
     *timezones* and *undated* are ``MIRROR_TIMEZONES`` and ``MIRROR_UNDATED``.
     """
-    item = ArticleItem(url=response.url, response=response, hints=hints or ListingHints())
-    extract = ExtractPipeline(timezones or {}, undated)
-    return CleanPipeline().process_item(extract.process_item(item))
+    item = ArticleItem(url=response.url, hints=hints or ListingHints())
+    ExtractPipeline(timezones or {}, undated)  # the same checks of the settings a crawl makes
+    outcome = read_page(item, FetchedPage.from_response(response), timezones or {}, undated)
+    if outcome.problem is not None:
+        raise dropped(outcome.problem)
+    assert outcome.item is not None
+    return outcome.item

@@ -33,6 +33,10 @@ MIRROR_UNDATED = "drop"
 # Time zone for naive page, feed and sitemap times, per host suffix, e.g. {"example.de": "Europe/Berlin"}.
 # Without an entry: the site module's zone, else Asia/Shanghai for Chinese pages, else UTC.
 MIRROR_TIMEZONES: dict[str, str] = {}
+# Worker processes that read (extract and clean) pages while the crawl fetches: "auto" is
+# one per core (none on a single core); 0 reads in the crawl's own process. Reading a real
+# page costs far more CPU than fetching it, so one process caps a crawl at one core.
+MIRROR_READER_PROCESSES = "auto"
 
 # --- pipelines and the index -----------------------------------------------------------
 ITEM_PIPELINES = {

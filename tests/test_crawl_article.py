@@ -256,3 +256,19 @@ def test_bad_settings_stop_the_run_with_a_reason(tmp_path: Path) -> None:
         )
         assert result.returncode != 0 and message in result.log, result.log[-3000:]
         assert "Spider opened" not in result.log  # stopped before the first request
+
+
+@pytest.mark.parametrize("processes", ["0", "2"])
+def test_posts_are_the_same_whether_pages_are_read_in_worker_processes_or_not(
+    site: LocalSite, tmp_path: Path, processes: str
+) -> None:
+    out = tmp_path / "mirror"
+    result = crawl(
+        site,
+        out,
+        "-a",
+        "url=" + ",".join(case.url for case in CASES),
+        settings={"MIRROR_READER_PROCESSES": processes},
+    )
+    assert read_tree(out) == read_tree(GOLDEN)
+    assert ("Reading pages in 2 worker processes" in result.log) == (processes == "2")

@@ -216,7 +216,7 @@ def test_the_densest_block_counts_prose_not_links_lists_or_scripts() -> None:
             "<div id='post'>正文第一段。<br>正文第二段。<font>第三段。</font></div></body></html>"
         ).encode("utf-8"),
     )
-    block, size = densest_block(page)
+    block, size = densest_block(page.tree)
     assert block.get("id") == "post" and size == len("正文第一段。正文第二段。第三段。")
 
 

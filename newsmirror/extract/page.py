@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import lxml.html
 from lxml.etree import ParserError
 from parsel import Selector
-from scrapy.http import Response
 from w3lib.encoding import http_content_type_encoding
 
 from newsmirror.extract.encoding import decode_html
+
+if TYPE_CHECKING:  # only a type here: reader processes import this module without Scrapy
+    from scrapy.http import Response
 
 # lxml refuses str input that carries an encoding declaration; the text is decoded already.
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -34,6 +37,12 @@ def _drop_unholdable_reference(match: re.Match[str]) -> str:
     return match.group(0)
 _WHITESPACE = re.compile(r"\s+")
 _META_KEYS = ("property", "name", "itemprop")
+
+
+def header_charset(response: Response) -> str | None:
+    """Return the encoding a response's Content-Type header names, if any."""
+    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+    return http_content_type_encoding(content_type)
 
 
 def squash(text: str | None) -> str:
@@ -81,8 +90,7 @@ class Page:
     @classmethod
     def from_response(cls, response: Response) -> Page:
         """Decode and parse a Scrapy response."""
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-        return cls.from_bytes(response.url, response.body, http_content_type_encoding(content_type))
+        return cls.from_bytes(response.url, response.body, header_charset(response))
 
     @cached_property
     def selector(self) -> Selector:

@@ -1,0 +1,181 @@
+"""Reading an article: from a fetched page's bytes (or a feed item) to the fields of a post.
+
+This is the CPU-heavy part of a crawl, kept free of Scrapy so that reader processes
+(:mod:`newsmirror.readers`) can run it on every core with a small footprint: it imports
+no Scrapy or Twisted, touches no file, stat or network, and returns plain data.  The
+pipelines (:mod:`newsmirror.pipelines`) call it and turn an :class:`Unreadable` into
+the matching ``DropItem``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import lxml.etree
+import lxml.html
+
+from newsmirror.clean import clean_body, first_image, has_content
+from newsmirror.extract.page import Page, header_charset
+from newsmirror.items import ArticleItem, ListingHints
+from newsmirror.sites import extract_article, generic, site_for
+from newsmirror.sites.base import PageFields, Site
+from newsmirror.text import fold_text
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+UNDATED_POLICIES = ("drop", "first-seen")
+
+
+class Unreadable(Exception):
+    """An article that cannot become a post: *kind* is what is missing, *reason* says why.
+
+    Kinds: ``title``, ``date``, ``body``.  Plain arguments, so it crosses processes.
+    """
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(kind, reason)
+        self.kind = kind
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """The bytes of a fetched article page: all that reading it needs, and picklable."""
+
+    url: str
+    body: bytes
+    charset: str | None  # named by the Content-Type header
+
+    @classmethod
+    def from_response(cls, response: Response) -> FetchedPage:
+        """Take the URL, body and header charset of a Scrapy response."""
+        return cls(response.url, response.body, header_charset(response))
+
+
+@dataclass
+class ReadOutcome:
+    """What reading one page gave: the filled item or why it is unreadable, and the layout counts."""
+
+    item: ArticleItem | None
+    problem: Unreadable | None
+    site_key: str  # the site module that read the page, for the layout-change alarm
+    site_empty: tuple[str, ...]  # the layout fields its own rules left empty
+
+
+def read_page(item: ArticleItem, fetched: FetchedPage, timezones: dict[str, str], undated: str) -> ReadOutcome:
+    """Extract and clean one fetched page into *item*: what the extract and clean pipelines do.
+
+    *timezones* and *undated* are ``MIRROR_TIMEZONES`` and ``MIRROR_UNDATED``.
+    """
+    page = Page.from_bytes(fetched.url, fetched.body, fetched.charset)
+    site, fields = extract_article(page, zones_for(timezones, page.url, item.hints))
+    try:
+        fill_from_page(item, page.url, fields, site, undated)
+        clean_item(item)
+    except Unreadable as problem:
+        return ReadOutcome(None, problem, site.key, fields.site_empty)
+    return ReadOutcome(item, None, site.key, fields.site_empty)
+
+
+def zones_for(timezones: dict[str, str], url: str, hints: ListingHints) -> dict[str, str]:
+    """Return MIRROR_TIMEZONES with the source's zone (sources file) first for this page's host."""
+    host = (urlsplit(url).hostname or "").lower()
+    if not hints.timezone or not host:
+        return timezones
+    return {host: hints.timezone, **{suffix: zone for suffix, zone in timezones.items() if suffix != host}}
+
+
+def fill_from_page(item: ArticleItem, page_url: str, fields: PageFields, site: Site, undated: str) -> ArticleItem:
+    """Fill *item* from what the site module read on its page; the listing's hints win."""
+    hints = item.hints
+    item.fetched_url = page_url
+    item.title = fold_text(hints.title or fields.title)
+    if not item.title:
+        raise Unreadable("title", f"no title found on {page_url}")
+    item.date = hints.date or fields.date
+    if item.date is None and undated == "drop":
+        reason = fields.date_problem or "the page shows none"
+        raise Unreadable(
+            "date",
+            f"no usable publish date on {page_url} ({reason}); "
+            "set MIRROR_UNDATED=first-seen to keep undated articles",
+        )
+    item.site_name = hints.site_name or fields.site_name
+    item.author = fold_text(hints.author or fields.author or hints.fallback_author or hints.site_name or fields.site_name)
+    item.categories = list(item.categories) or [fields.site_name]
+    item.canonical_url = site.canonicalize(fields.canonical_url)
+    item.content = fields.body
+    item.share_image = fields.share_image or None
+    return item
+
+
+def fill_from_feed(item: ArticleItem, undated: str) -> ArticleItem:
+    """Fill *item* from its feed item alone: ``fulltext=feed``, or its page failed."""
+    hints = item.hints
+    host = urlsplit(item.url).hostname or item.url
+    item.title = fold_text(hints.title or "")
+    if not item.title:
+        raise Unreadable("title", f"no title in the feed item for {item.url}")
+    item.date = hints.date
+    if item.date is None and undated == "drop":
+        raise Unreadable(
+            "date",
+            f"no usable publish date in the feed item for {item.url}; "
+            "set MIRROR_UNDATED=first-seen to keep undated articles",
+        )
+    item.site_name = hints.site_name
+    item.author = fold_text(hints.author or hints.site_name or host)
+    item.categories = list(item.categories) or [hints.site_name or host]
+    item.canonical_url = site_for(item.url).canonicalize(item.url)
+    item.content = feed_body(hints.content_html or "")
+    return item
+
+
+def clean_item(item: ArticleItem) -> ArticleItem:
+    """Turn *item*'s body element into clean, inert ``body_html`` and pick its lead image."""
+    base_url = item.fetched_url or item.url
+    site = site_for(base_url)
+    body = (
+        clean_body(item.content, base_url, site.junk, item.title or "", site.junk_spans)
+        if item.content is not None
+        else ""
+    )
+    item.content = None
+    if not has_content(body) and item.hints.content_html:
+        # fulltext=auto: the page had no body we could find; the feed carried one.
+        logger.info("No article body on %s; using the feed's HTML", base_url)
+        feed_html = feed_body(item.hints.content_html)
+        body = clean_body(feed_html, base_url, site.junk, item.title or "", site.junk_spans)
+    if not has_content(body):
+        raise Unreadable("body", f"no article body found on {base_url}")
+    item.body_html = body
+    share = item.share_image
+    if share and (site.is_default_image(share) or generic.is_default_image(share)):
+        share = None  # a site-wide logo or share card says nothing about this article
+    if site.body_image_first:
+        # A site whose body element is known holds the article's own pictures only.
+        item.lead_image = first_image(body) or share
+    else:
+        # Elsewhere the share image is chosen by the page's editors for this article;
+        # the first body image is often an ad or a related-story thumbnail.
+        item.lead_image = share or first_image(body)
+    return item
+
+
+def feed_body(content_html: str) -> lxml.html.HtmlElement:
+    """Parse a feed item's HTML into one body element, as a page's body would be."""
+    try:
+        # The same guarded parser settings as pages: feed HTML is remote input too.
+        parser = lxml.html.HTMLParser(recover=True, no_network=True, remove_comments=True, remove_pis=True)
+        return lxml.html.fragment_fromstring(content_html, create_parent="div", parser=parser)
+    except (lxml.etree.ParserError, ValueError):
+        return lxml.html.Element("div")  # nothing parseable: an empty body, dropped as unreadable

@@ -1,0 +1,139 @@
+"""Reader processes: pages read on every core give exactly what reading in the crawl gives.
+
+The crawl-level check (same posts with and without workers) is in
+tests/test_crawl_article.py; these tests drive :class:`PageReaders` directly with real
+worker processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from newsmirror.items import ArticleItem, ListingHints
+from newsmirror.readers import PageReaders, ReaderDied, reader_processes
+from newsmirror.reading import FetchedPage, read_page
+from tests.support.crawl import REPO_ROOT
+from tests.support.pages import article_page
+
+URL = "http://news.example.com/2024/one.html"
+
+
+def test_the_number_of_reader_processes() -> None:
+    cores = os.cpu_count() or 1
+    assert reader_processes("auto") == reader_processes(None) == (cores if cores > 1 else 0)
+    assert reader_processes("0") == 0 and reader_processes(3) == 3
+    for bad in ("-1", "two", "1.5"):
+        with pytest.raises(ValueError, match="MIRROR_READER_PROCESSES"):
+            reader_processes(bad)
+
+
+def test_a_page_read_in_a_worker_equals_the_page_read_here() -> None:
+    fetched = FetchedPage(URL, article_page("Ferry returns", "2024-05-01T08:00:00Z", "The ferry is back."), "utf-8")
+    here = read_page(ArticleItem(url=URL), fetched, {}, "drop")
+
+    async def in_worker() -> object:
+        readers = PageReaders(1)
+        try:
+            return await readers.run(read_page, ArticleItem(url=URL), fetched, {}, "drop")
+        finally:
+            readers.close()
+
+    there = asyncio.run(in_worker())
+    assert here.item is not None and here.item.title == "Ferry returns"
+    assert there == here
+
+
+def test_what_a_worker_logs_reaches_the_crawls_log(caplog: pytest.LogCaptureFixture) -> None:
+    # A page with no body of its own, whose feed item carries one: reading logs the fallback.
+    empty = b"<html><head><title>Short note</title></head><body><h1>Short note</h1></body></html>"
+    hints = ListingHints(
+        title="Short note",
+        date=datetime(2024, 5, 1, tzinfo=timezone.utc),
+        content_html="<p>The feed's own text of the note.</p>",
+    )
+
+    async def in_worker() -> object:
+        readers = PageReaders(1)
+        try:
+            return await readers.run(read_page, ArticleItem(url=URL, hints=hints), FetchedPage(URL, empty, None), {}, "drop")
+        finally:
+            readers.close()
+
+    with caplog.at_level(logging.INFO, logger="newsmirror"):
+        outcome = asyncio.run(in_worker())
+    assert outcome.item is not None and "feed's own text" in outcome.item.body_html
+    forwarded = [record for record in caplog.records if record.name == "newsmirror.reading"]
+    assert [record.getMessage() for record in forwarded] == [f"No article body on {URL}; using the feed's HTML"]
+
+
+def test_a_worker_that_dies_fails_its_page_and_the_next_page_gets_a_fresh_worker() -> None:
+    async def scenario() -> tuple[int, int]:
+        readers = PageReaders(1)
+        try:
+            first = await readers.run(os.getpid)
+            stuck = asyncio.ensure_future(readers.run(time.sleep, 60))
+            await asyncio.sleep(0.5)
+            os.kill(first, signal.SIGKILL)
+            with pytest.raises(ReaderDied):
+                await stuck
+            return first, await readers.run(os.getpid)
+        finally:
+            readers.close()
+
+    dead, fresh = asyncio.run(scenario())
+    assert fresh != dead
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"  # a zombie has exited; only its exit status is left to collect
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc (Linux)")
+def test_workers_exit_when_the_crawl_is_killed() -> None:
+    # kill -9 gives the crawl no chance to stop its workers; left running, they would
+    # hold its output pipes open (and this subprocess.run would never return).
+    script = textwrap.dedent(
+        """
+        import asyncio, os, signal
+        from newsmirror.readers import PageReaders
+
+        async def main():
+            readers = PageReaders(2)
+            await asyncio.gather(readers.run(os.getpid), readers.run(os.getpid))
+            print(*readers.worker_pids(), flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        asyncio.run(main())
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    workers = [int(pid) for pid in done.stdout.split()]
+    assert len(workers) == 2
+    deadline = time.monotonic() + 20
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers)
