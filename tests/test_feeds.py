@@ -33,6 +33,7 @@ from tests.support.localsite import LocalSite, running_site
 from tests.support.posts import check_posts, split_post
 
 NEWS_HOST = "news.example.com"
+LONG_FEED = 30
 
 
 def utc(moment: datetime | None) -> str | None:
@@ -175,6 +176,16 @@ def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     serve(root, NEWS_HOST, "go/5", b"", "STATUS 302\nLocation: http://news.example.com/page/5.html?utm_source=feed\n")
     canonical = "<link rel='canonical' href='http://news.example.com/page/5.html'>"
     serve(root, NEWS_HOST, "page/5.html", page("Page headline five", "2024-07-05T00:00:00Z", "Page body five.", canonical))
+    # A long feed, for pacing: LONG_FEED items, each with a page of its own.
+    long_entries = "".join(
+        f"<item><title>Long item {n}</title><link>http://{NEWS_HOST}/long/{n}.html</link>"
+        f"<pubDate>Mon, 01 Jul 2024 08:{n:02d}:00 GMT</pubDate></item>"
+        for n in range(LONG_FEED)
+    )
+    long_feed = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Long</title>{long_entries}</channel></rss>'
+    serve(root, FEED_HOST, "long.xml", long_feed.encode(), "Content-Type: application/rss+xml\n")
+    for n in range(LONG_FEED):
+        serve(root, NEWS_HOST, f"long/{n}.html", page(f"Long item {n}", "2024-07-01T08:00:00Z", f"Long body {n}."))
     for host in (FEED_HOST, NEWS_HOST):
         serve(root, host, "robots.txt", b"User-agent: *\nAllow: /\n")
     return root
@@ -267,6 +278,24 @@ def test_feed_max_items_and_default_category(site: LocalSite, tmp_path: Path) ->
     result = crawl_feed(site, out, "-a", f"url=http://{FEED_HOST}/fulltext.xml", "-a", "fulltext=feed", "-a", "max_items=1")
     assert [item["url"] for item in result.items] == [f"http://{NEWS_HOST}/page/1.html"]
     assert result.items[0]["categories"] == ["Fulltext News"]
+
+
+@pytest.mark.parametrize("backlog", [3, 0])
+def test_a_long_feed_hands_its_requests_over_as_the_queue_drains(site: LocalSite, tmp_path: Path, backlog: int) -> None:
+    # Scrapy's queue is last in, first out: given all at once, the feed's last item is
+    # fetched first. Paced, the queue never holds more than the backlog, so the first page
+    # fetched is among the first backlog + 1 items. Either way every item is mirrored.
+    before = len(site.requests())
+    out = tmp_path / "mirror"
+    settings = {"MIRROR_SCHEDULER_BACKLOG": str(backlog), "CONCURRENT_REQUESTS": "1"}
+    result = crawl_feed(site, out, "-a", f"url=http://{FEED_HOST}/long.xml", settings=settings)
+    assert len(result.items) == LONG_FEED
+    fetched = [request["path"] for request in site.requests()[before:] if request["path"].startswith("/long/")]
+    first = int(fetched[0].removeprefix("/long/").removesuffix(".html"))
+    if backlog:
+        assert first <= backlog
+    else:
+        assert first == LONG_FEED - 1
 
 
 def test_an_unchanged_feed_is_a_304_and_nothing_more(site: LocalSite, site_root: Path, tmp_path: Path) -> None:

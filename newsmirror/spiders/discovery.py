@@ -1,10 +1,16 @@
-"""What the discovery mixins (feeds, sitemaps) share: reporting a source that yielded nothing."""
+"""What the discovery mixins (feeds, sitemaps) share: pacing what a listing yields, reporting a source that yielded nothing."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.core.scheduler import Scheduler
 from scrapy.http import Response
+from scrapy.utils.asyncio import sleep
 from twisted.python.failure import Failure
 
 from newsmirror import signals
@@ -12,9 +18,51 @@ from newsmirror.failures import describe_failure
 
 logger = logging.getLogger(__name__)
 
+# How often a paced listing looks again whether the scheduler has room.
+_PACING_SECONDS = 0.05
+
+
+def _closing(crawler: Crawler) -> bool:
+    """Tell whether the run is stopping (Ctrl-C, a CLOSESPIDER limit, an error): the queue will not drain."""
+    engine = crawler.engine
+    # Scrapy has no public "closing" flag; its engine slot holds one from the moment
+    # close_spider starts, whatever started it.
+    slot = getattr(engine, "_slot", None)
+    return not crawler.crawling or engine is None or slot is None or slot.closing is not None
+
+
+def _queue_full(crawler: Crawler, backlog: int) -> bool:
+    """Tell whether Scrapy's own in-memory scheduler holds *backlog* requests or more."""
+    if _closing(crawler):
+        return False
+    scheduler = crawler.engine.scheduler
+    return isinstance(scheduler, Scheduler) and len(scheduler) >= backlog
+
 
 class SourceFailures:
-    """Spider methods that report a source (not one article) that yielded nothing."""
+    """Spider methods that pace a listing's requests and report a source that yielded nothing."""
+
+    async def paced(self, outputs: Iterable[Any]) -> AsyncIterator[Any]:
+        """Yield *outputs*, holding each request back while the scheduler is full.
+
+        Scrapy takes every request a callback yields into its in-memory queue at once, so a
+        feed or sitemap of 20,000 articles would hold 20,000 requests for the whole run.
+        Paced, the queue holds at most ``MIRROR_SCHEDULER_BACKLOG`` requests: enough to keep
+        every download slot busy, and memory does not grow with the listing (issue 8). A
+        scheduler that keeps its queue elsewhere (scrapy-redis) is not paced.
+        """
+        crawler = self.crawler  # type: ignore[attr-defined]
+        backlog = crawler.settings.getint("MIRROR_SCHEDULER_BACKLOG")
+        for output in outputs:
+            if isinstance(output, Request) and backlog > 0:
+                # Scrapy takes what a callback yields through a buffer of its own: let it
+                # schedule what it holds before the queue is measured.
+                await sleep(0)
+                while _queue_full(crawler, backlog):
+                    await sleep(_PACING_SECONDS)
+                if _closing(crawler):
+                    return  # a stopping run fetches nothing new; the next run finds these again
+            yield output
 
     def report_source_failure(self, source: str, url: str, reason: str) -> None:
         """Log a failed source, count it, and tell the run report; the run goes on."""

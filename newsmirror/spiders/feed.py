@@ -73,7 +73,7 @@ class FeedDiscovery(SourceFailures):
             },
         )
 
-    def parse_feed(
+    async def parse_feed(
         self,
         response: Response,
         feed_url: str,
@@ -83,8 +83,8 @@ class FeedDiscovery(SourceFailures):
         max_items: int | None,
         site_name: str | None,
         timezone: str | None,
-    ) -> Iterator[Any]:
-        """Read a fetched feed and request (or, with ``fulltext=feed``, yield) its articles."""
+    ) -> AsyncIterator[Any]:
+        """Read a fetched feed and request (or, with ``fulltext=feed``, yield) its articles, paced."""
         crawler = self.crawler  # type: ignore[attr-defined]
         # On a 304 this is the stored copy. It is read again all the same: its known articles
         # are dropped before any request, and an article a stopped or failed run missed is
@@ -100,8 +100,13 @@ class FeedDiscovery(SourceFailures):
         entries = feed.entries[:max_items] if max_items else feed.entries
         logger.info("Feed of %s (%s): %d items, taking %d", source, feed.format, len(feed.entries), len(entries))
         categories = categories or [feed.title or urlsplit(feed_url).hostname or feed_url]
-        for number, entry in enumerate(entries, 1):
-            yield from self._entry_output(entry, number, feed_url, source, categories, fulltext, site_name, timezone)
+        outputs = (
+            output
+            for number, entry in enumerate(entries, 1)
+            for output in self._entry_output(entry, number, feed_url, source, categories, fulltext, site_name, timezone)
+        )
+        async for output in self.paced(outputs):
+            yield output
 
     def _entry_output(
         self,

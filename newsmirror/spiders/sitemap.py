@@ -70,7 +70,25 @@ class SitemapDiscovery(SourceFailures):
             },
         )
 
-    def parse_sitemap(
+    async def parse_sitemap(
+        self,
+        response: Response,
+        source: str,
+        categories: list[str],
+        not_before: str | None,
+        max_items: int | None,
+        site_name: str | None,
+        timezone: str | None,
+        depth: int,
+    ) -> AsyncIterator[scrapy.Request]:
+        """Follow a robots.txt or an index, or request the articles of a sitemap, paced."""
+        requests = self._sitemap_requests(
+            response, source, categories, not_before, max_items, site_name, timezone, depth
+        )
+        async for request in self.paced(requests):
+            yield request
+
+    def _sitemap_requests(
         self,
         response: Response,
         source: str,
@@ -81,7 +99,7 @@ class SitemapDiscovery(SourceFailures):
         timezone: str | None,
         depth: int,
     ) -> Iterator[scrapy.Request]:
-        """Follow a robots.txt or an index, or request the articles of a sitemap."""
+        """Return the requests a sitemap, an index or a robots.txt leads to."""
         crawler = self.crawler  # type: ignore[attr-defined]
         options = {
             "source": source,
@@ -139,7 +157,8 @@ class SitemapDiscovery(SourceFailures):
         """Return the request for a sitemap named by a robots.txt or an index, same cut-off."""
         request = self.sitemap_request(url, depth=depth, **options)
         request.cb_kwargs["not_before"] = not_before
-        return request
+        # Articles go before further sitemaps: one sitemap's entries wait in memory at a time.
+        return request.replace(priority=request.priority - 1)
 
 
 class SitemapSpider(SitemapDiscovery, MirrorSpider):
