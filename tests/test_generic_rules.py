@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import lxml.html
 from scrapy.http import HtmlResponse
 
 from newsmirror.pipelines import read_article
@@ -233,3 +237,24 @@ def test_meta_lookup_takes_the_first_tag_with_content_per_key_and_attribute() ->
     assert page.meta("author") == "Item Prop"  # an empty name= value falls through to itemprop=
     assert page.meta("missing", "og:title") == "First title"
     assert page.meta("missing") == ""
+
+
+def test_readability_on_the_trimmed_tree_finds_the_bodies_its_own_cleaning_finds(corpus: Path) -> None:
+    # generic._TrimmedDocument skips readability's Cleaner for speed (issue 8); the bodies
+    # must stay what readability finds when it cleans the tree itself, after our cleaning.
+    from readability import Document
+
+    from newsmirror.clean import clean_body
+    from newsmirror.extract.page import Page
+    from newsmirror.sites.generic import _TrimmedDocument, content_candidates
+
+    cases = sorted((corpus / "pages").glob("*-news/*/case.json"))[::6]
+    assert len(cases) >= 25
+    for case_file in cases:
+        case = json.loads(case_file.read_text(encoding="utf-8"))
+        page = Page.from_bytes(case.get("url") or "https://corpus.invalid/", (case_file.parent / case["body_file"]).read_bytes())
+        bodies = []
+        for document in (Document(content_candidates(page.tree)), _TrimmedDocument(content_candidates(page.tree))):
+            summary = document.summary(html_partial=True)
+            bodies.append(clean_body(lxml.html.fragment_fromstring(summary, create_parent="div"), page.url))
+        assert bodies[0] == bodies[1], case_file.parent.name

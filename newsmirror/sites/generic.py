@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import lxml.etree
 import lxml.html
 from readability import Document
-from readability.readability import Unparseable
+from readability.readability import REGEXES, Unparseable
 
 from newsmirror.clean import MIN_IMAGE_SIDE, absolute_url
 from newsmirror.extract.bylines import (
@@ -348,7 +348,7 @@ def main_content(page: Page) -> lxml.html.HtmlElement | None:
     # A parsed tree, not its serialization: re-serializing and re-parsing every page cost
     # a fifth of the extraction time.
     try:
-        summary = Document(candidates).summary(html_partial=True)
+        summary = _TrimmedDocument(candidates).summary(html_partial=True)
     except Unparseable:  # readability found nothing it could score: no body, a reason is logged later
         return None
     body = lxml.html.fragment_fromstring(summary, create_parent="div") if summary.strip() else None
@@ -367,9 +367,9 @@ def content_candidates(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
 
     Scripts, styles, inline SVG, comments and the like can never be content, and the
     sanitizer drops them from the post anyway; removing them first spares readability
-    (which copies, cleans and scores every element) a quarter of its time on real pages
-    (bench/RESULTS.md, issue 8). Small images go too, because readability drops the width
-    and height that tell a tracking pixel or an icon from a photo.
+    (which scores every element) a quarter of its time on real pages (bench/RESULTS.md,
+    issue 8). Small images go too, because readability drops the width and height that
+    tell a tracking pixel or an icon from a photo.
     """
     copy = deepcopy(tree)
     lxml.etree.strip_elements(copy, *_NEVER_CONTENT, lxml.etree.Comment, with_tail=False)
@@ -377,7 +377,36 @@ def content_candidates(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
         side = _declared_side(image)
         if side is not None and side < MIN_IMAGE_SIDE:
             image.drop_tree()
+    for element in copy.xpath("//a[@href] | //img[@src]"):
+        # Browsers ignore the spaces around a URL; lxml would write them out as %20.
+        name = "href" if element.tag == "a" else "src"
+        value = element.get(name, "")
+        if value != value.strip():
+            element.set(name, value.strip())
     return copy
+
+
+class _TrimmedDocument(Document):
+    """readability's ``Document`` for a tree :func:`content_candidates` has trimmed already.
+
+    readability cleans every input with lxml's ``Cleaner`` (scripts, styles, comments,
+    links, javascript: URLs, style attributes), a deep copy and a pass over every link:
+    a quarter of its time on real pages. The trimmed tree has none of the elements it
+    removes, and the sanitizer drops the attributes from the post whatever happens here,
+    so only the steps that change which text is content are kept: hidden elements go, the
+    document's <base> applies. The bodies are identical to the cleaned path's on all 192
+    corpus pages (bench/RESULTS.md, issue 8). Checked against readability-lxml as pinned.
+    """
+
+    def _parse(self, input: lxml.html.HtmlElement) -> lxml.html.HtmlElement:  # noqa: A002 (readability's name)
+        document = deepcopy(input)  # summary() takes its tree apart, once per attempt
+        for element in document.xpath("//*[@hidden]"):
+            element.drop_tree()
+        for element in document.xpath("//*[@style]"):
+            if REGEXES["displayNoneRe"].search(element.get("style")):
+                element.drop_tree()
+        document.resolve_base_href(handle_failures="discard")
+        return document
 
 
 def densest_block(tree: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement | None, int]:
