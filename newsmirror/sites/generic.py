@@ -59,6 +59,9 @@ _SHORT_CONTENT = 400
 _DENSE_ENOUGH = 1000
 _CONTENT_BLOCKS = frozenset({"td", "div", "article", "section"})
 # Text under these is never a block's own prose: lists, navigation, forms.
+# What the URL standard removes from a URL before reading it.
+_URL_TABS_AND_BREAKS = re.compile(r"[\t\n\r]")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
 # Elements that never hold article text: trimmed before readability scores the page.
 _NEVER_CONTENT = ("script", "style", "noscript", "template", "svg", "math", "link", "meta")
 _NOT_CONTENT = frozenset({"li", "ul", "ol", "dl", "nav", "header", "footer", "aside", "form", "select", "button", "th"})
@@ -378,11 +381,14 @@ def content_candidates(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
         if side is not None and side < MIN_IMAGE_SIDE:
             image.drop_tree()
     for element in copy.xpath("//a[@href] | //img[@src]"):
-        # Browsers ignore the spaces around a URL; lxml would write them out as %20.
+        # As browsers read URLs: without surrounding spaces and controls, without tabs and
+        # line breaks inside ("java\tscript:" is "javascript:"). Left in, lxml would write
+        # them out as %20 and %09, and the sanitizer would no longer see the scheme.
         name = "href" if element.tag == "a" else "src"
         value = element.get(name, "")
-        if value != value.strip():
-            element.set(name, value.strip())
+        url = _URL_TABS_AND_BREAKS.sub("", value).strip(_C0_AND_SPACE)
+        if url != value:
+            element.set(name, url)
     return copy
 
 
