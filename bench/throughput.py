@@ -337,7 +337,9 @@ def profile(site: PerfSiteProcess, articles: int, concurrency: int, work: Path) 
         for frame in set(frames):
             cumulative[frame] += count
     print(f"\n{total} samples; stacks (collapsed format: load in https://www.speedscope.app or flamegraph.pl): {stacks}")
-    for title, counter in (("own time", own), ("cumulative time", cumulative)):
+    # Scrapy's, Twisted's and asyncio's frames top any cumulative list; this one shows ours.
+    ours = Counter({name: count for name, count in cumulative.items() if "(newsmirror/" in name})
+    for title, counter in (("own time", own), ("cumulative time", cumulative), ("cumulative time, newsmirror/ only", ours)):
         print(f"\ntop 20 by {title}:")
         for name, count in counter.most_common(20):
             print(f"  {100 * count / max(total, 1):5.1f}%  {name}")
@@ -350,7 +352,12 @@ def _frame_name(frame: str) -> str:
         return frame
     function, path = match.groups()
     parts = Path(path).parts
-    short = "/".join(parts[parts.index("site-packages") + 1:]) if "site-packages" in parts else "/".join(parts[-2:])
+    if "site-packages" in parts:
+        short = "/".join(parts[parts.index("site-packages") + 1:])
+    elif "newsmirror" in parts:
+        short = "/".join(parts[len(parts) - 1 - parts[::-1].index("newsmirror"):])
+    else:
+        short = "/".join(parts[-2:])
     return f"{function} ({short})"
 
 
