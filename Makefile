@@ -51,10 +51,12 @@ bench-quality: $(VENV)/.installed-dev $(COMPARE_VENV)/.installed
 	$(BIN)/python bench/quality.py --profile
 
 # Throughput, memory and no-op re-run of the real crawl beside raw Scrapy and trafilatura
-# (bench/throughput.py; about 40 min here); BENCH_ARGS passes flags, e.g. BENCH_ARGS="--articles 300 --rounds 1".
+# (bench/throughput.py; about 40 min here), and the no-op re-run of a URL list at 20,000 known
+# articles (bench/noop_rerun.py, ~30 s); BENCH_ARGS passes flags, e.g. BENCH_ARGS="--articles 300 --rounds 1".
 bench: $(VENV)/.installed-dev $(COMPARE_VENV)/.installed $(VENV)/.installed-bench
 	$(BIN)/python bench/extract_speed.py
 	$(BIN)/python bench/throughput.py $(BENCH_ARGS)
+	$(BIN)/python bench/noop_rerun.py --articles 20000 --rounds 3
 
 $(VENV)/.installed-bench: bench/requirements-bench.txt $(VENV)/.installed-dev
 	$(BIN)/python -m pip install --quiet -r bench/requirements-bench.txt
