@@ -38,9 +38,6 @@ mirror: install
 	@test -n "$(CONTACT)" || { echo "make mirror: say how site owners can reach you, e.g. make mirror CONTACT=mailto:you@example.org (or export MIRROR_CONTACT)"; exit 2; }
 	$(BIN)/scrapy crawl mirror -s MIRROR_SOURCES=$(SOURCES) -s MIRROR_DIR=$(MIRROR_DIR) -s MIRROR_CONTACT=$(CONTACT)
 
-bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/extract_speed.py
-
 # The comparison extractors live in their own venv: measured against, never imported by, newsmirror.
 COMPARE_VENV := bench/.venv-compare
 $(COMPARE_VENV)/.installed: bench/requirements-compare.txt
@@ -52,6 +49,18 @@ $(COMPARE_VENV)/.installed: bench/requirements-compare.txt
 
 bench-quality: $(VENV)/.installed-dev $(COMPARE_VENV)/.installed
 	$(BIN)/python bench/quality.py --profile
+
+# Throughput, memory and no-op re-run of the real crawl beside raw Scrapy and trafilatura
+# (bench/throughput.py; about 40 min here), and the no-op re-run of a URL list at 20,000 known
+# articles (bench/noop_rerun.py, ~30 s); BENCH_ARGS passes flags, e.g. BENCH_ARGS="--articles 300 --rounds 1".
+bench: $(VENV)/.installed-dev $(COMPARE_VENV)/.installed $(VENV)/.installed-bench
+	$(BIN)/python bench/extract_speed.py
+	$(BIN)/python bench/throughput.py $(BENCH_ARGS)
+	$(BIN)/python bench/noop_rerun.py --articles 20000 --rounds 3
+
+$(VENV)/.installed-bench: bench/requirements-bench.txt $(VENV)/.installed-dev
+	$(BIN)/python -m pip install --quiet -r bench/requirements-bench.txt
+	touch $@
 
 clean:
 	rm -rf $(VENV) $(COMPARE_VENV) bench/out tests/hexo/node_modules demo-mirror demo-mirror-index.jsonl demo-mirror.log .pytest_cache .hypothesis
