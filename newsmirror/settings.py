@@ -152,8 +152,10 @@ EXTENSIONS = {
     "newsmirror.report.RunReport": 500,
     "newsmirror.layout.LayoutAlarm": 500,  # see the layout-change alarm block below
 }
-# Drops article requests for articles already mirrored, before they are scheduled.
-SPIDER_MIDDLEWARES = {"newsmirror.incremental.KnownArticleMiddleware": 50}
+# Drops article requests for articles already mirrored, before they are scheduled. 1000:
+# first to see what a spider yields, so a known article costs no depth or referer work
+# (a cron run over a long listing is mostly known articles).
+SPIDER_MIDDLEWARES = {"newsmirror.incremental.KnownArticleMiddleware": 1000}
 # (Its downloader middlewares are in DOWNLOADER_MIDDLEWARES above.)
 # Fetch known articles again when dated within the last N days (0: never; -a refresh=N per run).
 MIRROR_REFRESH_DAYS = 0

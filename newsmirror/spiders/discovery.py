@@ -31,12 +31,12 @@ def _closing(crawler: Crawler) -> bool:
     return not crawler.crawling or engine is None or slot is None or slot.closing is not None
 
 
-def _queue_full(crawler: Crawler, backlog: int) -> bool:
-    """Tell whether Scrapy's own in-memory scheduler holds *backlog* requests or more."""
+def _room(crawler: Crawler, backlog: int) -> int:
+    """Return how many more requests Scrapy's own in-memory scheduler may take under *backlog*."""
     if _closing(crawler):
-        return False
+        return backlog  # nothing drains any more; stop waiting
     scheduler = crawler.engine.scheduler
-    return isinstance(scheduler, Scheduler) and len(scheduler) >= backlog
+    return backlog - len(scheduler) if isinstance(scheduler, Scheduler) else backlog
 
 
 class SourceFailures:
@@ -53,15 +53,20 @@ class SourceFailures:
         """
         crawler = self.crawler  # type: ignore[attr-defined]
         backlog = crawler.settings.getint("MIRROR_SCHEDULER_BACKLOG")
+        room = 0  # requests that may go before the queue is measured again
         for output in outputs:
             if isinstance(output, Request) and backlog > 0:
-                # Scrapy takes what a callback yields through a buffer of its own: let it
-                # schedule what it holds before the queue is measured.
-                await sleep(0)
-                while _queue_full(crawler, backlog):
-                    await sleep(_PACING_SECONDS)
-                if _closing(crawler):
-                    return  # a stopping run fetches nothing new; the next run finds these again
+                if room <= 0:
+                    # Scrapy takes what a callback yields through a buffer of its own: let
+                    # it schedule what it holds before the queue is measured. Measured once
+                    # per backlog, not per request: a listing of known articles (dropped
+                    # before the queue) costs next to nothing to pace.
+                    await sleep(0)
+                    while (room := _room(crawler, backlog)) <= 0:
+                        await sleep(_PACING_SECONDS)
+                    if _closing(crawler):
+                        return  # a stopping run fetches nothing new; the next run finds these again
+                room -= 1
             yield output
 
     def report_source_failure(self, source: str, url: str, reason: str) -> None:
