@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import json
 import re
 import sys
@@ -128,6 +129,7 @@ class PerfSite:
         self.articles = articles
         self.counts: Counter[str] = Counter()
         self.base = ""  # "http://127.0.0.1:PORT", known once bound
+        self.hosts: list[str] = []  # every bound "http://127.0.0.N:PORT"; pages are spread over them
         self.fixed: dict[str, bytes] = {}
         # The per-template response-header prefix (everything before Content-Length's value).
         self.page_heads = [
@@ -137,12 +139,13 @@ class PerfSite:
         ]
 
     def page_url(self, index: int) -> str:
-        """Return the URL of article copy *index*."""
-        return f"{self.base}/a/{index}.html"
+        """Return the URL of article copy *index*: on each of the site's hosts in turn."""
+        return f"{self.hosts[index % len(self.hosts)]}/a/{index}.html"
 
-    def bind(self, base: str) -> None:
-        """Build the URL-dependent fixed responses (feed, URL list) for the bound address."""
-        self.base = base
+    def bind(self, hosts: list[str]) -> None:
+        """Build the URL-dependent fixed responses (feed, URL list) for the bound addresses."""
+        self.base = hosts[0]
+        self.hosts = hosts
         urls = [self.page_url(index) for index in range(self.articles)]
         self.fixed["/urls.txt"] = _response("200 OK", "text/plain; charset=utf-8", ("\n".join(urls) + "\n").encode())
         self.fixed["/robots.txt"] = _response("200 OK", "text/plain", b"User-agent: *\nAllow: /\n")
@@ -239,14 +242,17 @@ class PerfSite:
             writer.close()
 
 
-async def serve(site: PerfSite, host: str, port: int) -> None:
-    """Bind, print the port, and serve forever."""
-    server = await asyncio.start_server(site.serve_client, host, port, backlog=1024)
-    bound = server.sockets[0].getsockname()[1]
-    site.bind(f"http://{host}:{bound}")
+async def serve(site: PerfSite, host: str, port: int, hosts: int) -> None:
+    """Bind (on *hosts* loopback addresses from *host*, one port), print the port, and serve forever."""
+    first = await asyncio.start_server(site.serve_client, host, port, backlog=1024)
+    bound = first.sockets[0].getsockname()[1]
+    servers = [first]
+    address = ipaddress.ip_address(host)
+    for offset in range(1, hosts):
+        servers.append(await asyncio.start_server(site.serve_client, str(address + offset), bound, backlog=1024))
+    site.bind([f"http://{address + offset}:{bound}" for offset in range(hosts)])
     print(bound, flush=True)
-    async with server:
-        await server.serve_forever()
+    await asyncio.gather(*(server.serve_forever() for server in servers))
 
 
 def main() -> int:
@@ -256,6 +262,9 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    # Pages spread over several loopback addresses: trafilatura's command line fetches one
+    # URL per host at a time, so on one host its --parallel would never apply.
+    parser.add_argument("--hosts", type=int, default=1, help="loopback addresses from --host to serve pages on")
     args = parser.parse_args()
     templates = load_templates(args.corpus)
     if not templates:
@@ -264,7 +273,7 @@ def main() -> int:
     site = PerfSite(templates, args.articles)
     print(f"perfsite: {len(templates)} templates, {args.articles} articles", file=sys.stderr)
     try:
-        asyncio.run(serve(site, args.host, args.port))
+        asyncio.run(serve(site, args.host, args.port, args.hosts))
     except KeyboardInterrupt:
         pass
     return 0

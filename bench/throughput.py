@@ -48,6 +48,12 @@ PROXY_VARIABLES = ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "al
 LOG_FORMAT = "%(asctime)s.%(msecs)03d [%(name)s] %(levelname)s: %(message)s"
 _LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) ")
 _NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+# Loopback addresses the pages are spread over. trafilatura's command line takes one URL
+# per host at a time, so on a single host its --parallel never applies; spread over as
+# many hosts as the concurrency, each side can fetch C pages at once (set in main()).
+SITE_HOSTS = 16
+# How often the process tree of a measured run is sampled for memory and CPU.
+_SAMPLE_SECONDS = 0.2
 
 
 @dataclass
@@ -62,6 +68,22 @@ class Run:
     written: int
     requests: dict[str, int] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
+    tree_pss_kb: int = 0
+    tree_rss_kb: int = 0
+    cpu_seconds: float = 0.0
+    processes: int = 1
+
+    @classmethod
+    def of(cls, side: str, articles: int, usage: Usage, written: int, requests: dict[str, int],
+           notes: dict[str, Any] | None = None) -> Run:  # fmt: skip
+        """Return the run of a measured process."""
+        return cls(side, articles, usage.seconds, usage.returncode, usage.max_rss_kb, written, requests, notes or {},
+                   usage.tree_pss_kb, usage.tree_rss_kb, usage.cpu_seconds, usage.processes)  # fmt: skip
+
+    @property
+    def cpu_ms_per_article(self) -> float:
+        """CPU milliseconds (all processes) per article asked for."""
+        return 1000 * self.cpu_seconds / self.articles if self.articles else 0.0
 
     @property
     def rate(self) -> float:
@@ -72,18 +94,21 @@ class Run:
 class PerfSiteProcess:
     """bench/perfsite.py in a subprocess: its base URL and request counters."""
 
-    def __init__(self, corpus: Path, articles: int) -> None:
+    def __init__(self, corpus: Path, articles: int, hosts: int = 1) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, str(BENCH / "perfsite.py"), "--corpus", str(corpus), "--articles", str(articles), "--port", "0"],
+            [sys.executable, str(BENCH / "perfsite.py"), "--corpus", str(corpus), "--articles", str(articles),
+             "--port", "0", "--hosts", str(hosts)],
             stdout=subprocess.PIPE,
             text=True,
-        )
+        )  # fmt: skip
         assert self.process.stdout is not None
         port = self.process.stdout.readline().strip()
         if not port.isdigit():
             self.process.kill()
             raise SystemExit(f"perfsite did not start (said {port!r})")
         self.base = f"http://127.0.0.1:{port}"
+        # The loopback addresses the pages are spread over (the address guard must allow them).
+        self.hosts = [f"127.0.0.{number}" for number in range(1, hosts + 1)]
 
     def get(self, path: str) -> bytes:
         """Fetch one path from the site, never through a proxy."""
@@ -102,8 +127,8 @@ class PerfSiteProcess:
 
 @contextmanager
 def perf_site(corpus: Path, articles: int) -> Iterator[PerfSiteProcess]:
-    """Run a site of *articles* copies for the duration of the block."""
-    site = PerfSiteProcess(corpus, articles)
+    """Run a site of *articles* copies, spread over SITE_HOSTS addresses, for the duration of the block."""
+    site = PerfSiteProcess(corpus, articles, SITE_HOSTS)
     try:
         yield site
     finally:
@@ -117,15 +142,90 @@ def clean_env() -> dict[str, str]:
     return env
 
 
-def measure(command: list[str], *, cwd: Path, env: dict[str, str], output: Path) -> tuple[float, int, int]:
-    """Run *command* to its end; return (wall seconds, exit code, peak RSS in KB from wait4)."""
+@dataclass
+class Usage:
+    """What one measured process (and every process it started) used."""
+
+    seconds: float
+    returncode: int
+    max_rss_kb: int  # the process itself, from wait4
+    tree_pss_kb: int = 0  # peak over the run of the summed PSS of the process and its descendants
+    tree_rss_kb: int = 0  # the same with RSS (shared pages counted in every process)
+    cpu_seconds: float = 0.0  # user + system CPU of the whole tree
+    processes: int = 1
+
+
+def measure(command: list[str], *, cwd: Path, env: dict[str, str], output: Path) -> Usage:
+    """Run *command* to its end, sampling its process tree; return what it used.
+
+    The crawl reads pages in worker processes (MIRROR_READER_PROCESSES), so its memory and
+    CPU are the tree's: PSS shares each shared page among the processes that map it, so the
+    summed PSS is what the crawl costs the machine; summed RSS counts shared pages twice.
+    """
     with output.open("wb") as sink:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)
+        cpu_ticks: dict[int, int] = {}
+        peak_pss = peak_rss = 0
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            tree = _descendants(process.pid)
+            for member, ticks in tree.items():
+                cpu_ticks[member] = max(cpu_ticks.get(member, 0), ticks)
+            peak_pss = max(peak_pss, sum(_proc_kb(member, "smaps_rollup", "Pss:") for member in tree))
+            peak_rss = max(peak_rss, sum(_proc_kb(member, "status", "VmRSS:") for member in tree))
+            time.sleep(_SAMPLE_SECONDS)
         seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
-    return seconds, process.returncode, usage.ru_maxrss
+    cpu_ticks.pop(process.pid, None)  # the process's own CPU comes exactly from wait4
+    others = sum(cpu_ticks.values()) / os.sysconf("SC_CLK_TCK")
+    return Usage(
+        seconds,
+        process.returncode,
+        usage.ru_maxrss,
+        tree_pss_kb=peak_pss,
+        tree_rss_kb=peak_rss,
+        cpu_seconds=usage.ru_utime + usage.ru_stime + others,
+        processes=1 + len(cpu_ticks),
+    )
+
+
+def _descendants(root: int) -> dict[int, int]:
+    """Return {pid: CPU ticks so far} for *root* and every process below it (Linux /proc)."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        parents[int(entry)] = int(fields[1])
+        ticks[int(entry)] = int(fields[11]) + int(fields[12])
+    members = {root}
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in members and pid not in members:
+                members.add(pid)
+                grew = True
+    return {pid: ticks[pid] for pid in members if pid in ticks}
+
+
+def _proc_kb(pid: int, name: str, key: str) -> int:
+    """Return one kB figure of /proc/PID/NAME (0 once the process is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
+            if line.startswith(key):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def delta(site: PerfSiteProcess, before: Counter[str]) -> dict[str, int]:
@@ -151,10 +251,10 @@ def run_raw(site: PerfSiteProcess, url_file: Path, articles: int, concurrency: i
         "-s", "LOG_LEVEL=INFO", "-s", "TWISTED_REACTOR=twisted.internet.asyncioreactor.AsyncioSelectorReactor",
     ]  # fmt: skip
     before = site.stats()
-    seconds, code, rss = measure(command, cwd=folder, env=clean_env(), output=folder / "crawl.log")
+    usage = measure(command, cwd=folder, env=clean_env(), output=folder / "crawl.log")
     log = (folder / "crawl.log").read_text(encoding="utf-8", errors="replace")
     pages = int(log_stat(log, "raw/pages") or 0)
-    return Run("raw", articles, seconds, code, rss, pages, delta(site, before))
+    return Run.of("raw", articles, usage, pages, delta(site, before))
 
 
 def newsmirror_command(feed_url: str, mirror: Path, concurrency: int, log_file: Path) -> list[str]:
@@ -163,7 +263,7 @@ def newsmirror_command(feed_url: str, mirror: Path, concurrency: int, log_file: 
         str(VENV_BIN / "scrapy"), "crawl", "feed", "-a", f"url={feed_url}",
         "-s", f"MIRROR_DIR={mirror}", "-s", f"CONCURRENT_REQUESTS={concurrency}",
         "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}", "-s", "AUTOTHROTTLE_ENABLED=False",
-        "-s", "DOWNLOAD_DELAY=0", "-s", "MIRROR_ALLOWED_HOSTS=127.0.0.1",
+        "-s", "DOWNLOAD_DELAY=0", "-s", f"MIRROR_ALLOWED_HOSTS={','.join(f'127.0.0.{n}' for n in range(1, SITE_HOSTS + 1))}",
         "-s", "MIRROR_CONTACT=mailto:bench@example.org", "-s", f"LOG_FILE={log_file}",
         "-s", f"LOG_FORMAT={LOG_FORMAT}",
     ]  # fmt: skip
@@ -197,7 +297,7 @@ def crawl_into(site: PerfSiteProcess, mirror: Path, articles: int, concurrency: 
     env["PYTHONPATH"] = str(REPO_ROOT)
     before = site.stats()
     started_at = time.time()
-    seconds, code, rss = measure(command, cwd=REPO_ROOT, env=env, output=mirror.parent / f"{label}.out")
+    usage = measure(command, cwd=REPO_ROOT, env=env, output=mirror.parent / f"{label}.out")
     log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
     posts = sum(1 for _ in mirror.rglob("*.md")) if mirror.exists() else 0
     notes: dict[str, Any] = {
@@ -211,9 +311,9 @@ def crawl_into(site: PerfSiteProcess, mirror: Path, articles: int, concurrency: 
         "failure_reasons": failure_reasons(log),
         "phases": phases(log, started_at),
     }
-    if code != 0:
+    if usage.returncode != 0:
         notes["tail"] = (mirror.parent / f"{label}.out").read_text(errors="replace")[-2000:] + log[-2000:]
-    return Run(label, articles, seconds, code, rss, posts, delta(site, before), notes)
+    return Run.of(label, articles, usage, posts, delta(site, before), notes)
 
 
 def phases(log: str, started_at: float) -> dict[str, float]:
@@ -250,9 +350,9 @@ def run_peer(site: PerfSiteProcess, url_file: Path, articles: int, concurrency: 
         "--backup-dir", str(folder / "html"),
     ]  # fmt: skip
     before = site.stats()
-    seconds, code, rss = measure(command, cwd=folder, env=clean_env(), output=folder / "peer.log")
+    usage = measure(command, cwd=folder, env=clean_env(), output=folder / "peer.log")
     written = sum(1 for path in output.rglob("*") if path.is_file())
-    return Run("peer", articles, seconds, code, rss, written, delta(site, before))
+    return Run.of("peer", articles, usage, written, delta(site, before))
 
 
 def ratio(numerator: float, denominator: float) -> float:
@@ -289,12 +389,14 @@ def print_round_table(rounds: list[dict[str, Run]], skip_peer: bool) -> dict[str
 
 def print_outputs(rounds: list[dict[str, Run]]) -> None:
     """Print what each run produced, requests it caused, and any shortfall's reasons."""
-    print("\nwhat each run produced (written / asked; site requests by kind; exit code; peak RSS):")
+    print("\nwhat each run produced (written / asked; site requests by kind; exit code; peak RSS of the process;"
+          " peak summed PSS of its process tree; CPU of the tree per article):")  # fmt: skip
     for number, runs in enumerate(rounds, 1):
         for run in runs.values():
             requests = ", ".join(f"{kind} {count}" for kind, count in run.requests.items() if kind != "total")
             print(f"  round {number} {run.side:10} {run.written:>6} / {run.articles}; {requests}; "
-                  f"exit {run.returncode}; {run.max_rss_kb / 1024:.0f} MB")  # fmt: skip
+                  f"exit {run.returncode}; {run.max_rss_kb / 1024:.0f} MB; tree {run.tree_pss_kb / 1024:.0f} MB PSS"
+                  f" in {run.processes} processes; {run.cpu_ms_per_article:.1f} ms CPU/article")  # fmt: skip
             if run.side == "newsmirror" and (run.written != run.articles or run.returncode):
                 print(f"    shortfall {run.articles - run.written}: {run.notes.get('failure_reasons')}")
                 if "tail" in run.notes:
@@ -313,12 +415,13 @@ def profile(site: PerfSiteProcess, articles: int, concurrency: int, work: Path) 
     env = clean_env()
     env["PYTHONPATH"] = str(REPO_ROOT)
     command = [
-        str(py_spy), "record", "--format", "raw", "--rate", "200", "--output", str(stacks), "--",
+        # --subprocesses: the pages are read in the crawl's worker processes.
+        str(py_spy), "record", "--subprocesses", "--format", "raw", "--rate", "200", "--output", str(stacks), "--",
         *newsmirror_command(site.base + "/feed.xml", folder / "mirror", concurrency, folder / "crawl.log"),
     ]  # fmt: skip
-    seconds, code, _ = measure(command, cwd=REPO_ROOT, env=env, output=folder / "py-spy.out")
+    usage = measure(command, cwd=REPO_ROOT, env=env, output=folder / "py-spy.out")
     posts = sum(1 for _ in (folder / "mirror").rglob("*.md"))
-    print(f"profiled crawl: {articles} articles, {posts} posts, {seconds:.1f} s under py-spy (exit {code})")
+    print(f"profiled crawl: {articles} articles, {posts} posts, {usage.seconds:.1f} s under py-spy (exit {usage.returncode})")
     if not stacks.exists():
         print((folder / "py-spy.out").read_text(errors="replace")[-2000:])
         raise SystemExit("py-spy wrote no profile (ptrace not permitted here?)")
@@ -429,20 +532,24 @@ def measure_all(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             run = run_newsmirror(site, size, args.concurrency, work, label=f"rss{size}")
             rss_runs[size] = run
             print(f"  newsmirror at N={size}: {run.seconds:.1f} s, {run.rate:.1f} art/s, {run.written} posts, "
-                  f"peak RSS {run.max_rss_kb / 1024:.0f} MB", flush=True)  # fmt: skip
+                  f"peak RSS {run.max_rss_kb / 1024:.0f} MB, tree PSS {run.tree_pss_kb / 1024:.0f} MB", flush=True)  # fmt: skip
             if size == args.noop_rows:
                 result["noop"] = noop_rerun(site, run, args.concurrency)
     result["rss"] = {str(size): {**asdict(run), "rate": run.rate} for size, run in rss_runs.items()}
     if rss_runs:
-        print("\npeak RSS of the newsmirror crawl (one run each):")
+        print("\npeak memory of the newsmirror crawl (one run each): the crawl process's RSS; the summed PSS"
+              " and RSS of its whole process tree (crawl, fork server, reader processes)")  # fmt: skip
         for size, run in rss_runs.items():
             shortfall = "" if run.written == size else f"  SHORT {size - run.written}: {run.notes['failure_reasons']}"
-            print(f"  N={size:>6}: {run.max_rss_kb / 1024:6.0f} MB  {run.seconds:6.1f} s  {run.rate:6.1f} art/s  "
+            print(f"  N={size:>6}: crawl {run.max_rss_kb / 1024:4.0f} MB RSS; tree {run.tree_pss_kb / 1024:4.0f} MB PSS,"
+                  f" {run.tree_rss_kb / 1024:4.0f} MB RSS; {run.seconds:6.1f} s  {run.rate:6.1f} art/s  "
                   f"{run.written} posts  exit {run.returncode}{shortfall}")  # fmt: skip
         if len(rss_runs) > 1:
             small, big = rss_runs[min(rss_runs)], rss_runs[max(rss_runs)]
             result["rss_ratio"] = ratio(big.max_rss_kb, small.max_rss_kb)
-            print(f"  ratio N={max(rss_runs)} / N={min(rss_runs)}: {result['rss_ratio']:.2f}")
+            result["tree_pss_ratio"] = ratio(big.tree_pss_kb, small.tree_pss_kb)
+            print(f"  ratio N={max(rss_runs)} / N={min(rss_runs)}: crawl RSS {result['rss_ratio']:.2f}, "
+                  f"tree PSS {result['tree_pss_ratio']:.2f}")  # fmt: skip
     if "noop" in result:
         noop = result["noop"]
         print(f"\nno-op re-run, {noop['ledger_rows']} known articles: {noop['seconds']:.2f} s wall, exit {noop['returncode']}")
