@@ -9,9 +9,11 @@ after the other against the same site:
   raw         bench/raw_spider.py under bare Scrapy (no project settings), fetching the URLs;
   newsmirror  the real ``scrapy crawl feed`` from the feed to posts on disk, ledger and all;
   peer        trafilatura's command line on the URL list, writing extracted Markdown.
+The pages are spread over 16 loopback addresses, so each side can fetch that many at once.
 Politeness waits are off on every side and the concurrency is the same. A rate is
-articles / wall seconds of the whole process (start-up counts). Then the peak RSS of the
-newsmirror crawl at each --rss-sizes N (os.wait4's ru_maxrss), and a no-op re-run of the
+articles / wall seconds of the whole process (start-up counts). Then the peak memory of
+the newsmirror crawl at each --rss-sizes N (its own ru_maxrss from os.wait4, and the peak
+summed PSS of its process tree, reader processes included), and a no-op re-run of the
 feed crawl into the MIRROR_DIR that the --noop-rows run filled (everything known).
 Prints a table and writes every figure to bench/out/throughput.json.
 With --profile it only runs the newsmirror crawl once at N under py-spy (bench/out/).
