@@ -451,7 +451,16 @@ def profile(site: PerfSiteProcess, articles: int, concurrency: int, work: Path) 
 
 
 def _frame_name(frame: str) -> str:
-    """Return 'function (file.py)' for a py-spy frame 'function (path/file.py:line)'."""
+    """Return 'function (file.py)' for a py-spy frame 'function (path/file.py:line)'.
+
+    With --subprocesses each stack starts with a 'process PID:"command line"' frame (a
+    command line with ';' in it spans several): those become '[crawl process]' and
+    '[reader process]'.
+    """
+    if frame.startswith("process ") and ':"' in frame:
+        return "[reader process]" if "forkserver" in frame else "[crawl process]"
+    if frame.startswith(" main(") or frame.startswith("main(") and "sys_path" in frame:
+        return "[reader process]"
     match = re.match(r"(.*) \((.*?)(?::\d+)?\)$", frame)
     if not match:
         return frame
@@ -518,8 +527,9 @@ def measure_all(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             # Each round's posts are counted; their disk space is not needed any more.
             shutil.rmtree(round_dir / "newsmirror" / "mirror", ignore_errors=True)
     result["rounds"] = [{side: {**asdict(run), "rate": run.rate} for side, run in runs.items()} for runs in rounds]
-    result["rates"] = print_round_table(rounds, args.skip_peer)
-    print_outputs(rounds)
+    if rounds:  # --rounds 0: only the memory runs and the no-op re-run
+        result["rates"] = print_round_table(rounds, args.skip_peer)
+        print_outputs(rounds)
 
     sizes = [int(size) for size in args.rss_sizes.split(",") if size.strip()]
     if args.noop_rows and args.noop_rows not in sizes:

@@ -298,6 +298,16 @@ def test_a_long_feed_hands_its_requests_over_as_the_queue_drains(site: LocalSite
         assert first == LONG_FEED - 1
 
 
+def test_a_paced_feed_larger_than_scrapys_processing_limit_still_finishes(site: LocalSite, tmp_path: Path) -> None:
+    # Scrapy takes nothing from its queue while the responses in processing pass
+    # SCRAPER_SLOT_MAX_ACTIVE_SIZE, and a paced feed is in processing until it is done:
+    # were it alone over the limit, waiting for the queue to drain would never end.
+    out = tmp_path / "mirror"
+    settings = {"MIRROR_SCHEDULER_BACKLOG": "3", "SCRAPER_SLOT_MAX_ACTIVE_SIZE": "1000", "CONCURRENT_REQUESTS": "1"}
+    result = crawl_feed(site, out, "-a", f"url=http://{FEED_HOST}/long.xml", settings=settings)
+    assert len(result.items) == LONG_FEED
+
+
 def test_an_unchanged_feed_is_a_304_and_nothing_more(site: LocalSite, site_root: Path, tmp_path: Path) -> None:
     serve(
         site_root, FEED_HOST, "etag.xml", RSS_20_CONTENT_ENCODED.body,

@@ -18,8 +18,10 @@ from newsmirror.failures import describe_failure
 
 logger = logging.getLogger(__name__)
 
-# How often a paced listing looks again whether the scheduler has room.
+# How often a paced listing looks again whether the scheduler has room, and how long an
+# idle downloader and a full queue may last before pacing gives way (see _stalled).
 _PACING_SECONDS = 0.05
+_STALL_SECONDS = 2.0
 
 
 def _closing(crawler: Crawler) -> bool:
@@ -29,6 +31,16 @@ def _closing(crawler: Crawler) -> bool:
     # close_spider starts, whatever started it.
     slot = getattr(engine, "_slot", None)
     return not crawler.crawling or engine is None or slot is None or slot.closing is not None
+
+
+def _stalled(crawler: Crawler, waited: float) -> bool:
+    """Tell whether the queue has stopped draining: nothing downloading for a while.
+
+    Scrapy stops taking requests from its queue while the responses being processed pass
+    ``SCRAPER_SLOT_MAX_ACTIVE_SIZE``, and the listing being paced is one of them. Should it
+    alone pass the limit, waiting would never end: the rest is handed over unpaced.
+    """
+    return waited >= _STALL_SECONDS and not crawler.engine.downloader.active
 
 
 def _room(crawler: Crawler, backlog: int) -> int:
@@ -62,8 +74,15 @@ class SourceFailures:
                     # per backlog, not per request: a listing of known articles (dropped
                     # before the queue) costs next to nothing to pace.
                     await sleep(0)
+                    waited = 0.0
                     while (room := _room(crawler, backlog)) <= 0:
+                        if _stalled(crawler, waited):
+                            logger.info("The queue does not drain while this listing is processed; "
+                                        "the rest of its requests go unpaced")  # fmt: skip
+                            backlog = 0
+                            break
                         await sleep(_PACING_SECONDS)
+                        waited += _PACING_SECONDS
                     if _closing(crawler):
                         return  # a stopping run fetches nothing new; the next run finds these again
                 room -= 1
