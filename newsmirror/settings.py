@@ -41,10 +41,6 @@ MIRROR_READER_PROCESSES = "auto"
 # listing more articles hands them over as the queue drains, so memory stays flat however
 # long the listing is. 0 hands everything over at once.
 MIRROR_SCHEDULER_BACKLOG = 500
-# Scrapy fetches nothing while the responses being processed add up to more than this. A
-# paced listing stays "being processed" until its last request is handed over, so the
-# limit leaves room for the largest one (DOWNLOAD_MAXSIZE) plus the pages being read.
-SCRAPER_SLOT_MAX_ACTIVE_SIZE = 16 * 1024 * 1024
 
 # --- pipelines and the index -----------------------------------------------------------
 ITEM_PIPELINES = {
