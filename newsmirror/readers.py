@@ -8,9 +8,10 @@ awaits the result, so the crawl keeps fetching and writing while the pages are r
 
 What a worker returns is plain data: the filled item (or the reason it was dropped),
 the layout counts for the run's stats, and the log records reading produced, which
-the crawl's process logs as its own.  The workers import :mod:`newsmirror.reading`,
-which needs no Scrapy, so each costs little memory.  Writing posts and the ledger stays in the crawl's
-process, in the order results arrive, so durability does not depend on the workers.
+the crawl's process logs as its own.  The workers run :mod:`newsmirror.reading`, which
+needs no Scrapy (multiprocessing still re-imports the ``scrapy`` script itself in each
+worker, as it does any main script: about 47 MB of PSS a worker in all).  Writing posts
+and the ledger stays in the crawl's process, so durability does not depend on the workers.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ logger = logging.getLogger(__name__)
 
 Result = TypeVar("Result")
 
-# Modules every worker needs: the fork server imports them once, and each worker is
-# forked from it ready to read, instead of importing Scrapy, lxml and readability anew.
+# What every worker needs: the fork server imports it once, and each worker is forked
+# from it ready to read, instead of importing lxml and readability anew.
 _PRELOAD = ["newsmirror.reading"]
 
 
@@ -156,7 +157,8 @@ class PageReaders:
         """Return the process ids of the running workers (for diagnostics and tests)."""
         if self._pool is None:
             return []
-        return [process.pid for process in list(self._pool._processes.values()) if process.pid is not None]
+        # ProcessPoolExecutor keeps its processes in a private mapping; no public way lists them.
+        return [process.pid for process in list((self._pool._processes or {}).values()) if process.pid is not None]
 
     def close(self) -> None:
         """Stop the workers; pages still queued are not read."""
