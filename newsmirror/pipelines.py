@@ -39,6 +39,7 @@ from newsmirror.state import LedgerEntry, LedgerStore, ledger_for, utc_now
 
 logger = logging.getLogger(__name__)
 
+
 class ArticleDropped(DropItem):
     """An article that cannot become a post; the message says why."""
 

@@ -58,12 +58,12 @@ _SHORT_CONTENT = 400
 # story's teaser in a card is a few hundred characters; a forum post is more).
 _DENSE_ENOUGH = 1000
 _CONTENT_BLOCKS = frozenset({"td", "div", "article", "section"})
-# Text under these is never a block's own prose: lists, navigation, forms.
 # What the URL standard removes from a URL before reading it.
 _URL_TABS_AND_BREAKS = re.compile(r"[\t\n\r]")
 _C0_AND_SPACE = "".join(map(chr, range(0x21)))
 # Elements that never hold article text: trimmed before readability scores the page.
 _NEVER_CONTENT = ("script", "style", "noscript", "template", "svg", "math", "link", "meta")
+# Text under these is never a block's own prose: lists, navigation, forms.
 _NOT_CONTENT = frozenset({"li", "ul", "ol", "dl", "nav", "header", "footer", "aside", "form", "select", "button", "th"})
 # Elements that may print the byline; the class test below narrows "author" to real byline
 # classes (byline, article__author, author-name), not author__img or author-bio.
@@ -369,10 +369,10 @@ def content_candidates(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     """Return a copy of a page's tree holding only what can be article content.
 
     Scripts, styles, inline SVG, comments and the like can never be content, and the
-    sanitizer drops them from the post anyway; removing them first spares readability
-    (which scores every element) a quarter of its time on real pages (bench/RESULTS.md,
-    issue 8). Small images go too, because readability drops the width and height that
-    tell a tracking pixel or an icon from a photo.
+    sanitizer drops them from the post anyway; removing them first spares readability,
+    which copies, cleans and scores every element, much of its work (issue 8). Small
+    images go too, because readability drops the width and height that tell a tracking
+    pixel or an icon from a photo.
     """
     copy = deepcopy(tree)
     lxml.etree.strip_elements(copy, *_NEVER_CONTENT, lxml.etree.Comment, with_tail=False)
@@ -397,11 +397,12 @@ class _TrimmedDocument(Document):
 
     readability cleans every input with lxml's ``Cleaner`` (scripts, styles, comments,
     links, javascript: URLs, style attributes), a deep copy and a pass over every link:
-    a quarter of its time on real pages. The trimmed tree has none of the elements it
-    removes, and the sanitizer drops the attributes from the post whatever happens here,
-    so only the steps that change which text is content are kept: hidden elements go, the
-    document's <base> applies. The bodies are identical to the cleaned path's on all 192
-    corpus pages (bench/RESULTS.md, issue 8). Checked against readability-lxml as pinned.
+    14 % of a crawl's profile (bench/RESULTS.md, issue 8). The trimmed tree has none of
+    the elements it removes, and the sanitizer drops the attributes from the post whatever
+    happens here, so only the steps that change which text is content are kept: hidden
+    elements go, the document's <base> applies. The bodies come out as with the Cleaner
+    (tests/test_generic_rules.py checks corpus pages). Overrides a method of
+    readability-lxml as pinned in requirements.txt.
     """
 
     def _parse(self, input: lxml.html.HtmlElement) -> lxml.html.HtmlElement:  # noqa: A002 (readability's name)

@@ -1,4 +1,4 @@
-"""What the discovery mixins (feeds, sitemaps) share: pacing what a listing yields, reporting a source that yielded nothing."""
+"""What the discovery mixins (feeds, sitemaps, Sina lists) share: pacing a listing, reporting a failed source."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def _room(crawler: Crawler, backlog: int) -> int:
     return backlog - len(scheduler) if isinstance(scheduler, Scheduler) else backlog
 
 
-class SourceFailures:
+class ListingDiscovery:
     """Spider methods that pace a listing's requests and report a source that yielded nothing."""
 
     async def paced(self, outputs: Iterable[Any]) -> AsyncIterator[Any]:

@@ -19,7 +19,7 @@ from newsmirror.incremental import LISTING_META
 from newsmirror.items import ArticleItem, ListingHints
 from newsmirror.sites import listing_timezone
 from newsmirror.spiders.base import MirrorSpider, SpiderArgumentError, check_url, positive_int, split_list
-from newsmirror.spiders.discovery import SourceFailures
+from newsmirror.spiders.discovery import ListingDiscovery
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def check_max_items(value: str | int | None) -> int | None:
     return None if value is None or value == "" else positive_int(value, "max_items")
 
 
-class FeedDiscovery(SourceFailures):
+class FeedDiscovery(ListingDiscovery):
     """Spider methods that fetch a feed (conditionally) and request or yield its articles."""
 
     def feed_request(

@@ -16,7 +16,7 @@ from newsmirror.incremental import LISTING_META
 from newsmirror.items import ListingHints
 from newsmirror.sites import sina
 from newsmirror.spiders.base import MirrorSpider, SpiderArgumentError, positive_int
-from newsmirror.spiders.discovery import SourceFailures
+from newsmirror.spiders.discovery import ListingDiscovery
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def roll_hints(entry: dict[str, Any], *, site_name: str | None = None, timezone_
     )
 
 
-class SinaRollDiscovery(SourceFailures):
+class SinaRollDiscovery(ListingDiscovery):
     """Spider methods that read Sina's roll lists; mixed into the spiders that use them."""
 
     name: str

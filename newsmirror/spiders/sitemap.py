@@ -21,7 +21,7 @@ from newsmirror.sitemaps import SitemapError, decompress, read_sitemap, robots_s
 from newsmirror.sites import listing_timezone
 from newsmirror.sources import parse_window
 from newsmirror.spiders.base import MirrorSpider, SpiderArgumentError, check_url
-from newsmirror.spiders.discovery import SourceFailures
+from newsmirror.spiders.discovery import ListingDiscovery
 from newsmirror.spiders.feed import check_max_items
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 MAX_SITEMAP_DEPTH = 3
 
 
-class SitemapDiscovery(SourceFailures):
+class SitemapDiscovery(ListingDiscovery):
     """Spider methods that read robots.txt, sitemap indexes and (gzipped) sitemaps, and request their articles."""
 
     def sitemap_request(
