@@ -12,7 +12,6 @@ import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
@@ -28,9 +27,9 @@ from newsmirror.layout import count_site_fields
 from newsmirror.paths import PathBuilder, path_key, url_token, with_suffix
 from newsmirror.readers import PageReaders, ReaderDied, reader_processes
 from newsmirror.reading import (
-    UNDATED_POLICIES,
     FetchedPage,
     Unreadable,
+    check_reading_settings,
     clean_item,
     fill_from_feed,
     read_page,
@@ -86,13 +85,7 @@ class ExtractPipeline:
         stats: StatsCollector | None = None,
         readers: PageReaders | None = None,
     ) -> None:
-        if undated not in UNDATED_POLICIES:
-            raise ValueError(f"MIRROR_UNDATED must be one of {UNDATED_POLICIES}, not {undated!r}")
-        for host, zone in timezones.items():
-            try:
-                ZoneInfo(zone)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"MIRROR_TIMEZONES: {zone!r} (for {host!r}) is not a time zone name") from None
+        check_reading_settings(timezones, undated)
         self.timezones = timezones
         self.undated = undated
         self.stats = stats  # per-site field counts for the layout-change alarm
@@ -324,7 +317,7 @@ def read_article(
     *timezones* and *undated* are ``MIRROR_TIMEZONES`` and ``MIRROR_UNDATED``.
     """
     item = ArticleItem(url=response.url, hints=hints or ListingHints())
-    ExtractPipeline(timezones or {}, undated)  # the same checks of the settings a crawl makes
+    check_reading_settings(timezones or {}, undated)  # the same checks a crawl makes
     outcome = read_page(item, FetchedPage.from_response(response), timezones or {}, undated)
     if outcome.problem is not None:
         raise dropped(outcome.problem)

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import lxml.etree
 import lxml.html
@@ -30,6 +31,17 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 UNDATED_POLICIES = ("drop", "first-seen")
+
+
+def check_reading_settings(timezones: dict[str, str], undated: str) -> None:
+    """Refuse a ``MIRROR_UNDATED`` or ``MIRROR_TIMEZONES`` that reading could not use."""
+    if undated not in UNDATED_POLICIES:
+        raise ValueError(f"MIRROR_UNDATED must be one of {UNDATED_POLICIES}, not {undated!r}")
+    for host, zone in timezones.items():
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"MIRROR_TIMEZONES: {zone!r} (for {host!r}) is not a time zone name") from None
 
 
 class Unreadable(Exception):

@@ -70,22 +70,12 @@ class SitemapDiscovery(ListingDiscovery):
             },
         )
 
-    async def parse_sitemap(
-        self,
-        response: Response,
-        source: str,
-        categories: list[str],
-        not_before: str | None,
-        max_items: int | None,
-        site_name: str | None,
-        timezone: str | None,
-        depth: int,
-    ) -> AsyncIterator[scrapy.Request]:
-        """Follow a robots.txt or an index, or request the articles of a sitemap, paced."""
-        requests = self._sitemap_requests(
-            response, source, categories, not_before, max_items, site_name, timezone, depth
-        )
-        async for request in self.paced(requests):
+    async def parse_sitemap(self, response: Response, **listing: Any) -> AsyncIterator[scrapy.Request]:
+        """Follow a robots.txt or an index, or request the articles of a sitemap, paced.
+
+        *listing* is the request's cb_kwargs, as :meth:`_sitemap_requests` names them.
+        """
+        async for request in self.paced(self._sitemap_requests(response, **listing)):
             yield request
 
     def _sitemap_requests(
