@@ -191,7 +191,7 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Read prediction rows written by :func:`write_jsonl` (or by a peer)."""
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
 
 
 def load_scorer(corpus: Path) -> ModuleType:
