@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 from newsmirror.extract.page import Page
@@ -71,3 +72,47 @@ def test_no_believable_date_is_a_problem_not_a_value() -> None:
     choice = date.choose(context("<title>T</title><meta property='article:published_time' content='soon'>"))
     assert choice.value is None and choice.source == ""
     assert choice.problem
+
+
+def test_htmldate_finds_a_day_the_strict_sources_cannot_read() -> None:
+    # A day-first date in a div, no label, no markup: no strict source reads it.
+    choice = date.choose(context("<title>T</title>", f"<h1>T</h1><div class='date'>16.05.2024</div>{BODY}"))
+    assert choice.value == datetime(2024, 5, 16, tzinfo=timezone.utc)  # the day only: no minute invented
+    assert choice.source == "htmldate (extensive search)"
+    assert choice.candidates[-1].tier == Tier.LIBRARY
+
+
+def test_htmldate_is_not_asked_when_a_strict_source_gives_the_date() -> None:
+    choice = date.choose(context(
+        "<title>T</title><meta property='article:published_time' content='2024-05-18T08:00:00Z'>",
+        f"<h1>T</h1><div class='date'>16.05.2024</div>{BODY}",
+    ))
+    assert choice.source == "meta published time"
+    assert not any(c.tier == Tier.LIBRARY for c in choice.candidates)
+
+
+def test_a_copyright_year_is_not_made_into_a_day() -> None:
+    choice = date.choose(context("<title>T</title>", f"<h1>T</h1>{BODY}<footer>© 2021 Example Media</footer>"))
+    assert choice.value is None
+    assert "month or year" in choice.problem
+
+
+def test_a_url_path_gives_the_day_only() -> None:
+    page = context("<title>T</title>", f"<h1>T</h1>{BODY}",
+                   url="https://news.example.com/2024/05/16/council-approves-plan.html")
+    choice = date.choose(page)
+    assert (choice.value, choice.source) == (datetime(2024, 5, 16, tzinfo=timezone.utc), "url path")
+    # htmldate reads the same URL: it agrees, and is passed over for the higher tier.
+    assert [(p.candidate.tier, p.reason) for p in choice.passed_over] == [(Tier.LIBRARY, "url path is more precise")]
+
+
+def test_sources_more_than_a_day_apart_are_logged_naming_both(caplog) -> None:
+    page = context(
+        "<title>T</title><meta property='article:published_time' content='2024-05-18T08:00:00Z'>",
+        f"<h1>T</h1><time datetime='2024-05-10T08:00:00Z'>10 May</time>{BODY}",
+    )
+    with caplog.at_level(logging.DEBUG, logger="newsmirror.fields.date"):
+        choice = date.choose(page)
+    assert choice.source == "meta published time"
+    (record,) = [r for r in caplog.records if "disagree" in r.getMessage()]
+    assert "meta published time" in record.getMessage() and "<time datetime>" in record.getMessage()
