@@ -21,7 +21,8 @@ import lxml.html
 from newsmirror.clean import clean_body, first_image, has_content
 from newsmirror.extract.page import Page, header_charset
 from newsmirror.items import ArticleItem, ListingHints
-from newsmirror.sites import extract_article, generic, site_for
+from newsmirror.fields.image import lead_image
+from newsmirror.sites import extract_article, site_for
 from newsmirror.sites.base import PageFields, Site
 from newsmirror.text import fold_text
 
@@ -170,16 +171,7 @@ def clean_item(item: ArticleItem) -> ArticleItem:
     if not has_content(body):
         raise Unreadable("body", f"no article body found on {base_url}")
     item.body_html = body
-    share = item.share_image
-    if share and (site.is_default_image(share) or generic.is_default_image(share)):
-        share = None  # a site-wide logo or share card says nothing about this article
-    if site.body_image_first:
-        # A site whose body element is known holds the article's own pictures only.
-        item.lead_image = first_image(body) or share
-    else:
-        # Elsewhere the share image is chosen by the page's editors for this article;
-        # the first body image is often an ad or a related-story thumbnail.
-        item.lead_image = share or first_image(body)
+    item.lead_image = lead_image(item.share_image, first_image(body), site.is_default_image, site.body_image_first)
     return item
 
 

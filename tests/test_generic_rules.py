@@ -210,7 +210,7 @@ def test_a_forum_post_broken_by_br_beats_a_short_scored_reply() -> None:
 
 def test_the_densest_block_counts_prose_not_links_lists_or_scripts() -> None:
     from newsmirror.extract.page import Page
-    from newsmirror.sites.generic import densest_block
+    from newsmirror.fields.body import densest_block
 
     page = Page.from_bytes(
         "https://x.example/a",
@@ -240,13 +240,13 @@ def test_meta_lookup_takes_the_first_tag_with_content_per_key_and_attribute() ->
 
 
 def test_readability_on_the_trimmed_tree_finds_the_bodies_its_own_cleaning_finds(corpus: Path) -> None:
-    # generic._TrimmedDocument skips readability's Cleaner for speed (issue 8); the bodies
+    # fields.body._TrimmedDocument skips readability's Cleaner for speed (issue 8); the bodies
     # must stay what readability finds when it cleans the tree itself, after our cleaning.
     from readability import Document
 
     from newsmirror.clean import clean_body
     from newsmirror.extract.page import Page
-    from newsmirror.sites.generic import _TrimmedDocument, content_candidates
+    from newsmirror.fields.body import _TrimmedDocument, content_candidates
 
     cases = sorted((corpus / "pages").glob("*-news/*/case.json"))[::6]
     assert len(cases) >= 25

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 import lxml.html
 
 from newsmirror.extract.page import Page
+from newsmirror.fields.base import FieldChoice
 
 
 # The fields every site module reads from its layout (the others are usually left to the
@@ -32,6 +33,9 @@ class PageFields:
     # The LAYOUT_FIELDS the site module's own rules left empty, before the generic rules
     # filled them: what the layout-change alarm counts.
     site_empty: tuple[str, ...] = ()
+    # Field name -> how its value was chosen: the winner's source and the candidates
+    # passed over, for ``scrapy extract`` and debugging (title, author, date, share_image, body).
+    choices: dict[str, FieldChoice] = field(default_factory=dict)
 
 
 def _never(_url: str) -> bool:

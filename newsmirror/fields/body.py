@@ -1,0 +1,172 @@
+"""The main content: the site module's element, readability's choice, or the densest text block."""
+
+from __future__ import annotations
+
+import re
+from copy import deepcopy
+
+import lxml.etree
+import lxml.html
+from readability import Document
+from readability.readability import REGEXES, Unparseable
+
+from newsmirror.clean import MIN_IMAGE_SIDE
+from newsmirror.extract.page import squash
+from newsmirror.fields.base import Candidate, FieldChoice, PageContext, Tier
+
+# Main content shorter than this (characters) is checked against the densest text block.
+_SHORT_CONTENT = 400
+# ... and replaced only by a block with at least this much prose of its own (a related
+# story's teaser in a card is a few hundred characters; a forum post is more).
+_DENSE_ENOUGH = 1000
+_CONTENT_BLOCKS = frozenset({"td", "div", "article", "section"})
+# What the URL standard removes from a URL before reading it.
+_URL_TABS_AND_BREAKS = re.compile(r"[\t\n\r]")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+# Elements that never hold article text: trimmed before readability scores the page.
+_NEVER_CONTENT = ("script", "style", "noscript", "template", "svg", "math", "link", "meta")
+# Text under these is never a block's own prose: lists, navigation, forms.
+_NOT_CONTENT = frozenset({"li", "ul", "ol", "dl", "nav", "header", "footer", "aside", "form", "select", "button", "th"})
+
+
+def text_size(element: lxml.html.HtmlElement | None) -> int:
+    """Return the length of an element's squashed text, 0 for none."""
+    return len(squash(element.text_content())) if element is not None else 0
+
+
+def candidates(context: PageContext, site_value: lxml.html.HtmlElement | None = None) -> list[Candidate]:
+    """Return the content elements on offer: the site module's, readability's, the densest block."""
+    if site_value is not None:
+        # The site module knows its layout's body element: no scoring needed.
+        return [Candidate(site_value, "site module", Tier.SITE)]
+    trimmed = content_candidates(context.page.tree)
+    found = []
+    readable = readability_content(trimmed)
+    size = text_size(readable)
+    if readable is not None and size:
+        found.append(Candidate(readable, "readability", Tier.LIBRARY, note=f"{size} characters", score=size))
+    if size < _SHORT_CONTENT:
+        densest, dense_size = densest_block(trimmed)
+        if densest is not None:
+            found.append(Candidate(
+                densest, "densest block", Tier.FALLBACK, note=f"{dense_size} characters of its own", score=dense_size
+            ))
+    return found
+
+
+def choose(context: PageContext, site_value: lxml.html.HtmlElement | None = None) -> FieldChoice:
+    """Choose the main content element.
+
+    Readability scores paragraphs; a forum post or an old page is one cell of text broken
+    by <br>, and a short reply can outscore it. When readability's choice is short, the
+    densest block wins if it holds several times more prose of its own.
+    """
+    choice = FieldChoice("body")
+    choice.candidates = candidates(context, site_value)
+    readable = next((c for c in choice.candidates if c.source == "readability"), None)
+    dense = next((c for c in choice.candidates if c.source == "densest block"), None)
+    found = readable.score if readable else 0
+    winner = choice.candidates[0] if choice.candidates and choice.candidates[0].tier == Tier.SITE else None
+    if winner is None and dense is not None and dense.score >= max(found * 3, _DENSE_ENOUGH):
+        winner = dense
+    winner = winner or readable
+    for candidate in choice.candidates:
+        if candidate is winner:
+            choice.win(candidate)
+        elif winner is not None:
+            choice.pass_over(candidate, f"{winner.source} holds the article")
+        else:
+            choice.pass_over(candidate, "too little prose of its own")
+    if winner is None:
+        choice.problem = "no element holds article text"
+    return choice
+
+
+def readability_content(trimmed: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """Return the main content readability-lxml finds in a trimmed tree, or None."""
+    # No url= for readability: it would rewrite links itself; clean.prepare resolves them.
+    # A parsed tree, not its serialization: re-serializing and re-parsing every page cost
+    # a fifth of the extraction time.
+    try:
+        summary = _TrimmedDocument(trimmed).summary(html_partial=True)
+    except Unparseable:  # readability found nothing it could score: no body, a reason is logged later
+        return None
+    return lxml.html.fragment_fromstring(summary, create_parent="div") if summary.strip() else None
+
+
+def content_candidates(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """Return a copy of a page's tree holding only what can be article content.
+
+    Scripts, styles, inline SVG, comments and the like can never be content, and the
+    sanitizer drops them from the post anyway; removing them first spares readability,
+    which copies, cleans and scores every element, much of its work (issue 8). Small
+    images go too, because readability drops the width and height that tell a tracking
+    pixel or an icon from a photo.
+    """
+    copy = deepcopy(tree)
+    lxml.etree.strip_elements(copy, *_NEVER_CONTENT, lxml.etree.Comment, with_tail=False)
+    for image in copy.xpath("//img[@width or @height]"):
+        side = _declared_side(image)
+        if side is not None and side < MIN_IMAGE_SIDE:
+            image.drop_tree()
+    for element in copy.xpath("//a[@href] | //img[@src]"):
+        # As browsers read URLs: without surrounding spaces and controls, without tabs and
+        # line breaks inside ("java\tscript:" is "javascript:"). Left in, lxml would write
+        # them out as %20 and %09, and the sanitizer would no longer see the scheme.
+        name = "href" if element.tag == "a" else "src"
+        value = element.get(name, "")
+        url = _URL_TABS_AND_BREAKS.sub("", value).strip(_C0_AND_SPACE)
+        if url != value:
+            element.set(name, url)
+    return copy
+
+
+def _declared_side(image: lxml.html.HtmlElement) -> int | None:
+    """Return the smaller of an image's declared width and height, if it declares one."""
+    sides = [int(value) for value in (image.get("width", ""), image.get("height", "")) if value.strip().isdigit()]
+    return min(sides) if sides else None
+
+
+class _TrimmedDocument(Document):
+    """readability's ``Document`` for a tree :func:`content_candidates` has trimmed already.
+
+    readability cleans every input with lxml's ``Cleaner`` (scripts, styles, comments,
+    links, javascript: URLs, style attributes), a deep copy and a pass over every link:
+    14 % of a crawl's profile (bench/RESULTS.md, issue 8). The trimmed tree has none of
+    the elements it removes, and the sanitizer drops the attributes from the post whatever
+    happens here, so only the steps that change which text is content are kept: hidden
+    elements go, the document's <base> applies. The bodies come out as with the Cleaner
+    (tests/test_generic_rules.py checks corpus pages). Overrides a method of
+    readability-lxml as pinned in requirements.txt.
+    """
+
+    def _parse(self, input: lxml.html.HtmlElement) -> lxml.html.HtmlElement:  # noqa: A002 (readability's name)
+        document = deepcopy(input)  # summary() takes its tree apart, once per attempt
+        for element in document.xpath("//*[@hidden]"):
+            element.drop_tree()
+        for element in document.xpath("//*[@style]"):
+            if REGEXES["displayNoneRe"].search(element.get("style")):
+                element.drop_tree()
+        document.resolve_base_href(handle_failures="discard")
+        return document
+
+
+def densest_block(tree: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement | None, int]:
+    """Return the block (td, div, article, section) holding the most text of its own, and that length.
+
+    A block's own text is in it or in its inline elements and paragraphs, never in links,
+    lists, scripts or nested blocks: navigation and link lists hold text too.
+    """
+    sizes: dict[lxml.html.HtmlElement, int] = {}
+    for text in tree.xpath("//body//text()[not(ancestor::a or ancestor::script or ancestor::style)]"):
+        owner = text.getparent()
+        if text.is_tail and owner is not None:
+            owner = owner.getparent()
+        while owner is not None and owner.tag not in _CONTENT_BLOCKS and owner.tag not in _NOT_CONTENT:
+            owner = owner.getparent()
+        if owner is not None and owner.tag in _CONTENT_BLOCKS:
+            sizes[owner] = sizes.get(owner, 0) + len(text.strip())
+    if not sizes:
+        return None, 0
+    best = max(sizes, key=sizes.__getitem__)
+    return best, sizes[best]

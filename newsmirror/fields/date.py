@@ -1,0 +1,193 @@
+"""The publication date: the site module, JSON-LD, meta tags, <time>, then the printed header.
+
+Strict: a value in no known format, before 1990 or in the future is passed over with
+its reason, never guessed at, and never replaced by the crawl time. Only when none of
+those sources gives a date are the fallbacks asked: a day in the URL path
+(``/2024/05/16/``) and htmldate's heuristics (:attr:`Tier.LIBRARY`). Both give the day
+only, read as midnight in the page's zone like a day-only meta tag: no minute is invented.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from htmldate import find_date
+
+from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_date, labelled_date, parse_date
+from newsmirror.extract.metadata import ld_text
+from newsmirror.fields.base import Candidate, FieldChoice, PageContext, Tier, by_tier
+
+logger = logging.getLogger(__name__)
+
+# htmldate's full search (dates in the page's free text, not only its markup): it finds
+# more dates on pages without structured data; bench numbers in the issue 13 commit.
+EXTENSIVE_SEARCH = True
+# Two sources more than this apart name different days, not one day in two zones.
+_AGREEMENT = timedelta(days=1)
+# A day in the URL path: /2024/05/16/, /2024-05-16/, /20240516/ (year 1990-2099).
+_URL_DAY = re.compile(r"/((?:199|20)\d\d)([-/]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?=[/._-]|$)")
+
+
+
+class _CoarseSteps(logging.Filter):
+    """Note, per thread, htmldate's steps that give less than a day; keep its DEBUG records out of our logs.
+
+    Past its day-level searches htmldate falls back to a month (day set to 1) or a year
+    (1 January: a copyright line): a made-up day, which the mirror must not file an
+    article under. Its only signal is the DEBUG record it logs before each such step.
+    """
+
+    STEPS = ("switching to two components", "using copyright year as default", "switching to one component")
+    RESERVE = "opting for reserve date with less granularity"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        steps = getattr(self.seen, "steps", None)
+        if steps is not None and isinstance(record.msg, str):
+            steps.append(record.msg)
+        return record.levelno > logging.DEBUG
+
+
+_HTMLDATE_LOG = logging.getLogger("htmldate.core")
+_COARSE = _CoarseSteps()
+_HTMLDATE_LOG.addFilter(_COARSE)
+_HTMLDATE_LOG.setLevel(logging.DEBUG)  # so the records reach the filter; it lets none through
+
+
+def htmldate_day(context: PageContext) -> tuple[str | None, str]:
+    """Return htmldate's publication day (``YYYY-MM-DD``) for the page, or None and why not."""
+    _COARSE.seen.steps = []
+    try:
+        # original_date: the publication date, not the last modification; htmldate
+        # deep-copies a tree it is given before it prunes anything.
+        day = find_date(context.page.tree, url=context.page.url, original_date=True,
+                        extensive_search=EXTENSIVE_SEARCH, outputformat="%Y-%m-%d")
+    except Exception as error:  # noqa: BLE001 - a library's bug on one page must not stop the run
+        return None, f"htmldate failed: {error!r}"
+    finally:
+        steps, _COARSE.seen.steps = _COARSE.seen.steps, None
+    if day and (any(step in _CoarseSteps.STEPS for step in steps)
+                or (_CoarseSteps.RESERVE in steps and day.endswith("-01-01"))):
+        return None, f"htmldate found only a month or year ({day})"
+    return day, "" if day else "htmldate found no date"
+
+
+_DATE_METAS = (
+    "article:published_time", "og:published_time", "og:article:published_time",
+    "datePublished", "pubdate", "publishdate", "publish-date", "publish_date",
+    "dc.date.issued", "DC.date.issued", "dc.date", "DC.date", "sailthru.date",
+    "parsely-pub-date", "date",
+)
+
+
+def candidates(context: PageContext, site_value: datetime | None = None) -> list[Candidate]:
+    """Return every date the page offers, with its source: raw strings, or datetimes where printed."""
+    page = context.page
+    found = [Candidate(site_value, "site module", Tier.SITE)] if site_value is not None else []
+    found.append(Candidate(ld_text(context.article, "datePublished"), "json-ld datePublished", Tier.STRUCTURED))
+    found.append(Candidate(page.meta(*_DATE_METAS), "meta published time", Tier.META))
+    found += [Candidate(raw, "<time datetime>", Tier.PRINTED) for raw in page.selector.xpath("//time/@datetime").getall()[:1]]
+    header_date = find_printed_date(context.header, context.zone)
+    if header_date is not None:
+        found.append(Candidate(header_date, "printed header", Tier.PRINTED))
+    else:
+        labelled = labelled_date(context.visible_text, context.zone)
+        if labelled is not None:
+            found.append(Candidate(labelled, "labelled 发布时间/Posted on", Tier.PRINTED))
+    return [candidate for candidate in found if candidate.value]
+
+
+def choose(context: PageContext, site_value: datetime | None = None) -> FieldChoice:
+    """Choose the date: the most precise source whose value is a real, plausible date."""
+    choice = FieldChoice("date")
+    choice.candidates = by_tier(candidates(context, site_value))
+    printed = next((c for c in choice.candidates if isinstance(c.value, datetime) and c.source != "site module"), None)
+    problems: list[str] = []
+    for candidate in choice.candidates:
+        if choice.source:
+            choice.pass_over(candidate, f"{choice.source} is more precise")
+            continue
+        if candidate.tier == Tier.SITE:
+            choice.win(candidate)
+            continue
+        try:
+            moment = candidate.value if isinstance(candidate.value, datetime) else parse_date(candidate.value, context.zone)
+            check_plausible(moment)
+        except DateProblem as problem:
+            problems.append(str(problem))
+            choice.pass_over(candidate, str(problem))
+            continue
+        if (printed is not None and printed is not candidate and isinstance(candidate.value, str)
+                and ":" not in candidate.value and printed.value.date() == moment.date()):
+            # The data gives the day only; the header prints that day's time.
+            choice.win(candidate, printed.value)
+            choice.source = f"{candidate.source} + {printed.source} time"
+            continue
+        choice.win(candidate, moment)
+    if not choice.source:
+        _choose_fallback(context, choice, problems)
+    if not choice.source:
+        choice.problem = "; ".join(problems)
+    _log_disagreement(choice, context)
+    return choice
+
+
+def fallback_candidates(context: PageContext) -> tuple[list[Candidate], str]:
+    """Return the day the URL path names and htmldate's day, each as ``YYYY-MM-DD``, and why htmldate gave none.
+
+    Asked only when the strict sources found nothing: both are guesses from the page's
+    shape, and a day-only value must not override a source that gives the time.
+    """
+    found = []
+    match = _URL_DAY.search(urlsplit(context.page.url).path)
+    if match is not None:
+        year, _, month, day = match.groups()
+        found.append(Candidate(f"{year}-{month}-{day}", "url path", Tier.PRINTED, note="day only"))
+    day, why_not = htmldate_day(context)
+    if day:
+        source = "htmldate (extensive search)" if EXTENSIVE_SEARCH else "htmldate"
+        found.append(Candidate(day, source, Tier.LIBRARY, note="day only"))
+    return found, why_not
+
+
+def _choose_fallback(context: PageContext, choice: FieldChoice, problems: list[str]) -> None:
+    """Choose among :func:`fallback_candidates` when no strict source gave a date."""
+    found, why_not = fallback_candidates(context)
+    if why_not:
+        problems.append(why_not)
+    for candidate in found:
+        choice.candidates.append(candidate)
+        if choice.source:
+            choice.pass_over(candidate, f"{choice.source} is more precise")
+            continue
+        try:
+            moment = parse_date(candidate.value, context.zone)
+            check_plausible(moment)
+        except DateProblem as problem:
+            problems.append(f"{candidate.source}: {problem}")
+            choice.pass_over(candidate, str(problem))
+            continue
+        choice.win(candidate, moment)
+
+
+def _log_disagreement(choice: FieldChoice, context: PageContext) -> None:
+    """Log at DEBUG each passed-over date more than a day from the chosen one, naming both sources."""
+    if choice.value is None:
+        return
+    for lost in choice.passed_over:
+        value = lost.candidate.value
+        try:
+            moment = value if isinstance(value, datetime) else parse_date(value, context.zone)
+            distance = abs(moment - choice.value)
+        except (DateProblem, TypeError):
+            continue
+        if distance > _AGREEMENT:
+            logger.debug("date sources disagree on %s: %s says %s, %s says %s", context.page.url,
+                         choice.source, choice.value.isoformat(), lost.candidate.source, moment.isoformat())

@@ -1,0 +1,118 @@
+"""The field vote: candidates with their source and tier, then a choice that says why."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from newsmirror.extract.page import Page
+from newsmirror.fields import date, title
+from newsmirror.fields.base import PageContext, Tier
+
+BODY = "<p>" + "Body text of the article, long enough to be prose. " * 20 + "</p>"
+
+
+def context(head: str, body: str = BODY, url: str = "https://news.example.com/a/1.html") -> PageContext:
+    html = f"<html><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>"
+    return PageContext(Page.from_bytes(url, html.encode("utf-8")), timezone.utc)
+
+
+def test_the_site_module_value_is_the_top_tier_and_wins() -> None:
+    page = context("<title>Doc title</title><meta property='og:title' content='Council approves plan'>",
+                   f"<h1>Council approves plan</h1>{BODY}")
+    choice = title.choose(page, "Site module headline")
+    assert (choice.value, choice.source) == ("Site module headline", "site module")
+    assert choice.candidates[0].tier == Tier.SITE
+    assert {p.candidate.source for p in choice.passed_over} == {"og:title", "h1", "<title>"}
+    assert all(p.reason == "site module is more precise" for p in choice.passed_over)
+
+
+def test_structured_data_beats_meta_beats_printed() -> None:
+    page = context(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "From JSON-LD"}</script>'
+        "<meta property='og:title' content='From OpenGraph'><title>From title</title>",
+        f"<h1>From the h1</h1>{BODY}",
+    )
+    choice = title.choose(page)
+    assert (choice.value, choice.source) == ("From JSON-LD", "json-ld headline")
+    assert [c.source for c in choice.candidates][:3] == ["json-ld headline", "og:title", "h1"]
+
+
+def test_the_title_falls_back_to_the_document_title() -> None:
+    choice = title.choose(context("<title>Council approves plan</title>", BODY))
+    assert (choice.value, choice.source) == ("Council approves plan", "<title>")
+    assert choice.candidates[-1].tier == Tier.FALLBACK
+
+
+def test_an_implausible_date_is_passed_over_with_its_reason_and_the_next_source_wins() -> None:
+    page = context(
+        "<title>T</title><meta property='article:published_time' content='1970-01-01T00:00:00Z'>",
+        f"<h1>T</h1><time datetime='2024-05-16T10:30:00Z'>16 May</time>{BODY}",
+    )
+    choice = date.choose(page)
+    assert choice.value == datetime(2024, 5, 16, 10, 30, tzinfo=timezone.utc)
+    assert choice.source == "<time datetime>"
+    (lost,) = choice.passed_over
+    assert lost.candidate.source == "meta published time"
+    assert "1990" in lost.reason or "before" in lost.reason
+
+
+def test_a_day_only_date_takes_the_time_the_header_prints_on_that_day() -> None:
+    # Agreement: the meta tag and the printed header name the same day.
+    page = context(
+        "<title>Council approves plan</title><meta name='publishdate' content='2024-05-16'>",
+        f"<h1>Council approves plan</h1><div>2024-05-16 09:58</div>{BODY}",
+    )
+    choice = date.choose(page)
+    assert choice.value == datetime(2024, 5, 16, 9, 58, tzinfo=timezone.utc)
+    assert choice.source == "meta published time + printed header time"
+
+
+def test_no_believable_date_is_a_problem_not_a_value() -> None:
+    choice = date.choose(context("<title>T</title><meta property='article:published_time' content='soon'>"))
+    assert choice.value is None and choice.source == ""
+    assert choice.problem
+
+
+def test_htmldate_finds_a_day_the_strict_sources_cannot_read() -> None:
+    # A day-first date in a div, no label, no markup: no strict source reads it.
+    choice = date.choose(context("<title>T</title>", f"<h1>T</h1><div class='date'>16.05.2024</div>{BODY}"))
+    assert choice.value == datetime(2024, 5, 16, tzinfo=timezone.utc)  # the day only: no minute invented
+    assert choice.source == "htmldate (extensive search)"
+    assert choice.candidates[-1].tier == Tier.LIBRARY
+
+
+def test_htmldate_is_not_asked_when_a_strict_source_gives_the_date() -> None:
+    choice = date.choose(context(
+        "<title>T</title><meta property='article:published_time' content='2024-05-18T08:00:00Z'>",
+        f"<h1>T</h1><div class='date'>16.05.2024</div>{BODY}",
+    ))
+    assert choice.source == "meta published time"
+    assert not any(c.tier == Tier.LIBRARY for c in choice.candidates)
+
+
+def test_a_copyright_year_is_not_made_into_a_day() -> None:
+    choice = date.choose(context("<title>T</title>", f"<h1>T</h1>{BODY}<footer>© 2021 Example Media</footer>"))
+    assert choice.value is None
+    assert "month or year" in choice.problem
+
+
+def test_a_url_path_gives_the_day_only() -> None:
+    page = context("<title>T</title>", f"<h1>T</h1>{BODY}",
+                   url="https://news.example.com/2024/05/16/council-approves-plan.html")
+    choice = date.choose(page)
+    assert (choice.value, choice.source) == (datetime(2024, 5, 16, tzinfo=timezone.utc), "url path")
+    # htmldate reads the same URL: it agrees, and is passed over for the higher tier.
+    assert [(p.candidate.tier, p.reason) for p in choice.passed_over] == [(Tier.LIBRARY, "url path is more precise")]
+
+
+def test_sources_more_than_a_day_apart_are_logged_naming_both(caplog) -> None:
+    page = context(
+        "<title>T</title><meta property='article:published_time' content='2024-05-18T08:00:00Z'>",
+        f"<h1>T</h1><time datetime='2024-05-10T08:00:00Z'>10 May</time>{BODY}",
+    )
+    with caplog.at_level(logging.DEBUG, logger="newsmirror.fields.date"):
+        choice = date.choose(page)
+    assert choice.source == "meta published time"
+    (record,) = [r for r in caplog.records if "disagree" in r.getMessage()]
+    assert "meta published time" in record.getMessage() and "<time datetime>" in record.getMessage()
