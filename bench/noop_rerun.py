@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from newsmirror.localsite import running_site  # noqa: E402
 from newsmirror.paths import path_key  # noqa: E402
-from newsmirror.state import Ledger, utc_now  # noqa: E402
+from newsmirror.store import Ledger, utc_now  # noqa: E402
 
 HOST = "bench.example.com"
 

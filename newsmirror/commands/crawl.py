@@ -21,7 +21,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.statscollectors import StatsCollector
 
-from newsmirror.state import LedgerError, LedgerLocked, acquire_run_lock, redis_url_for, state_path_for
+from newsmirror.store import LedgerError, LedgerLocked, acquire_run_lock, redis_url_for, state_path_for
 
 logger = logging.getLogger(__name__)
 
