@@ -17,7 +17,7 @@ def entry(url: str = "https://a.example/1", path: str = "x/a.md") -> LedgerEntry
 
 
 def test_default_state_is_beside_the_mirror_not_inside(tmp_path: Path) -> None:
-    assert default_state_path(tmp_path / "site" / "source" / "_posts") == tmp_path / "site" / "source" / ".newsmirror" / "state.sqlite"
+    assert default_state_path(tmp_path / "site" / "source" / "_posts") == tmp_path / "site" / "source" / ".newsmirror" / "_posts" / "state.sqlite"
 
 
 def test_records_survive_reopening(tmp_path: Path) -> None:

@@ -69,3 +69,36 @@ def test_the_scheduler_side_does_not_import_the_sqlite_ledger_and_back() -> None
     subprocess.run([sys.executable, "-c", code], check=True)
     code = "import sys, newsmirror.store; assert 'newsmirror.scaleout' not in sys.modules, 'store imports scaleout'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_two_mirror_dirs_in_one_folder_get_a_ledger_each(tmp_path: Path) -> None:
+    from newsmirror.store import default_state_path
+
+    first, second = tmp_path / "out" / "a", tmp_path / "out" / "b"
+    for mirror in (first, second):
+        ledger = Ledger(default_state_path(mirror), mirror)
+        ledger.open()  # the shared default used to refuse the second: "belongs to .../a"
+        ledger.record(_entry(f"https://a.example/{mirror.name}", "p.md"))
+        ledger.close()
+    assert default_state_path(first) != default_state_path(second)
+    assert not str(default_state_path(first)).startswith(str(first.resolve()) + "/")  # never published
+
+
+def test_an_old_shared_default_ledger_moves_in_place_to_its_mirror(tmp_path: Path) -> None:
+    from newsmirror.store import adopt_legacy_ledger, default_state_path, legacy_state_path
+
+    mine, other = tmp_path / "mirror", tmp_path / "demo-mirror"
+    legacy = legacy_state_path(mine)
+    ledger = Ledger(legacy, mine)  # where every default ledger lived before
+    ledger.open()
+    ledger.record(_entry("https://a.example/1", "p.md"))
+    ledger.close()
+    assert not adopt_legacy_ledger(other)  # another mirror's ledger is left alone
+    assert legacy.is_file()
+    assert adopt_legacy_ledger(mine)
+    assert not legacy.exists()
+    moved = Ledger(default_state_path(mine), mine)
+    moved.open()
+    assert moved.get("https://a.example/1") is not None  # the same ledger, rows and all
+    moved.close()
+    assert not adopt_legacy_ledger(mine)  # nothing left to move

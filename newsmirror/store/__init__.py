@@ -21,7 +21,15 @@ from newsmirror.store.ledger import (
     utc_now,
 )
 from newsmirror.store.posts import OutsideMirrorError, contained_path, remove_stale_temporaries, write_atomic
-from newsmirror.store.sqlite import Ledger, acquire_run_lock, default_state_path, lock_path_for, state_path_for
+from newsmirror.store.sqlite import (
+    Ledger,
+    acquire_run_lock,
+    adopt_legacy_ledger,
+    default_state_path,
+    legacy_state_path,
+    lock_path_for,
+    state_path_for,
+)
 
 __all__ = [
     "DEFAULT_FORMAT",
@@ -34,9 +42,11 @@ __all__ = [
     "LedgerStore",
     "OutsideMirrorError",
     "acquire_run_lock",
+    "adopt_legacy_ledger",
     "contained_path",
     "default_state_path",
     "ledger_for",
+    "legacy_state_path",
     "lock_path_for",
     "open_ledger",
     "rebuild_from_posts",

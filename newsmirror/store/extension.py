@@ -11,7 +11,7 @@ from scrapy import signals
 
 from newsmirror.store.ledger import LedgerError, LedgerStore, rebuild_from_posts
 from newsmirror.store.posts import remove_stale_temporaries
-from newsmirror.store.sqlite import Ledger, acquire_run_lock, state_path_for
+from newsmirror.store.sqlite import Ledger, acquire_run_lock, adopt_legacy_ledger, state_path_for
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -49,6 +49,8 @@ class LedgerExtension:
         self.ledger: LedgerStore = open_ledger(settings)
         if isinstance(self.ledger, Ledger):
             # Workers sharing a Redis ledger run at once on purpose; a local ledger has one writer.
+            if not settings.get("MIRROR_STATE"):
+                adopt_legacy_ledger(self.mirror_dir)
             acquire_run_lock(self.ledger.path)
             removed = remove_stale_temporaries(self.mirror_dir)
             if removed:

@@ -77,8 +77,54 @@ def _rekey_paths(db: sqlite3.Connection) -> None:
         )
 
 def default_state_path(mirror_dir: Path) -> Path:
-    """Return ``.newsmirror/state.sqlite`` in the folder that holds ``MIRROR_DIR``."""
+    """Return ``.newsmirror/<name>/state.sqlite`` in the folder that holds ``MIRROR_DIR`` named *name*.
+
+    One ledger per ``MIRROR_DIR``, so ``out/a`` and ``out/b`` never claim one ledger.
+    """
+    root = mirror_dir.resolve()
+    return root.parent / ".newsmirror" / root.name / "state.sqlite"
+
+
+def legacy_state_path(mirror_dir: Path) -> Path:
+    """Return where the default ledger lived before it was per ``MIRROR_DIR``: ``.newsmirror/state.sqlite``."""
     return mirror_dir.resolve().parent / ".newsmirror" / "state.sqlite"
+
+
+def adopt_legacy_ledger(mirror_dir: Path) -> bool:
+    """Move the old shared default ledger to this ``MIRROR_DIR``'s own place, if it is this mirror's.
+
+    Only a legacy ledger that records this ``MIRROR_DIR`` moves, under its own lock and
+    with its WAL files and listing cache; one of another mirror is left where it is.
+    Returns True when a ledger was moved.
+    """
+    legacy, target = legacy_state_path(mirror_dir), default_state_path(mirror_dir)
+    if not legacy.is_file() or target.exists():
+        return False
+    try:
+        db = sqlite3.connect(f"{legacy.as_uri()}?mode=ro", uri=True)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'mirror_dir'").fetchone()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError:
+        return False  # left for Ledger.open of whoever owns it to report
+    if row is None or row[0] != str(mirror_dir.resolve()):
+        return False
+    with open(lock_path_for(legacy), "a+b") as lock:
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LedgerLocked(f"another newsmirror run is using {legacy}; this run stops without fetching anything") from None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("-wal", "-shm", ""):  # the database last: it is what marks the move as done
+            part = legacy.with_name(legacy.name + suffix)
+            if part.exists():
+                os.replace(part, target.with_name(target.name + suffix))
+        cache = legacy.parent / "httpcache"
+        if cache.is_dir():
+            os.replace(cache, target.parent / "httpcache")
+    logger.info("Ledger %s moved to %s, the ledger of %s alone", legacy, target, mirror_dir)
+    return True
 
 
 def state_path_for(settings: BaseSettings) -> Path:
