@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from newsmirror.localsite import running_site  # noqa: E402
 from newsmirror.paths import path_key  # noqa: E402
-from newsmirror.state import Ledger, utc_now  # noqa: E402
+from newsmirror.store import Ledger, default_state_path, utc_now  # noqa: E402
 
 HOST = "bench.example.com"
 
@@ -37,7 +37,7 @@ def build(work: Path, articles: int) -> tuple[Path, Path]:
     """Write N posts and their ledger rows; return (mirror_dir, url_file)."""
     mirror = work / "mirror"
     (mirror / HOST).mkdir(parents=True)
-    ledger = Ledger(work / ".newsmirror" / "state.sqlite", mirror)
+    ledger = Ledger(default_state_path(mirror), mirror)
     ledger.open()
     now = utc_now().isoformat()
     rows, aliases, urls = [], [], []

@@ -35,7 +35,7 @@ from scrapy.pipelines.files import FilesPipeline, FSFilesStore
 from scrapy.pipelines.media import FileException, FileInfo, FileInfoOrError, MediaPipeline
 from twisted.python.failure import Failure
 
-from newsmirror.files import write_atomic
+from newsmirror.store.posts import write_atomic
 from newsmirror.items import ArticleItem
 
 logger = logging.getLogger(__name__)

@@ -32,7 +32,7 @@ from scrapy.statscollectors import StatsCollector
 from newsmirror import signals
 from newsmirror.items import ArticleItem
 from newsmirror.sites import site_for
-from newsmirror.state import LedgerEntry, ledger_for, state_path_for, utc_now
+from newsmirror.store import LedgerEntry, ledger_for, state_path_for, utc_now
 
 # Request meta: the canonical URL of a known article let through for a refresh.
 KNOWN_META = "newsmirror_known"

@@ -19,7 +19,7 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
 from newsmirror.exporters import PostExporter
-from newsmirror.files import contained_path, write_atomic
+from newsmirror.store.posts import contained_path, write_atomic
 from newsmirror.images import localize_images
 from newsmirror.incremental import lookup_key
 from newsmirror.items import ArticleItem, ListingHints
@@ -34,7 +34,7 @@ from newsmirror.reading import (
     fill_from_feed,
     read_page,
 )
-from newsmirror.state import LedgerEntry, LedgerStore, ledger_for, utc_now
+from newsmirror.store import LedgerEntry, LedgerStore, ledger_for, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ class CleanPipeline:
 class WritePostPipeline:
     """Writes each article as one post file under ``MIRROR_DIR``, then records it in the ledger.
 
-    The ledger belongs to the crawler (``newsmirror.state.ledger_for``); a row is written
+    The ledger belongs to the crawler (``newsmirror.store.ledger_for``); a row is written
     only after its post is durably in place, so a crash can leave a post without a row
     (taken over by the next run: same path, same date) but never a row without a post.
     """

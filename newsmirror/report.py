@@ -23,10 +23,10 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
 from newsmirror import signals
-from newsmirror.files import write_atomic
+from newsmirror.store.posts import write_atomic
 from newsmirror.items import ArticleItem
 from newsmirror.layout import changed_layouts
-from newsmirror.state import default_state_path
+from newsmirror.store import default_state_path
 
 logger = logging.getLogger(__name__)
 

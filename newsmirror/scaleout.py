@@ -12,7 +12,7 @@
   article, for ``MIRROR_REDIS_SEEN_TTL`` seconds (an article that failed is tried again
   by a later run); list and feed requests are deduplicated per worker only, so every
   run reads its lists afresh;
-- the ledger is :class:`RedisLedger`, with the interface of the SQLite one.
+- the ledger is :class:`newsmirror.store.redis.RedisLedger`, with the interface of the SQLite one.
 
 Our spiders keep ``async def start()``; scrapy-redis's own spiders (which rely on
 ``start_requests()``, no longer called by Scrapy 2.19) are not used.
@@ -23,10 +23,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import redis
@@ -39,7 +37,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from newsmirror.incremental import is_article_request
 from newsmirror.items import ListingHints
-from newsmirror.state import SCHEMA_VERSION, LedgerEntry, LedgerError, redis_url_for
+from newsmirror.store import redis_url_for
 
 logger = logging.getLogger(__name__)
 
@@ -201,108 +199,3 @@ class ScaleOutAddon:
             "SCHEDULER_QUEUE_KEY": f"{prefix}:%(spider)s:requests",
         }.items():
             settings.set(name, value, priority="addon")
-
-
-# --------------------------------------------------------------------------- ledger
-_ENTRY_FIELDS = [field.name for field in fields(LedgerEntry)]
-
-
-class RedisLedger:
-    """The ledger in Redis, shared by every worker: same interface as ``newsmirror.state.Ledger``.
-
-    Keys (under ``MIRROR_REDIS_PREFIX``): ``:meta`` (schema version), ``:post:<url>`` (a
-    hash per article, with the ``mirror_dir`` of the worker that wrote it), ``:aliases``
-    (requested URL -> canonical URL) and ``:paths`` (path key -> canonical URL).
-    """
-
-    def __init__(self, url: str, mirror_dir: Path, *, prefix: str = "newsmirror") -> None:
-        self.url = url
-        self.mirror_dir = str(mirror_dir.resolve())
-        self.prefix = prefix
-        self._server: redis.Redis | None = None
-
-    @property
-    def server(self) -> redis.Redis:
-        if self._server is None:
-            raise LedgerError("the ledger is not open")
-        return self._server
-
-    def open(self) -> None:
-        """Connect; refuse a Redis ledger of an unknown schema version."""
-        server = redis.Redis.from_url(self.url, decode_responses=True)
-        try:
-            server.hsetnx(f"{self.prefix}:meta", "schema_version", str(SCHEMA_VERSION))
-            version = server.hget(f"{self.prefix}:meta", "schema_version")
-        except redis.RedisError as error:
-            raise LedgerError(f"the Redis ledger at {_safe(self.url)} cannot be reached ({error})") from error
-        if version != str(SCHEMA_VERSION):
-            raise LedgerError(
-                f"the Redis ledger at {_safe(self.url)} has schema version {version}, this newsmirror reads {SCHEMA_VERSION}"
-            )
-        self._server = server
-
-    def close(self) -> None:
-        """Disconnect."""
-        if self._server is not None:
-            self._server.close()
-            self._server = None
-
-    def _entry(self, values: dict[str, str]) -> LedgerEntry | None:
-        if not values:
-            return None
-        return LedgerEntry(**{name: (values.get(name) or None) for name in _ENTRY_FIELDS})  # type: ignore[arg-type]
-
-    def get(self, canonical_url: str) -> LedgerEntry | None:
-        """Return the entry of an article, or None."""
-        return self._entry(self.server.hgetall(f"{self.prefix}:post:{canonical_url}"))
-
-    def where(self, canonical_url: str) -> str | None:
-        """Return the MIRROR_DIR of the worker that last wrote an article."""
-        return self.server.hget(f"{self.prefix}:post:{canonical_url}", "mirror_dir")
-
-    def find(self, url: str) -> LedgerEntry | None:
-        """Return the entry of the article a URL is known to lead to, if any."""
-        canonical = self.server.hget(f"{self.prefix}:aliases", url)
-        return self.get(canonical) if canonical else None
-
-    def owner_of(self, path_key: str) -> str | None:
-        """Return the canonical URL of the article that owns a post path, if any."""
-        return self.server.hget(f"{self.prefix}:paths", path_key)
-
-    def claim_path(self, path_key: str, canonical_url: str) -> bool:
-        """Reserve a post path for an article before writing it, atomically across workers (HSETNX).
-
-        Two workers that find two articles with one title at once cannot both take the
-        path: the loser gets the suffixed path.  A claim whose post a killed worker never
-        wrote stays with its article, which takes the path when it is tried again.
-        """
-        if self.server.hsetnx(f"{self.prefix}:paths", path_key, canonical_url):
-            return True
-        return self.server.hget(f"{self.prefix}:paths", path_key) == canonical_url
-
-    def record(self, entry: LedgerEntry, aliases: Iterable[str] = ()) -> None:
-        """Record an article whose post is already in place, in one transaction."""
-        values = {name: ("" if getattr(entry, name) is None else getattr(entry, name)) for name in _ENTRY_FIELDS}
-        pipe = self.server.pipeline(transaction=True)
-        pipe.hset(f"{self.prefix}:post:{entry.canonical_url}", mapping={**values, "mirror_dir": self.mirror_dir})
-        pipe.hset(f"{self.prefix}:paths", entry.path_key, entry.canonical_url)
-        pipe.hset(f"{self.prefix}:aliases", mapping={url: entry.canonical_url for url in {entry.canonical_url, *aliases}})
-        pipe.execute()
-
-    def set_status(self, canonical_url: str, status: str) -> None:
-        """Change the status of a recorded article."""
-        self.server.hset(f"{self.prefix}:post:{canonical_url}", "status", status)
-
-    def entries(self) -> Iterator[LedgerEntry]:
-        """Yield every recorded article."""
-        for key in self.server.scan_iter(match=f"{self.prefix}:post:*", count=1000):
-            entry = self._entry(self.server.hgetall(key))
-            if entry is not None:
-                yield entry
-
-
-def _safe(url: str) -> str:
-    """A Redis URL without its password, for messages."""
-    head, at, tail = url.rpartition("@")
-    return f"{url.split('://', 1)[0]}://***@{tail}" if at else url
-

@@ -87,7 +87,7 @@ def test_kill_9_mid_run_leaves_only_whole_posts_and_the_next_run_completes_the_r
     for path, data in posts.items():
         assert data == expected[path], f"{path} is not the complete post"
     check_posts(out)
-    with sqlite3.connect(tmp_path / "crashed" / ".newsmirror" / "state.sqlite") as db:
+    with sqlite3.connect(tmp_path / "crashed" / ".newsmirror" / "mirror" / "state.sqlite") as db:
         rows = db.execute("SELECT post_path FROM posts").fetchall()
     db.close()
     assert {path for (path,) in rows} <= set(posts)

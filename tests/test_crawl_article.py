@@ -95,7 +95,7 @@ def test_crawl_writes_the_golden_posts_and_rewrites_nothing_the_second_time(site
         assert (out / item["post_path"]).is_file()
     check_posts(out, result.items)
     # The ledger lives beside MIRROR_DIR, never inside it.
-    assert (tmp_path / ".newsmirror" / "state.sqlite").is_file()
+    assert (tmp_path / ".newsmirror" / "mirror" / "state.sqlite").is_file()
 
     before = mtimes(out)
     time.sleep(0.05)

@@ -317,7 +317,7 @@ def test_an_unchanged_feed_is_a_304_and_nothing_more(site: LocalSite, site_root:
     args = ("-a", f"url=http://{FEED_HOST}/etag.xml", "-a", "fulltext=feed")
     first = crawl_feed(site, out, *args)
     assert [item["status"] for item in first.items] == ["new"]
-    assert (tmp_path / ".newsmirror" / "httpcache").is_dir()  # the stored feed, beside the ledger
+    assert (tmp_path / ".newsmirror" / "mirror" / "httpcache").is_dir()  # the stored feed, beside the ledger
     before = len(site.requests())
     time.sleep(0.05)
     second = crawl_feed(site, out, *args)
@@ -325,7 +325,7 @@ def test_an_unchanged_feed_is_a_304_and_nothing_more(site: LocalSite, site_root:
     assert second.stat("newsmirror/listings/not_modified") == 1
     assert second.stat("newsmirror/skipped/known") == 1  # the stored feed was read again
     assert f"not modified since the last run: http://{FEED_HOST}/etag.xml" in second.log
-    report = json.loads((tmp_path / ".newsmirror" / "last-run.json").read_text(encoding="utf-8"))
+    report = json.loads((tmp_path / ".newsmirror" / "mirror" / "last-run.json").read_text(encoding="utf-8"))
     assert [entry["status"] for entry in report["sources"]] == ["not_modified"]
     feed_requests = [request for request in site.requests()[before:] if request["path"] == "/etag.xml"]
     assert [request["status"] for request in feed_requests] == [304]
@@ -342,7 +342,7 @@ def test_a_feed_that_is_not_a_feed_fails_clearly_and_the_others_go_on(site: Loca
     assert f"Source http://{FEED_HOST}/not-a-feed.html failed: http://{FEED_HOST}/not-a-feed.html: not a feed" in result.log
     assert f"Source http://{FEED_HOST}/nowhere.xml failed: http://{FEED_HOST}/nowhere.xml: HTTP 404 Not Found" in result.log
     assert result.stat("newsmirror/sources/failed") == 2
-    report = json.loads((tmp_path / ".newsmirror" / "last-run.json").read_text(encoding="utf-8"))
+    report = json.loads((tmp_path / ".newsmirror" / "mirror" / "last-run.json").read_text(encoding="utf-8"))
     assert [(entry["name"], entry["status"]) for entry in report["sources"]] == [
         (f"http://{FEED_HOST}/not-a-feed.html", "failed"),
         (f"http://{FEED_HOST}/nowhere.xml", "failed"),

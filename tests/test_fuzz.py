@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from newsmirror.clean import clean_body, first_image
 from newsmirror.exporters import Post, fold_text, render_post
 from newsmirror.extract.page import Page
-from newsmirror.files import contained_path
+from newsmirror.store.posts import contained_path
 from newsmirror.paths import PathBuilder, path_key, url_token, with_suffix
 from tests.support.hexo import hexo_load, require_hexo
 from tests.support.inert import active_parts

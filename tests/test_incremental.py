@@ -169,14 +169,14 @@ def test_a_second_run_at_once_stops_with_a_clear_message(site: LocalSite, tmp_pa
     )  # fmt: skip
     try:
         # The first run writes its pid into the lock file once it holds the lock.
-        lock = tmp_path / ".newsmirror" / "state.sqlite.lock"
+        lock = tmp_path / ".newsmirror" / "mirror" / "state.sqlite.lock"
         deadline = time.monotonic() + 60
         while not (lock.is_file() and lock.read_text() == str(first.pid)):
             assert first.poll() is None and time.monotonic() < deadline, "the first run never took the lock"
             time.sleep(0.1)
         second = crawl(site, out, "-a", f"url=http://{HOST}/locked.html", check=False)
         assert second.returncode == 75
-        assert f"another newsmirror run (pid {first.pid}) is using {tmp_path / '.newsmirror' / 'state.sqlite'}" in second.log
+        assert f"another newsmirror run (pid {first.pid}) is using {tmp_path / '.newsmirror' / 'mirror' / 'state.sqlite'}" in second.log
         assert "Spider opened" not in second.log and not article_requests(site, ["locked.html"])
     finally:
         first.kill()
@@ -193,7 +193,7 @@ def test_a_lost_ledger_is_rebuilt_from_posts_with_a_link_line(site: LocalSite, s
     linked = {"MIRROR_FRONT_MATTER_LINK": "True"}
     crawl(site, out, "-a", "url=" + ",".join(urls), settings=linked)
     before = mtimes(out)
-    state = tmp_path / ".newsmirror" / "state.sqlite"
+    state = tmp_path / ".newsmirror" / "mirror" / "state.sqlite"
     for lost in state.parent.glob("state.sqlite*"):
         lost.unlink()
     log_length = len(site.requests())
@@ -271,7 +271,7 @@ def test_a_second_run_sends_only_a_conditional_list_request(site: LocalSite, sit
     assert sent[0]["headers"].get("If-None-Match") == '"list-1"'
     assert "'newsmirror/skipped/known': 3" in second_log
     assert (read_tree(out), mtimes(out)) == before
-    assert not (out / "httpcache").exists() and (tmp_path / ".newsmirror" / "httpcache").is_dir()
+    assert not (out / "httpcache").exists() and (tmp_path / ".newsmirror" / "mirror" / "httpcache").is_dir()
 
 
 def test_a_post_that_cannot_be_written_leaves_no_row_and_is_written_next_time(

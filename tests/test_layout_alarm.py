@@ -62,7 +62,7 @@ def test_a_redesigned_site_raises_the_alarm_at_the_end_of_the_run(site: LocalSit
     assert len(alarms) == 1 and "Site sina" in alarms[0], result.log[-3000:]
     # The run report says so too, in its summary and its JSON.
     assert "  Site sina: its rules found no title, date, author, body on any of 3 articles" in result.log
-    report = json.loads((tmp_path / ".newsmirror" / "last-run.json").read_text(encoding="utf-8"))
+    report = json.loads((tmp_path / ".newsmirror" / "mirror" / "last-run.json").read_text(encoding="utf-8"))
     assert report["layout_changed"] == {"sina": {"articles": 3, "empty": ["title", "date", "author", "body"]}}
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from newsmirror.files import OutsideMirrorError, contained_path, write_atomic
+from newsmirror.store.posts import OutsideMirrorError, contained_path, write_atomic
 from newsmirror.paths import path_key
-from newsmirror.state import Ledger, LedgerEntry, LedgerError, default_state_path
+from newsmirror.store import Ledger, LedgerEntry, LedgerError, default_state_path
 
 
 def entry(url: str = "https://a.example/1", path: str = "x/a.md") -> LedgerEntry:
@@ -17,7 +17,7 @@ def entry(url: str = "https://a.example/1", path: str = "x/a.md") -> LedgerEntry
 
 
 def test_default_state_is_beside_the_mirror_not_inside(tmp_path: Path) -> None:
-    assert default_state_path(tmp_path / "site" / "source" / "_posts") == tmp_path / "site" / "source" / ".newsmirror" / "state.sqlite"
+    assert default_state_path(tmp_path / "site" / "source" / "_posts") == tmp_path / "site" / "source" / ".newsmirror" / "_posts" / "state.sqlite"
 
 
 def test_records_survive_reopening(tmp_path: Path) -> None:
@@ -125,7 +125,7 @@ def test_a_v1_ledger_is_migrated_in_place_and_keeps_its_rows(tmp_path: Path) -> 
     assert ledger.find("https://a.example/1") == migrated  # the canonical URL is its own alias
     # Keys follow today's rule, so a new "A - B" post cannot take the older article's page.
     assert ledger.owner_of(path_key("news/A - B.md")) == "https://a.example/2"
-    assert ledger.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+    assert ledger.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("3",)
     ledger.close()
 
 
@@ -144,13 +144,13 @@ def test_the_run_lock_refuses_a_second_holder(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from newsmirror.state import acquire_run_lock, lock_path_for
+    from newsmirror.store import acquire_run_lock, lock_path_for
 
     state = tmp_path / "state.sqlite"
     acquire_run_lock(state)
     acquire_run_lock(state)  # this process already holds it: no conflict with itself
     other = subprocess.run(
-        [sys.executable, "-c", f"from newsmirror.state import acquire_run_lock; acquire_run_lock(__import__('pathlib').Path({str(state)!r}))"],
+        [sys.executable, "-c", f"from newsmirror.store import acquire_run_lock; acquire_run_lock(__import__('pathlib').Path({str(state)!r}))"],
         capture_output=True, text=True, check=False, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
     )  # fmt: skip
     assert other.returncode != 0 and f"another newsmirror run (pid {os.getpid()})" in other.stderr
@@ -158,7 +158,7 @@ def test_the_run_lock_refuses_a_second_holder(tmp_path: Path) -> None:
 
 
 def test_new_folders_are_made_durable_before_the_post_in_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from newsmirror import files
+    from newsmirror.store import posts as files
 
     flushed: list[int] = []  # inodes os.fsync was called on
     real_fsync = os.fsync

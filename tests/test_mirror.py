@@ -130,7 +130,7 @@ def test_offline_every_source_fails_politely(tmp_path: Path) -> None:
     assert "No source could be reached or read; nothing was mirrored." in result.log
     # Our own code raises nothing: any traceback comes from Scrapy's robots.txt middleware alone.
     assert "newsmirror/" not in "".join(line for line in result.log.splitlines() if line.startswith("  File "))
-    report = json.loads((tmp_path / ".newsmirror" / "last-run.json").read_text(encoding="utf-8"))
+    report = json.loads((tmp_path / ".newsmirror" / "m" / "last-run.json").read_text(encoding="utf-8"))
     assert [entry["status"] for entry in report["sources"]] == ["failed", "failed"]
 
 

@@ -153,8 +153,8 @@ def test_two_workers_fetch_each_article_once_and_together_write_what_one_machine
 
 
 def test_the_redis_ledger_gives_a_path_to_one_article_and_keeps_its_rows(redis_url: str, tmp_path: Path) -> None:
-    from newsmirror.scaleout import RedisLedger
-    from newsmirror.state import LedgerEntry
+    from newsmirror.store.redis import RedisLedger
+    from newsmirror.store import LedgerEntry
 
     first, second = RedisLedger(redis_url, tmp_path / "w1"), RedisLedger(redis_url, tmp_path / "w2")
     first.open()

@@ -15,13 +15,21 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.statscollectors import StatsCollector
 
-from newsmirror.state import LedgerError, LedgerLocked, acquire_run_lock, redis_url_for, state_path_for
+from newsmirror.store import (
+    LedgerError,
+    LedgerLocked,
+    acquire_run_lock,
+    adopt_legacy_ledger,
+    redis_url_for,
+    state_path_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +81,8 @@ class Command(ScrapyCrawlCommand):
         if not redis_url_for(self.settings):
             try:
                 # Before any crawler exists: a second run stops here, before it opens anything.
+                if not self.settings.get("MIRROR_STATE"):
+                    adopt_legacy_ledger(Path(self.settings.get("MIRROR_DIR")))
                 acquire_run_lock(state_path_for(self.settings))
             except LedgerLocked as error:
                 print(f"newsmirror: {error}", file=sys.stderr)

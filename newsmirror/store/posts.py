@@ -1,4 +1,8 @@
-"""Atomic, contained file writes: a post is either absent, the old bytes, or the new bytes."""
+"""The post store: contained, atomic file writes; a post is either absent, the old bytes, or the new bytes.
+
+Which article owns which path is the ledger's to say (``claim_path``); this module
+only guarantees that a write lands inside ``MIRROR_DIR`` and is never seen half done.
+"""
 
 from __future__ import annotations
 
@@ -81,3 +85,19 @@ def make_folders(folder: Path, *, fsync: bool = True) -> None:
         new.mkdir(exist_ok=True)
         if fsync:
             fsync_folder(new.parent)
+
+
+def remove_stale_temporaries(mirror_dir: Path) -> int:
+    """Delete the temporary files a killed run left in ``MIRROR_DIR``; return how many.
+
+    Only ``write_atomic``'s own names (``.<stem>.<random>.tmp``) are touched, and only
+    under the run lock, when no other writer can be mid-write.
+    """
+    removed = 0
+    if not mirror_dir.is_dir():
+        return 0
+    for path in mirror_dir.rglob(".*.tmp"):
+        if path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
