@@ -133,3 +133,32 @@ def test_only_a_list_of_other_stories_ends_a_body(tail: str, kept: bool) -> None
     cleaned = clean_body(body, "https://news.example.com/story")
     assert "last sentence" in cleaned
     assert ("href=" in cleaned) is kept
+
+
+CODE = 'def greet(name):\n    if name:\n\n        return f"hi {name}"\n\treturn "hi"'
+
+
+def test_pre_keeps_its_line_breaks_and_indentation_through_reading_and_the_post() -> None:
+    # A page written for the purpose, read the way a crawl reads it, then written as a post.
+    import html as html_module
+    import re
+
+    from newsmirror.exporters import post_from_item, render_post
+    from newsmirror.items import ArticleItem
+    from newsmirror.reading import FetchedPage, read_page
+
+    text = " ".join(["The release notes explain the new greeting helper in some detail."] * 6)
+    page = (
+        "<html><head><title>Greeting helper</title>"
+        '<meta property="article:published_time" content="2024-05-01T08:00:00Z"></head>'
+        f"<body><article><h1>Greeting helper</h1><p>{text}</p>"
+        f"<pre><code>{html_module.escape(CODE)}</code></pre><p>{text}</p></article></body></html>"
+    ).encode()
+    outcome = read_page(ArticleItem(url=BASE), FetchedPage(BASE, page, "utf-8"), {}, "drop")
+    assert outcome.item is not None, outcome.problem
+    post = render_post(post_from_item(outcome.item)).decode()
+    block = re.search(r"<pre><code>(.*?)</code></pre>", post, re.S)
+    assert block is not None, post
+    assert html_module.unescape(block.group(1)) == CODE
+    # Still one HTML block for Markdown: no blank line anywhere in the post's body.
+    assert "\n\n" not in post.split("---\n\n", 1)[1]
