@@ -162,3 +162,55 @@ def test_pre_keeps_its_line_breaks_and_indentation_through_reading_and_the_post(
     assert html_module.unescape(block.group(1)) == CODE
     # Still one HTML block for Markdown: no blank line anywhere in the post's body.
     assert "\n\n" not in post.split("---\n\n", 1)[1]
+
+
+# What a code block says is its whitespace: indentation, blank lines, runs of spaces.
+CODE = (
+    "def mirror(feed):\n"
+    "    for entry in feed:\n"
+    "\n"
+    "        if entry.ok:   # aligned\n"
+    "\t\tyield entry\n"
+    "\n"
+    "\n"
+    "    return None"
+)
+
+
+def test_pre_and_code_blocks_keep_their_line_breaks_and_indentation() -> None:
+    code_html = CODE.replace("&", "&amp;").replace("<", "&lt;")
+    cleaned = clean(f"<p>Before the code.</p><pre><code>{code_html}</code></pre><pre>  x  =  1\n\n  y</pre><p>After.</p>")
+    blocks = lxml.html.fragment_fromstring(cleaned, create_parent="div").xpath(".//pre")
+    assert [block.text_content() for block in blocks] == [CODE, "  x  =  1\n\n  y"]
+    # Still one HTML block for Markdown: no line is blank, inside a <pre> or out.
+    assert all(line.strip() for line in cleaned.split("\n")), cleaned
+
+
+def test_a_code_block_reaches_the_post_file_as_written() -> None:
+    from datetime import datetime, timezone
+
+    from newsmirror.exporters import Post, render_post
+    from newsmirror.items import ArticleItem
+    from newsmirror.reading import FetchedPage, read_page
+
+    code_html = CODE.replace("&", "&amp;").replace("<", "&lt;")
+    page = (
+        "<html><head><title>Mirroring feeds</title>"
+        "<meta property='article:published_time' content='2024-05-01T08:00:00Z'></head>"
+        "<body><article><h1>Mirroring feeds</h1><p>A mirror reads each feed entry in turn, "
+        "and the loop below shows how little it takes to do so with a generator.</p>"
+        f"<pre><code>{code_html}</code></pre><p>That is all the loop needs to do its work.</p>"
+        "</article></body></html>"
+    ).encode()
+    url = "https://news.example.com/2024/05/feeds.html"
+    outcome = read_page(ArticleItem(url=url), FetchedPage(url, page, "utf-8"), {}, "drop")
+    assert outcome.item is not None, outcome
+    post = render_post(
+        Post(title="Mirroring feeds", categories=["news"], author="", date=datetime(2024, 5, 1, tzinfo=timezone.utc),
+             body_html=outcome.item.body_html)
+    ).decode()
+    body = post.split("\n---\n", 1)[1]
+    blocks = lxml.html.fragment_fromstring(body, create_parent="div").xpath(".//pre")
+    assert [block.text_content() for block in blocks] == [CODE]
+    html_block = body.strip().split("\n")
+    assert all(line.strip() for line in html_block), body
