@@ -203,8 +203,20 @@ def sanitize(fragment: str) -> str:
         if pruned == cleaned:
             break
         cleaned = pruned
+    # Inside <pre> every space and break is the text itself (code, verse, tables in ASCII):
+    # its breaks become character references, so the line folding below cannot strip its
+    # indentation or drop its blank lines, and the block still has no blank line.
+    cleaned = _PREFORMATTED.sub(_keep_preformatted, cleaned.replace("\r\n", "\n"))
     lines = (line.strip() for line in _BLANK_LINES.sub("", cleaned.replace("\r", "")).split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+_PREFORMATTED = re.compile(r"<pre\b[^>]*>.*?</pre>", re.S | re.I)
+
+
+def _keep_preformatted(match: re.Match[str]) -> str:
+    """Return one ``<pre>`` element on one line, its line breaks written as ``&#10;``."""
+    return match.group(0).replace("\r", "\n").replace("\n", "&#10;")
 
 
 def clean_body(

@@ -169,7 +169,7 @@ class ListingCacheMiddleware(HttpCacheMiddleware):
         own.frozen = False  # a private copy: the crawler's own settings stay frozen and unchanged
         own.set("HTTPCACHE_ENABLED", True)
         own.set("HTTPCACHE_POLICY", "scrapy.extensions.httpcache.RFC2616Policy")
-        own.set("HTTPCACHE_STORAGE", "scrapy.extensions.httpcache.FilesystemCacheStorage")
+        own.set("HTTPCACHE_STORAGE", "newsmirror.listing_cache.JsonCacheStorage")  # JSON and bytes: no pickles
         own.set("HTTPCACHE_DIR", str(state_path_for(settings).parent / "httpcache"))
         own.set("HTTPCACHE_EXPIRATION_SECS", 0)
         super().__init__(own, stats)

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import multiprocessing
 import os
 import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 logger = logging.getLogger(__name__)
@@ -35,15 +37,115 @@ Result = TypeVar("Result")
 _PRELOAD = ["newsmirror.reading"]
 
 
-def reader_processes(value: str | int | None) -> int:
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+PROC_SELF_CGROUP = Path("/proc/self/cgroup")
+
+
+def _read_text(path: Path) -> str | None:
+    """Return a small control file's text, or None when it is missing or unreadable."""
+    try:
+        return path.read_text("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _own_cgroups(proc_cgroup: Path) -> dict[str, str]:
+    """Map each cgroup hierarchy of this process to its path: ``""`` for v2, ``"cpu,cpuacct"`` for a v1 one."""
+    text = _read_text(proc_cgroup) or ""
+    hierarchies: dict[str, str] = {}
+    for line in text.splitlines():
+        parts = line.split(":", 2)
+        if len(parts) == 3:
+            hierarchies[parts[1]] = parts[2]
+    return hierarchies
+
+
+def _candidate_folders(mount: Path, cgroup_path: str) -> list[Path]:
+    """Return the cgroup folder of this process and its ancestors, innermost first.
+
+    Inside a container's cgroup namespace the path often reads ``/`` while the mount is
+    the container's own cgroup, so the mount itself is always the last candidate.
+    """
+    folders: list[Path] = []
+    relative = Path(cgroup_path.lstrip("/"))
+    while relative != Path("."):
+        folders.append(mount / relative)
+        relative = relative.parent
+    folders.append(mount)
+    return [folder for folder in folders if folder.is_dir()]
+
+
+def _quota(quota: float, period: float) -> float | None:
+    """Return a CPU quota in CPUs, or None for "no limit" and nonsense."""
+    if quota <= 0 or period <= 0:
+        return None
+    return quota / period
+
+
+def cgroup_cpu_limit(cgroup_root: Path = CGROUP_ROOT, proc_cgroup: Path = PROC_SELF_CGROUP) -> float | None:
+    """Return the CPU quota (in CPUs, e.g. 1.5) the cgroups of this process set, or None without one.
+
+    cgroup v2 keeps it in ``cpu.max`` (``"max 100000"`` means none); v1 in
+    ``cpu.cfs_quota_us`` and ``cpu.cfs_period_us`` (a quota of -1 means none). A quota set
+    on an ancestor binds too, so the smallest along the path wins.
+    """
+    limits: list[float] = []
+    for hierarchy, cgroup_path in _own_cgroups(proc_cgroup).items():
+        if hierarchy == "":  # cgroup v2, the unified hierarchy
+            for mount in (cgroup_root, cgroup_root / "unified"):
+                for folder in _candidate_folders(mount, cgroup_path):
+                    fields = (_read_text(folder / "cpu.max") or "").split()
+                    if len(fields) == 2 and fields[0] != "max":
+                        try:
+                            limit = _quota(float(fields[0]), float(fields[1]))
+                        except ValueError:
+                            continue
+                        if limit is not None:
+                            limits.append(limit)
+        elif "cpu" in hierarchy.split(","):
+            for name in dict.fromkeys((hierarchy, "cpu", "cpu,cpuacct")):
+                for folder in _candidate_folders(cgroup_root / name, cgroup_path):
+                    quota, period = _read_text(folder / "cpu.cfs_quota_us"), _read_text(folder / "cpu.cfs_period_us")
+                    try:
+                        limit = _quota(float(quota or "-1"), float(period or "0"))
+                    except ValueError:
+                        continue
+                    if limit is not None:
+                        limits.append(limit)
+    return min(limits) if limits else None
+
+
+def usable_cpus(
+    *,
+    cgroup_root: Path = CGROUP_ROOT,
+    proc_cgroup: Path = PROC_SELF_CGROUP,
+    affinity: set[int] | None = None,
+) -> int:
+    """Return how many CPUs this process may really use: its affinity mask, cut to its cgroup quota.
+
+    ``os.cpu_count()`` counts the host's cores: a 2-CPU container on a 64-core host
+    would start 64 readers fighting over two CPUs. A fractional quota (1.5) rounds up,
+    since the extra process still gets the half CPU.
+    """
+    if affinity is None:
+        affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
+    cpus = len(affinity) or os.cpu_count() or 1
+    limit = cgroup_cpu_limit(cgroup_root, proc_cgroup)
+    if limit is not None:
+        cpus = min(cpus, max(1, math.ceil(limit)))
+    return cpus
+
+
+def reader_processes(value: str | int | None, cpus: int | None = None) -> int:
     """Return the number of reader processes ``MIRROR_READER_PROCESSES`` asks for.
 
-    ``auto`` (or empty) means one per core, none on a single core: there, a worker would
-    only compete with the crawl for the one core. ``0`` reads pages in the crawl's process.
+    ``auto`` (or empty) means one per CPU this process may use (:func:`usable_cpus`, or
+    *cpus* when given), none on a single CPU: there, a worker would only compete with
+    the crawl for it. ``0`` reads pages in the crawl's process.
     """
     if value in (None, "", "auto"):
-        cores = os.cpu_count() or 1
-        return cores if cores > 1 else 0
+        cpus = usable_cpus() if cpus is None else cpus
+        return cpus if cpus > 1 else 0
     try:
         count = int(value)
     except (TypeError, ValueError):

@@ -34,7 +34,8 @@ MIRROR_UNDATED = "drop"
 # Without an entry: the site module's zone, else Asia/Shanghai for Chinese pages, else UTC.
 MIRROR_TIMEZONES: dict[str, str] = {}
 # Worker processes that read (extract and clean) pages while the crawl fetches: "auto" is
-# one per core (none on a single core); 0 reads in the crawl's own process. Reading a real
+# one per CPU this process may use (its affinity mask, cut to its cgroup CPU quota; none
+# on a single CPU); 0 reads in the crawl's own process. Reading a real
 # page costs far more CPU than fetching it, so one process caps a crawl at one core.
 MIRROR_READER_PROCESSES = "auto"
 # At most this many article requests wait in Scrapy's in-memory queue; a feed or sitemap

@@ -133,3 +133,84 @@ def test_only_a_list_of_other_stories_ends_a_body(tail: str, kept: bool) -> None
     cleaned = clean_body(body, "https://news.example.com/story")
     assert "last sentence" in cleaned
     assert ("href=" in cleaned) is kept
+
+
+CODE = 'def greet(name):\n    if name:\n\n        return f"hi {name}"\n\treturn "hi"'
+
+
+def test_pre_keeps_its_line_breaks_and_indentation_through_reading_and_the_post() -> None:
+    # A page written for the purpose, read the way a crawl reads it, then written as a post.
+    import html as html_module
+    import re
+
+    from newsmirror.exporters import post_from_item, render_post
+    from newsmirror.items import ArticleItem
+    from newsmirror.reading import FetchedPage, read_page
+
+    text = " ".join(["The release notes explain the new greeting helper in some detail."] * 6)
+    page = (
+        "<html><head><title>Greeting helper</title>"
+        '<meta property="article:published_time" content="2024-05-01T08:00:00Z"></head>'
+        f"<body><article><h1>Greeting helper</h1><p>{text}</p>"
+        f"<pre><code>{html_module.escape(CODE)}</code></pre><p>{text}</p></article></body></html>"
+    ).encode()
+    outcome = read_page(ArticleItem(url=BASE), FetchedPage(BASE, page, "utf-8"), {}, "drop")
+    assert outcome.item is not None, outcome.problem
+    post = render_post(post_from_item(outcome.item)).decode()
+    block = re.search(r"<pre><code>(.*?)</code></pre>", post, re.S)
+    assert block is not None, post
+    assert html_module.unescape(block.group(1)) == CODE
+    # Still one HTML block for Markdown: no blank line anywhere in the post's body.
+    assert "\n\n" not in post.split("---\n\n", 1)[1]
+
+
+# What a code block says is its whitespace: indentation, blank lines, runs of spaces.
+CODE = (
+    "def mirror(feed):\n"
+    "    for entry in feed:\n"
+    "\n"
+    "        if entry.ok:   # aligned\n"
+    "\t\tyield entry\n"
+    "\n"
+    "\n"
+    "    return None"
+)
+
+
+def test_pre_and_code_blocks_keep_their_line_breaks_and_indentation() -> None:
+    code_html = CODE.replace("&", "&amp;").replace("<", "&lt;")
+    cleaned = clean(f"<p>Before the code.</p><pre><code>{code_html}</code></pre><pre>  x  =  1\n\n  y</pre><p>After.</p>")
+    blocks = lxml.html.fragment_fromstring(cleaned, create_parent="div").xpath(".//pre")
+    assert [block.text_content() for block in blocks] == [CODE, "  x  =  1\n\n  y"]
+    # Still one HTML block for Markdown: no line is blank, inside a <pre> or out.
+    assert all(line.strip() for line in cleaned.split("\n")), cleaned
+
+
+def test_a_code_block_reaches_the_post_file_as_written() -> None:
+    from datetime import datetime, timezone
+
+    from newsmirror.exporters import Post, render_post
+    from newsmirror.items import ArticleItem
+    from newsmirror.reading import FetchedPage, read_page
+
+    code_html = CODE.replace("&", "&amp;").replace("<", "&lt;")
+    page = (
+        "<html><head><title>Mirroring feeds</title>"
+        "<meta property='article:published_time' content='2024-05-01T08:00:00Z'></head>"
+        "<body><article><h1>Mirroring feeds</h1><p>A mirror reads each feed entry in turn, "
+        "and the loop below shows how little it takes to do so with a generator.</p>"
+        f"<pre><code>{code_html}</code></pre><p>That is all the loop needs to do its work.</p>"
+        "</article></body></html>"
+    ).encode()
+    url = "https://news.example.com/2024/05/feeds.html"
+    outcome = read_page(ArticleItem(url=url), FetchedPage(url, page, "utf-8"), {}, "drop")
+    assert outcome.item is not None, outcome
+    post = render_post(
+        Post(title="Mirroring feeds", categories=["news"], author="", date=datetime(2024, 5, 1, tzinfo=timezone.utc),
+             body_html=outcome.item.body_html)
+    ).decode()
+    body = post.split("\n---\n", 1)[1]
+    blocks = lxml.html.fragment_fromstring(body, create_parent="div").xpath(".//pre")
+    assert [block.text_content() for block in blocks] == [CODE]
+    html_block = body.strip().split("\n")
+    assert all(line.strip() for line in html_block), body

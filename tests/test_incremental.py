@@ -288,3 +288,57 @@ def test_a_post_that_cannot_be_written_leaves_no_row_and_is_written_next_time(
     (out / HOST).unlink()
     second = crawl(site, out, "-a", f"url={url}")  # no ledger row was written: it is not "known"
     assert [item["status"] for item in second.items] == ["new"]
+
+
+PLANTED_PICKLE = """
+import pickle, sys
+class Planted:
+    def __reduce__(self):
+        return (open, (sys.argv[2], "w"))
+for path in sys.argv[1].split("|"):
+    with open(path, "wb") as planted:
+        pickle.dump(Planted(), planted, protocol=4)
+"""
+
+
+def test_a_pickle_planted_in_the_listing_cache_is_never_loaded(site: LocalSite, site_root: Path, tmp_path: Path) -> None:
+    # Whoever can write under .newsmirror/httpcache must not run code in the crawler: the
+    # listing cache reads plain JSON and raw bytes, and still revalidates a list with 304.
+    names = [f"cached-{n}.html" for n in range(2)]
+    for n, name in enumerate(names):
+        serve(site_root, name, f"Cached {n}", f"2024-06-1{n}T08:00:00Z", "Text.")
+    links = "".join(f"<a href='/{name}'>{name}</a>" for name in names)
+    (site_root / HOST / "cached-list.html").write_text(f"<html><body>{links}</body></html>", encoding="utf-8")
+    (site_root / HOST / "cached-list.html.headers").write_text('ETag: "cached-1"\n', encoding="latin-1")
+    spider_file = tmp_path / "list_spider.py"
+    spider_file.write_text(LIST_SPIDER, encoding="utf-8")
+    out = tmp_path / "mirror"
+    args = ["-m", "scrapy", "runspider", str(spider_file), "-a", f"list_url=http://{HOST}/cached-list.html",
+            "-s", f"MIRROR_DIR={out}", "-s", "AUTOTHROTTLE_ENABLED=False"]  # fmt: skip
+    first = run_python(args, cwd=REPO_ROOT, env=site.proxy_env())
+    assert first.returncode == 0, (first.stdout + first.stderr)[-3000:]
+    entries = [path for path in (tmp_path / ".newsmirror" / "httpcache").glob("*/*/*") if path.is_dir()]
+    assert len(entries) == 1  # the list, and only the list
+    # Every file name Scrapy's filesystem storage unpickles, and every file the cache holds.
+    marker = tmp_path / "code-ran"
+    targets = {entries[0] / "pickled_meta", entries[0] / "response_data", *entries[0].iterdir()}
+    planted = subprocess.run(
+        [sys.executable, "-c", PLANTED_PICKLE, "|".join(str(path) for path in sorted(targets)), str(marker)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert planted.returncode == 0, planted.stderr
+    since = len(site.requests())
+    second = run_python(args, cwd=REPO_ROOT, env=site.proxy_env())
+    assert not marker.exists(), "the listing cache unpickled a file from disk"
+    assert second.returncode == 0, (second.stdout + second.stderr)[-3000:]
+    # What was planted is no cache entry: the list is fetched again in full, and stored anew.
+    sent = [entry for entry in site.requests()[since:] if entry["path"] == "/cached-list.html"]
+    assert [entry["status"] for entry in sent] == [200]
+    since = len(site.requests())
+    third = run_python(args, cwd=REPO_ROOT, env=site.proxy_env())
+    assert third.returncode == 0, (third.stdout + third.stderr)[-3000:]
+    sent = [entry for entry in site.requests()[since:] if entry["path"] == "/cached-list.html" or entry["path"].startswith("/cached-")]
+    assert [(entry["path"], entry["status"]) for entry in sent] == [("/cached-list.html", 304)]
+    assert sent[0]["headers"].get("If-None-Match") == '"cached-1"'
+    assert "'newsmirror/skipped/known': 2" in third.stdout + third.stderr
+    assert not marker.exists()

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from newsmirror.items import ArticleItem, ListingHints
-from newsmirror.readers import PageReaders, ReaderDied, reader_processes
+from newsmirror.readers import PageReaders, ReaderDied, reader_processes, usable_cpus
 from newsmirror.reading import FetchedPage, read_page
 from tests.support.crawl import REPO_ROOT
 from tests.support.pages import article_page
@@ -30,8 +30,51 @@ URL = "http://news.example.com/2024/one.html"
 
 
 def test_the_number_of_reader_processes() -> None:
-    cores = os.cpu_count() or 1
-    assert reader_processes("auto") == reader_processes(None) == (cores if cores > 1 else 0)
+    cpus = usable_cpus()
+    assert reader_processes("auto") == reader_processes(None) == (cpus if cpus > 1 else 0)
+    assert reader_processes("auto", cpus=1) == 0 and reader_processes("auto", cpus=2) == 2
+
+
+def fake_cgroups(root: Path, own: str, files: dict[str, str]) -> tuple[Path, Path]:
+    """Lay out a cgroup mount under *root* and a /proc/self/cgroup naming *own*; return both paths."""
+    mount = root / "sys-fs-cgroup"
+    for name, text in files.items():
+        (mount / name).parent.mkdir(parents=True, exist_ok=True)
+        (mount / name).write_text(text + "\n", "ascii")
+    mount.mkdir(exist_ok=True)
+    proc = root / "proc-self-cgroup"
+    proc.write_text(own, "ascii")
+    return mount, proc
+
+
+def test_auto_readers_count_the_cpus_this_process_may_use_not_the_hosts_cores(tmp_path: Path) -> None:
+    # A 2-CPU container (cgroup v2 cpu.max) on a 64-core host: 2 readers, not 64.
+    many = set(range(64))
+    mount, proc = fake_cgroups(tmp_path / "v2", "0::/job.slice/crawl.scope\n", {
+        "job.slice/cpu.max": "200000 100000",
+        "job.slice/crawl.scope/cpu.max": "max 100000",  # no limit of its own: the parent's binds
+    })  # fmt: skip
+    assert usable_cpus(cgroup_root=mount, proc_cgroup=proc, affinity=many) == 2
+    # The affinity mask (taskset) counts when it is tighter than the quota.
+    assert usable_cpus(cgroup_root=mount, proc_cgroup=proc, affinity={5}) == 1
+    # A fractional quota rounds up; inside a cgroup namespace the path reads "/" and the
+    # mount itself is the container's cgroup.
+    mount, proc = fake_cgroups(tmp_path / "ns", "0::/\n", {"cpu.max": "150000 100000"})
+    assert usable_cpus(cgroup_root=mount, proc_cgroup=proc, affinity=many) == 2
+    # cgroup v1: cpu.cfs_quota_us over cpu.cfs_period_us, -1 meaning no quota.
+    mount, proc = fake_cgroups(tmp_path / "v1", "4:cpu,cpuacct:/docker/abc\n3:memory:/docker/abc\n", {
+        "cpu,cpuacct/docker/abc/cpu.cfs_quota_us": "300000",
+        "cpu,cpuacct/docker/abc/cpu.cfs_period_us": "100000",
+    })  # fmt: skip
+    assert usable_cpus(cgroup_root=mount, proc_cgroup=proc, affinity=many) == 3
+    mount, proc = fake_cgroups(tmp_path / "none", "1:cpu:/\n0::/\n", {
+        "cpu/cpu.cfs_quota_us": "-1",
+        "cpu/cpu.cfs_period_us": "100000",
+        "cpu.max": "max 100000",
+    })  # fmt: skip
+    assert usable_cpus(cgroup_root=mount, proc_cgroup=proc, affinity={0, 1, 2}) == 3
+    # What this very process may use, as MIRROR_READER_PROCESSES=auto counts it.
+    assert usable_cpus() <= len(os.sched_getaffinity(0))
     assert reader_processes("0") == 0 and reader_processes(3) == 3
     for bad in ("-1", "two", "1.5"):
         with pytest.raises(ValueError, match="MIRROR_READER_PROCESSES"):
