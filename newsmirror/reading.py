@@ -89,14 +89,25 @@ def read_page(item: ArticleItem, fetched: FetchedPage, timezones: dict[str, str]
 
     *timezones* and *undated* are ``MIRROR_TIMEZONES`` and ``MIRROR_UNDATED``.
     """
+    return read_page_explained(item, fetched, timezones, undated)[0]
+
+
+def read_page_explained(
+    item: ArticleItem, fetched: FetchedPage, timezones: dict[str, str], undated: str
+) -> tuple[ReadOutcome, PageFields]:
+    """Do what :func:`read_page` does; also return the page's fields with their sources (``scrapy extract``).
+
+    The fields stay in this process: they hold the parsed body, which is not picklable,
+    so reader processes return the outcome alone.
+    """
     page = Page.from_bytes(fetched.url, fetched.body, fetched.charset)
     site, fields = extract_article(page, zones_for(timezones, page.url, item.hints))
     try:
         fill_from_page(item, page.url, fields, site, undated)
         clean_item(item)
     except Unreadable as problem:
-        return ReadOutcome(None, problem, site.key, fields.site_empty)
-    return ReadOutcome(item, None, site.key, fields.site_empty)
+        return ReadOutcome(None, problem, site.key, fields.site_empty), fields
+    return ReadOutcome(item, None, site.key, fields.site_empty), fields
 
 
 def zones_for(timezones: dict[str, str], url: str, hints: ListingHints) -> dict[str, str]:
