@@ -55,8 +55,15 @@ def test_saved_page_prints_every_field_and_writes_nothing(tmp_path: Path) -> Non
     fields = report["fields"]
     assert report["article"] is True and report["site"] == "generic"
     assert fields["title"]["value"] == "Harbour reopens after the storm"
-    assert fields["author"]["value"] == "Ana Ruiz"
+    assert fields["title"]["source"] == "json-ld headline"
+    rivals = {rival["source"]: rival for rival in fields["title"]["passed_over"]}
+    assert rivals["og:title"]["value"] == "Harbour reopens after storm"
+    assert rivals["og:title"]["reason"]
+    assert fields["author"]["value"] == "Ana Ruiz" and fields["author"]["source"] == "json-ld author"
     assert fields["date"]["value"] == "2024-05-16T08:30:00+02:00"
+    assert fields["date"]["source"] == "json-ld datePublished"
+    assert fields["body"]["source"] == "readability"
+    assert fields["canonical_url"]["source"] == "the page's own URL"
     assert fields["body"]["value"].startswith("The harbour reopened on Thursday")
     assert "authority said. Ferries resumed" in fields["body"]["value"]
     assert fields["body"]["characters"] == len(fields["body"]["value"])
@@ -72,6 +79,9 @@ def test_text_report_names_each_field(tmp_path: Path) -> None:
     assert lines[:3] == [f"url:   https://{HOST}/2024/05/16/harbour.html", "site:  generic", "read as an article"]
     assert 'title: "Harbour reopens after the storm"' in lines
     assert 'date: "2024-05-16T08:30:00+02:00"' in lines
+    title_at = lines.index('title: "Harbour reopens after the storm"')
+    assert lines[title_at + 1] == "  from: json-ld headline"
+    assert lines[title_at + 2].startswith('  passed over: og:title "Harbour reopens after storm" (')
     # The crawl's INFO lines stay out of what the operator reads.
     assert "Scrapy 2." not in done.stdout + done.stderr
 
@@ -119,3 +129,14 @@ def test_usage_errors(args: tuple[str, ...], message: str) -> None:
     done = extract(*args)
     assert done.returncode == 2
     assert message in done.stderr
+
+
+def test_a_date_from_the_url_alone_is_shown_with_its_source(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_bytes(b"<html><head><title>Tide tables</title></head><body><h1>Tide tables</h1>"
+                     b"<article><p>" + b"The tide tables for the week are out. " * 8 + b"</p></article></body></html>")
+    done = extract("--json", "--file", str(page), "--url", f"https://{HOST}/2024/05/16/tides.html")
+    assert done.returncode == 0, done.stderr
+    date = json.loads(done.stdout)["fields"]["date"]
+    assert date["value"].startswith("2024-05-16")
+    assert date["source"] == "url path"

@@ -34,6 +34,7 @@ from newsmirror.extract.page import squash
 from newsmirror.items import ArticleItem
 from newsmirror.reading import FetchedPage, ReadOutcome, check_reading_settings, read_page_explained
 from newsmirror.sites.base import PageFields
+from newsmirror.sites.generic import normalize_url
 
 EXIT_NOT_AN_ARTICLE = 1
 EXIT_FETCH_FAILED = 4
@@ -182,7 +183,7 @@ def _shown(value: Any) -> Any:
 
 def extraction_report(fetched: FetchedPage, outcome: ReadOutcome, fields: PageFields) -> dict[str, Any]:
     """Return what reading the page gave, as plain data: each field's value, source and rivals."""
-    choices = getattr(fields, "choices", {})  # the per-field trace (newsmirror/fields)
+    choices = fields.choices
     report: dict[str, Any] = {
         "url": fetched.url,
         "site": outcome.site_key,
@@ -199,10 +200,16 @@ def extraction_report(fetched: FetchedPage, outcome: ReadOutcome, fields: PageFi
         "canonical_url": item.canonical_url if item else None,
     }
     for name, value in final.items():
-        choice = choices.get("image" if name == "lead_image" else name)
+        # The lead image is the share image unless the body's first image was preferred.
+        choice = choices.get("share_image" if name == "lead_image" else name)
+        source = choice.source if choice else ""
+        if name == "lead_image" and item and value and choice and value != choice.value:
+            source = "the body's first image"
+        elif name == "canonical_url":
+            source = "declared canonical link" if fields.canonical_url != normalize_url(fetched.url) else "the page's own URL"
         report["fields"][name] = {
             "value": _shown(value if item else (choice.value if choice else None)),
-            "source": choice.source if choice else "",
+            "source": source,
             "passed_over": [
                 {"source": rival.candidate.source, "value": _shown(rival.candidate.value), "reason": rival.reason}
                 for rival in (choice.passed_over if choice else [])
@@ -233,7 +240,7 @@ def render(report: dict[str, Any]) -> str:
         size = f" ({shown['characters']} characters)" if "characters" in shown else ""
         lines.append("")
         lines.append(f"{name}{size}: {json.dumps(value, ensure_ascii=False)}")
-        lines.append(f"  from: {shown['source'] or '(no source recorded)'}")
+        lines.append(f"  from: {shown['source'] or ('(nothing found)' if value in (None, '') else '(no source recorded)')}")
         if shown["problem"]:
             lines.append(f"  problem: {shown['problem']}")
         for rival in shown["passed_over"]:
