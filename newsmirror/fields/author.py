@@ -58,14 +58,7 @@ def _meta_candidate(meta: str, context: PageContext, tier: Tier, note: str) -> C
 
 def choose(context: PageContext, site_value: str = "") -> FieldChoice:
     """Choose the byline: the most precise source that names someone."""
-    choice = FieldChoice("author")
-    choice.candidates = by_tier(candidates(context, site_value))
-    for candidate in choice.candidates:
-        if choice.source:
-            choice.pass_over(candidate, f"{choice.source} is more precise")
-        else:
-            choice.win(candidate)
-    return choice
+    return FieldChoice("author").take_first(by_tier(candidates(context, site_value)), "is more precise")
 
 
 def printed_byline(page: Page) -> str:

@@ -71,6 +71,16 @@ class FieldChoice:
         self.value = candidate.value if value is None else value
         self.source = candidate.source
 
+    def take_first(self, candidates: list[Candidate], why: str) -> FieldChoice:
+        """Let the first of *candidates* win; pass over the rest as "<winner> *why*"; return self."""
+        self.candidates = candidates
+        for candidate in candidates:
+            if self.source:
+                self.pass_over(candidate, f"{self.source} {why}")
+            else:
+                self.win(candidate)
+        return self
+
 
 def by_tier(candidates: list[Candidate]) -> list[Candidate]:
     """Return *candidates* highest tier first, keeping the collection order within a tier."""

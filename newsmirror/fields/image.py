@@ -41,14 +41,7 @@ def candidates(context: PageContext, site_value: str = "") -> list[Candidate]:
 
 def choose(context: PageContext, site_value: str = "") -> FieldChoice:
     """Choose the share image: the first declared one (see :func:`candidates` for the order)."""
-    choice = FieldChoice("share_image", value="")
-    choice.candidates = candidates(context, site_value)
-    for candidate in choice.candidates:
-        if choice.source:
-            choice.pass_over(candidate, f"{choice.source} comes first")
-        else:
-            choice.win(candidate)
-    return choice
+    return FieldChoice("share_image", value="").take_first(candidates(context, site_value), "comes first")
 
 
 def lead_image(
