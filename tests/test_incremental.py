@@ -238,15 +238,22 @@ class ListSpider(MirrorSpider):
 '''
 
 
-def test_a_second_run_sends_only_a_conditional_list_request(site: LocalSite, site_root: Path, tmp_path: Path) -> None:
-    names = [f"listed-{n}.html" for n in range(3)]
+def serve_list(site_root: Path, tmp_path: Path, list_name: str, prefix: str, count: int, day: str,
+               etag: str = "list-1") -> Path:
+    """Serve *count* articles and a list page (with an ETag) linking them; return the list spider's file."""
+    names = [f"{prefix}-{n}.html" for n in range(count)]
     for n, name in enumerate(names):
-        serve(site_root, name, f"Listed {n}", f"2024-05-1{n}T08:00:00Z", "Text.")
+        serve(site_root, name, f"{prefix.title()} {n}", f"{day}{n}T08:00:00Z", "Text.")
     links = "".join(f"<a href='/{name}'>{name}</a>" for name in names)
-    (site_root / HOST / "list.html").write_text(f"<html><body>{links}</body></html>", encoding="utf-8")
-    (site_root / HOST / "list.html.headers").write_text('ETag: "list-1"\n', encoding="latin-1")
+    (site_root / HOST / f"{list_name}.html").write_text(f"<html><body>{links}</body></html>", encoding="utf-8")
+    (site_root / HOST / f"{list_name}.html.headers").write_text(f'ETag: "{etag}"\n', encoding="latin-1")
     spider_file = tmp_path / "list_spider.py"
     spider_file.write_text(LIST_SPIDER, encoding="utf-8")
+    return spider_file
+
+
+def test_a_second_run_sends_only_a_conditional_list_request(site: LocalSite, site_root: Path, tmp_path: Path) -> None:
+    spider_file = serve_list(site_root, tmp_path, "list", "listed", 3, "2024-05-1")
     out = tmp_path / "mirror"
 
     def run() -> str:
@@ -304,20 +311,13 @@ for path in sys.argv[1].split("|"):
 def test_a_pickle_planted_in_the_listing_cache_is_never_loaded(site: LocalSite, site_root: Path, tmp_path: Path) -> None:
     # Whoever can write under .newsmirror/httpcache must not run code in the crawler: the
     # listing cache reads plain JSON and raw bytes, and still revalidates a list with 304.
-    names = [f"cached-{n}.html" for n in range(2)]
-    for n, name in enumerate(names):
-        serve(site_root, name, f"Cached {n}", f"2024-06-1{n}T08:00:00Z", "Text.")
-    links = "".join(f"<a href='/{name}'>{name}</a>" for name in names)
-    (site_root / HOST / "cached-list.html").write_text(f"<html><body>{links}</body></html>", encoding="utf-8")
-    (site_root / HOST / "cached-list.html.headers").write_text('ETag: "cached-1"\n', encoding="latin-1")
-    spider_file = tmp_path / "list_spider.py"
-    spider_file.write_text(LIST_SPIDER, encoding="utf-8")
+    spider_file = serve_list(site_root, tmp_path, "cached-list", "cached", 2, "2024-06-1", etag="cached-1")
     out = tmp_path / "mirror"
     args = ["-m", "scrapy", "runspider", str(spider_file), "-a", f"list_url=http://{HOST}/cached-list.html",
             "-s", f"MIRROR_DIR={out}", "-s", "AUTOTHROTTLE_ENABLED=False"]  # fmt: skip
     first = run_python(args, cwd=REPO_ROOT, env=site.proxy_env())
     assert first.returncode == 0, (first.stdout + first.stderr)[-3000:]
-    entries = [path for path in (tmp_path / ".newsmirror" / "httpcache").glob("*/*/*") if path.is_dir()]
+    entries = [path for path in (tmp_path / ".newsmirror" / "mirror" / "httpcache").glob("*/*/*") if path.is_dir()]
     assert len(entries) == 1  # the list, and only the list
     # Every file name Scrapy's filesystem storage unpickles, and every file the cache holds.
     marker = tmp_path / "code-ran"
