@@ -29,14 +29,14 @@ from urllib.parse import urldefrag, urlsplit
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.resolver import CachingThreadedResolver
-from scrapy.utils.asyncio import sleep
+from scrapy.utils.asyncio import call_later, sleep
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import get_meta_refresh
@@ -246,6 +246,26 @@ class BoundedRetryMiddleware(RetryMiddleware):
         self.retry_after_max = settings.getfloat("MIRROR_RETRY_AFTER_MAX")
         self.budget = settings.getfloat("MIRROR_RETRY_BUDGET")
         self.download_timeout = settings.getfloat("DOWNLOAD_TIMEOUT")
+        self.waiting: dict[int, Any] = {}  # retries waiting outside the downloader, by id
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Build the middleware; keep the spider open while a retry waits for its time."""
+        middleware = super().from_crawler(crawler)
+        crawler.signals.connect(middleware.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_idle(self) -> None:
+        """A crawl with retries still waiting is not done."""
+        if self.waiting:
+            raise DontCloseSpider
+
+    def spider_closed(self) -> None:
+        """Drop the retries still waiting when the crawl ends anyway (a shutdown)."""
+        for timer in self.waiting.values():
+            timer.cancel()
+        self.waiting.clear()
 
     def process_request(self, request: Request) -> None:
         """Note when the first attempt of a request started."""
@@ -286,13 +306,41 @@ class BoundedRetryMiddleware(RetryMiddleware):
             self.crawler.stats.inc_value("newsmirror/retry_budget_spent")
             logger.info("Not retrying %s: its %.0f s retry budget is spent (%s)", request, self.budget, reason)
             return None
-        retry = self._retry(request, reason)
+        assert self.crawler.spider is not None
+        retry = get_retry_request(
+            request,
+            spider=self.crawler.spider,
+            reason=reason,
+            max_retry_times=request.meta.get("max_retry_times", self.max_retry_times),
+            priority_adjust=request.meta.get("priority_adjust", self.priority_adjust),
+            give_up_log_level=request.meta.get("give_up_log_level", self.give_up_log_level),
+        )
         if retry is None:
             return None
         retry.meta["download_timeout"] = min(self.download_timeout, left)
-        if wait > 0:
+        if wait <= 0:
+            return retry
+        if request.callback is NO_CALLBACK:
+            # A request a component awaits itself (an image, robots.txt) must come back on
+            # its own chain, so it waits here; article and listing requests never do.
             await sleep(wait)
-        return retry
+            return retry
+        # Sleeping here would hold a downloader slot, and with CONCURRENT_REQUESTS of them
+        # busy every other host waits too. The retry waits on a timer instead, and goes to
+        # the scheduler when it is due; this attempt ends quietly.
+        key = id(retry)
+        self.waiting[key] = call_later(wait, self._schedule_retry, key, retry)
+        self.crawler.stats.inc_value("newsmirror/retry_waiting")
+        raise RetryDeferred(f"retrying {request.url} in {wait:.0f} s ({reason})")
+
+    def _schedule_retry(self, key: int, retry: Request) -> None:
+        """Hand a retry whose wait is over to the engine, like any new request."""
+        if self.waiting.pop(key, None) is not None and self.crawler.engine is not None:
+            self.crawler.engine.crawl(retry)
+
+
+class RetryDeferred(IgnoreRequest):
+    """An attempt that ended because its retry waits outside the downloader: not a failure."""
 
 
 # --------------------------------------------------------------------------- redirects

@@ -273,3 +273,29 @@ def test_a_feed_that_answers_html_fails_its_source_and_the_run_goes_on(tmp_path:
     assert f"Source {html_feed} failed: {html_feed}: not a feed" in result.log
     assert [item["url"] for item in result.items] == [RSS_20_CONTENT_ENCODED.items[0][1]]
     assert result.stat("newsmirror/sources/failed") == 1
+
+
+def test_a_wait_for_a_retry_holds_no_download_slot(site: LocalSite, site_root: Path, tmp_path: Path) -> None:
+    # One host answers 429 "Retry-After: 20" to every page; while its retries wait, the
+    # 50 pages of another host are all fetched: no waiting retry holds a download slot.
+    pages = [f"/news/unthrottled-{n}.html" for n in range(50)]
+    for n, path in enumerate(pages):
+        (site_root / "localhost" / path.lstrip("/")).write_text(ARTICLE.replace("Ferry", f"Page {n} ferry"), "utf-8")
+    throttled = [f"http://throttled.example/_fault/retry-after/20?article={n}" for n in range(2)]
+    urls = ",".join([*throttled, *(site.url(path) for path in pages)])
+    settings = {"CONCURRENT_REQUESTS": "2", "RETRY_TIMES": "1", "AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0"}
+    result = run_crawl(
+        "article", "-a", f"url={urls}", env=site.proxy_env(),
+        settings={"MIRROR_DIR": str(tmp_path / "mirror"), **QUICK_RETRIES, **settings},
+        index=tmp_path / "index.jsonl",
+    )  # fmt: skip
+    answered = [entry for entry in site.requests() if entry["path"].startswith("/_fault/retry-after/20?article=")]
+    first_429 = min(entry["time"] for entry in answered if entry["status"] == 429)
+    fetched = [entry["time"] for entry in site.requests() if entry["path"] in pages]
+    assert len(fetched) == 50
+    assert max(fetched) - first_429 < 10, "pages of another host waited for the 429 host's Retry-After"
+    assert len(result.items) == 50
+    # The throttled articles were retried after their wait, not before, and then reported.
+    assert len(answered) == 4
+    assert sorted(entry["time"] for entry in answered)[-1] - first_429 >= 20
+    assert result.stat("newsmirror/failed") == 2

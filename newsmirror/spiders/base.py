@@ -13,6 +13,7 @@ from twisted.python.failure import Failure
 
 from newsmirror import signals
 from newsmirror.incremental import ArticleNotModified
+from newsmirror.middlewares import RetryDeferred
 from newsmirror.failures import describe_failure
 from newsmirror.items import ArticleItem, ListingHints
 
@@ -141,6 +142,8 @@ class MirrorSpider(scrapy.Spider):
         """Report an article whose page could not be fetched, or fall back to its feed's HTML."""
         if failure.check(ArticleNotModified):
             return []  # a refreshed article that did not change: nothing to mirror, nothing failed
+        if failure.check(RetryDeferred):
+            return []  # its retry waits on a timer and comes back through the scheduler
         request = failure.request  # type: ignore[attr-defined]
         url = request.cb_kwargs.get("requested_url", request.url)
         reason = describe_failure(failure)

@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 
 from newsmirror import signals
 from newsmirror.failures import describe_failure
+from newsmirror.middlewares import RetryDeferred
 
 logger = logging.getLogger(__name__)
 
@@ -107,5 +108,7 @@ class ListingDiscovery:
 
     def source_request_failed(self, failure: Failure) -> None:
         """Errback of a feed or sitemap request: the source could not be fetched."""
+        if failure.check(RetryDeferred):
+            return  # its retry waits on a timer and comes back through the scheduler
         request = failure.request  # type: ignore[attr-defined]
         self.report_source_failure(request.cb_kwargs.get("source", request.url), request.url, describe_failure(failure))
