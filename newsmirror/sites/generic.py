@@ -10,6 +10,8 @@ import re
 from datetime import tzinfo
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import tldextract
+
 from newsmirror.clean import absolute_url
 from newsmirror.extract.language import guess_timezone, is_chinese
 from newsmirror.extract.page import Page
@@ -20,7 +22,7 @@ from newsmirror.sites.base import PageFields, Site
 
 __all__ = [
     "SITE", "canonical_url", "extract", "fill_missing", "guess_timezone", "is_chinese",
-    "is_default_image", "normalize_url", "registered_domain", "site_name",
+    "is_default_image", "normalize_url", "registrable_domain", "site_name",
 ]
 
 # Query parameters that only track a click, on any site; the same article with or without
@@ -28,12 +30,19 @@ __all__ = [
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|spm|share_token|igshid)$")
 
 
-def registered_domain(host: str) -> str:
-    """Return the last two labels of a host, three under a two-letter country code SLD."""
-    labels = host.lower().rstrip(".").split(".")
-    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in {"com", "net", "org", "gov", "edu", "co", "ac"}:
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
+# The Public Suffix List as tldextract bundles it: no download at run time (suffix_list_urls
+# empty, no cache), and with the private section, so that each user of blogspot.com, github.io
+# or a hosting service like them is a site of their own.
+_PUBLIC_SUFFIXES = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+
+def registrable_domain(host: str) -> str:
+    """Return the domain one label under *host*'s public suffix (PSL, private suffixes included).
+
+    A host with no public suffix (an IP address, ``localhost``) is its own domain.
+    """
+    host = host.lower().rstrip(".")
+    return _PUBLIC_SUFFIXES(host).top_domain_under_public_suffix or host
 
 
 def normalize_url(url: str, site_tracking: re.Pattern[str] | None = None) -> str:
@@ -71,7 +80,7 @@ def canonical_url(page: Page) -> str:
         # Resolved against the page's own URL, never <base href>, which the page controls.
         resolved = absolute_url(candidate, page.url)
         # A page may not claim another site's URL: that would let it replace that article's post.
-        if resolved and registered_domain(urlsplit(resolved).hostname or "") == registered_domain(own):
+        if resolved and registrable_domain(urlsplit(resolved).hostname or "") == registrable_domain(own):
             return normalize_url(resolved)
     return normalize_url(page.url)
 
