@@ -161,6 +161,25 @@ def test_articles_declaring_the_front_page_as_canonical_stay_separate_posts(
     assert "not taken, it is the site's front page" in result.log
 
 
+def test_a_canonical_naming_another_known_article_does_not_take_its_post(
+    site: LocalSite, site_root: Path, tmp_path: Path
+) -> None:
+    """Issue 14: the first article to claim a key owned the post, and later claimants rewrote it."""
+    first = serve(site_root, "2024/05/claimed.html", news_page("The claimed story", "2024-05-10T08:00:00Z", "Its own text."))
+    claimant = news_page("A different story", "2024-05-11T08:00:00Z", "Another text.")
+    claimant = claimant.replace(b"<head>", f"<head><link rel='canonical' href='{first}'>".encode(), 1)
+    second = serve(site_root, "2024/05/claimant.html", claimant)
+    out = tmp_path / "mirror"
+    crawl(site, out, "-a", "url=" + first)
+    before = read_tree(out)
+    result = crawl(site, out, "-a", "url=" + second)
+    assert [item["canonical_url"] for item in result.items] == [second]
+    assert [item["status"] for item in result.items] == ["new"]
+    after = read_tree(out)
+    assert len(after) == 2 and all(after[path] == data for path, data in before.items())
+    assert "not taken, the ledger holds another article there" in result.log
+
+
 def test_undated_article_is_dropped_with_its_reason(site: LocalSite, tmp_path: Path) -> None:
     out = tmp_path / "mirror"
     result = crawl(site, out, "-a", "url=" + extra_url("undated.html"))
