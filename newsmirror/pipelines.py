@@ -196,6 +196,16 @@ class WritePostPipeline:
             return item
         key = item.canonical_url or item.url
         known = self.ledger.get(key)
+        if known and item.canonical_url and self._holds_another_article(known, item):
+            # A canonical naming another known article (different title and date) would
+            # rewrite that article's post with this one: the page keys on its own URL.
+            own = lookup_key(item.url)
+            logger.info(
+                "%s declares canonical %s; not taken, the ledger holds another article there"
+                " (%s): keyed on its own URL", item.url, key, known.post_path,
+            )
+            key = item.canonical_url = own
+            known = self.ledger.get(key)
         first_seen = known.first_seen if known else utc_now().isoformat()
         if known and known.published:
             # A rewrite in place keeps the post's date: its permalink and its place in the feed.
@@ -252,6 +262,28 @@ class WritePostPipeline:
         self._count(item.status)
         logger.info("Post %s: %s (%s)", item.status, relpath, key)
         return item
+
+    def _holds_another_article(self, known: LedgerEntry, item: ArticleItem) -> bool:
+        """Tell whether the ledger's entry for *item*'s key is a different article.
+
+        Different: the item's own URL never led to that entry, and both the date and the
+        title of the post on disk differ from the item's (a refresh may change either one).
+        """
+        found = self.ledger.find(lookup_key(item.url))
+        if found is not None and found.canonical_url == known.canonical_url:
+            return False
+        if item.date is None or known.published is None:
+            return False
+        if datetime.fromisoformat(known.published) == item.date:
+            return False
+        target = contained_path(self.mirror_dir, known.post_path)
+        stored = _front_matter_line(target.read_bytes(), b"title") if target.is_file() else None
+        if stored is None:
+            return True
+        title = stored.decode("utf-8", "replace")
+        if len(title) >= 2 and title[0] == title[-1] == "'":
+            title = title[1:-1].replace("''", "'")
+        return title != (item.title or "")
 
     def _count(self, status: str) -> None:
         if self.stats is not None:

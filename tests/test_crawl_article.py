@@ -139,6 +139,47 @@ def test_articles_with_one_title_never_overwrite_each_other(site: LocalSite, tmp
     assert [item["status"] for item in second.items] == ["unchanged", "unchanged"]
 
 
+def test_articles_declaring_the_front_page_as_canonical_stay_separate_posts(
+    site: LocalSite, site_root: Path, tmp_path: Path
+) -> None:
+    """Issue 14: a CMS that declares https://<host>/ canonical on every article merged them all."""
+    urls = []
+    for number in range(3):
+        story = news_page(f"Story number {number}", f"2024-05-0{number + 1}T08:00:00Z", f"The text of story {number}.")
+        story = story.replace(b"<head>", f"<head><link rel='canonical' href='https://{EXTRA_HOST}/'>".encode(), 1)
+        urls.append(serve(site_root, f"2024/05/story-{number}.html", story))
+    out = tmp_path / "mirror"
+    result = crawl(site, out, "-a", "url=" + ",".join(urls), "-s", "CONCURRENT_REQUESTS=1")
+    assert sorted(item["canonical_url"] for item in result.items) == sorted(urls)
+    assert len({item["post_path"] for item in result.items}) == 3
+    texts = [data.decode() for data in read_tree(out).values()]
+    assert len(texts) == 3
+    for number in range(3):
+        (text,) = [text for text in texts if f"Story number {number}" in text]
+        assert f"The text of story {number}." in text and f"0{number + 1} May 2024" in text
+    check_posts(out, result.items)
+    assert "not taken, it is the site's front page" in result.log
+
+
+def test_a_canonical_naming_another_known_article_does_not_take_its_post(
+    site: LocalSite, site_root: Path, tmp_path: Path
+) -> None:
+    """Issue 14: the first article to claim a key owned the post, and later claimants rewrote it."""
+    first = serve(site_root, "2024/05/claimed.html", news_page("The claimed story", "2024-05-10T08:00:00Z", "Its own text."))
+    claimant = news_page("A different story", "2024-05-11T08:00:00Z", "Another text.")
+    claimant = claimant.replace(b"<head>", f"<head><link rel='canonical' href='{first}'>".encode(), 1)
+    second = serve(site_root, "2024/05/claimant.html", claimant)
+    out = tmp_path / "mirror"
+    crawl(site, out, "-a", "url=" + first)
+    before = read_tree(out)
+    result = crawl(site, out, "-a", "url=" + second)
+    assert [item["canonical_url"] for item in result.items] == [second]
+    assert [item["status"] for item in result.items] == ["new"]
+    after = read_tree(out)
+    assert len(after) == 2 and all(after[path] == data for path, data in before.items())
+    assert "not taken, the ledger holds another article there" in result.log
+
+
 def test_undated_article_is_dropped_with_its_reason(site: LocalSite, tmp_path: Path) -> None:
     out = tmp_path / "mirror"
     result = crawl(site, out, "-a", "url=" + extra_url("undated.html"))
