@@ -95,6 +95,39 @@ def report_path(settings: Any) -> Path:
     return ledger.parent / "last-run.json"
 
 
+class PipelineErrors:
+    """Counts an article a pipeline raised an unexpected exception on as failed.
+
+    Scrapy already logs such an exception once, with its traceback ("Error processing
+    ..."), and sends ``item_error``; without this the article would be in neither the
+    stats, the run report nor the exit code. On in every crawl, whether or not the run
+    report is: ``newsmirror/failed`` feeds the failed share of ``scrapy crawl``'s exit code.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PipelineErrors:
+        """Build the extension and listen to ``item_error``."""
+        extension = cls(crawler)
+        crawler.signals.connect(extension.item_error, signal=scrapy_signals.item_error)
+        return extension
+
+    def item_error(self, item: Any, response: Any, spider: Any, failure: Any) -> None:
+        """Count the article as failed and tell the run report why (the traceback is logged already)."""
+        if not isinstance(item, ArticleItem):
+            return
+        reason = f"unexpected error in the pipelines: {failure.type.__name__}: {failure.getErrorMessage()}"
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.inc_value("newsmirror/failed")
+            stats.inc_value("newsmirror/failed/pipeline-error")
+        self.crawler.signals.send_catch_log(
+            signals.article_failed, url=item.url, reason=reason, kind="pipeline-error", source=item.source
+        )
+
+
 class RunReport:
     """Counts posts, skips and failures per source; logs progress and the end-of-run summary."""
 

@@ -151,6 +151,8 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "newsmirror.state.LedgerExtension": 0,  # takes the run lock and opens the ledger first
     "newsmirror.report.RunReport": 500,
+    # An unexpected exception in a pipeline counts as a failed article (stats, report, exit code).
+    "newsmirror.report.PipelineErrors": 500,
     "newsmirror.layout.LayoutAlarm": 500,  # see the layout-change alarm block below
 }
 # Drops article requests for articles already mirrored, before they are scheduled. 1000:

@@ -6,6 +6,7 @@ the crawl's HTTP(S) proxy, so site rules keyed on hosts run as in production.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -214,6 +215,40 @@ def test_failures_are_logged_and_the_run_goes_on(site: LocalSite, tmp_path: Path
     assert result.stat("newsmirror/failed") == 2
     assert result.stat("item_dropped_reasons_count/NoTitle") == 1
     check_posts(out, result.items)
+
+
+def test_an_unexpected_pipeline_error_counts_as_failed(site: LocalSite, site_root: Path, tmp_path: Path) -> None:
+    """A category that folds to nothing makes the post exporter raise ValueError, which no
+    pipeline expects: the article is failed, in the report and the exit code, with one traceback."""
+    out = tmp_path / "mirror"
+    report = tmp_path / "report.json"
+    url = serve(site_root, "odd-category.html", news_page("Odd category", "2024-05-03T08:00:00Z", "Body text."))
+    result = crawl(
+        site,
+        out,
+        "-a",
+        f"url={url}",
+        "-a",
+        "categories=\ufffe",  # a non-character: kept by the argument parser, folded away by the exporter
+        settings={"MIRROR_MAX_FAILED_RATIO": "0.5", "MIRROR_REPORT": str(report)},
+        check=False,
+    )
+    assert result.returncode == 3, result.log[-4000:]
+    assert "1 of 1 articles failed" in result.log
+    assert result.log.count("Traceback (most recent call last)") == 1, result.log[-4000:]
+    assert result.log.count("\nValueError: a post needs at least one non-empty category") == 1  # the traceback
+    assert (
+        f"not mirrored: {url}: unexpected error in the pipelines: ValueError: a post needs at least one "
+        "non-empty category" in result.log
+    )
+    assert result.stat("newsmirror/failed") == 1
+    assert result.stat("newsmirror/failed/pipeline-error") == 1
+    (source,) = json.loads(report.read_text(encoding="utf-8"))["sources"]
+    assert source["failed"] == 1
+    assert source["failures"] == [
+        {"url": url, "reason": "unexpected error in the pipelines: ValueError: a post needs at least one non-empty category"}
+    ]
+    assert not out.exists() or not list(out.rglob("*.md"))
 
 
 @pytest.mark.parametrize(

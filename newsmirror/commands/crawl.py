@@ -40,8 +40,9 @@ EXIT_LOCKED = 75
 def failed_share(stats: StatsCollector) -> tuple[int, int]:
     """Return (failed, tried): articles that ended without a post, and articles fetched or failed.
 
-    Failures are fetch failures (``newsmirror/failed``) and articles the pipelines dropped
-    (no title, date or body); known articles skipped without a request are not tried.
+    Failures are fetch failures and unexpected pipeline errors (``newsmirror/failed``) and
+    articles the pipelines dropped (no title, date or body); known articles skipped without
+    a request are not tried.
     """
     failed = int(stats.get_value("newsmirror/failed", 0)) + int(stats.get_value("item_dropped_count", 0))
     written = sum(

@@ -12,7 +12,7 @@ from scrapy.http import HtmlResponse, Response
 from twisted.python.failure import Failure
 
 from newsmirror import signals
-from newsmirror.incremental import ArticleNotModified
+from newsmirror.incremental import KNOWN_META, ArticleNotModified
 from newsmirror.middlewares import RetryDeferred
 from newsmirror.failures import describe_failure
 from newsmirror.items import ArticleItem, ListingHints
@@ -29,6 +29,20 @@ def split_list(value: str | None) -> list[str]:
     if not value:
         return []
     return [part.strip() for part in value.replace("，", ",").split(",") if part.strip()]
+
+
+def is_refresh(request: scrapy.Request | None) -> bool:
+    """Tell whether *request* fetches again an article already mirrored (``-a refresh``)."""
+    return request is not None and bool(request.meta.get(KNOWN_META))
+
+
+def kept_on_refresh(reason: str, request: scrapy.Request | None) -> str:
+    """Return *reason*, saying so when the failed page was a refresh and its post stays.
+
+    A refresh never falls back to the feed's HTML: that is often only a summary, and it
+    would replace a full-text post because of a transient page failure.
+    """
+    return f"{reason}; the post is kept as it was" if is_refresh(request) else reason
 
 
 def positive_int(value: str | int, name: str) -> int:
@@ -131,10 +145,10 @@ class MirrorSpider(scrapy.Spider):
         if not isinstance(response, HtmlResponse):
             content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or "none"
             reason = f"not an HTML page (Content-Type: {content_type})"
-            if hints.content_html:
+            if hints.content_html and not is_refresh(response.request):
                 yield self.feed_fallback(requested_url, reason, hints, source, categories)
                 return
-            self.report_failure(requested_url, reason, "not_html", source)
+            self.report_failure(requested_url, kept_on_refresh(reason, response.request), "not_html", source)
             return
         yield ArticleItem(url=requested_url, response=response, hints=hints, source=source, categories=categories)
 
@@ -149,9 +163,9 @@ class MirrorSpider(scrapy.Spider):
         reason = describe_failure(failure)
         hints = request.cb_kwargs.get("hints")
         source = request.cb_kwargs.get("source", self.name)
-        if hints is not None and hints.content_html:
+        if hints is not None and hints.content_html and not is_refresh(request):
             return [self.feed_fallback(url, reason, hints, source, request.cb_kwargs.get("categories", []))]
-        self.report_failure(url, reason, failure.type.__name__, source)
+        self.report_failure(url, kept_on_refresh(reason, request), failure.type.__name__, source)
         return []
 
     def feed_fallback(
