@@ -380,27 +380,37 @@ def test_a_feed_that_is_down_fails_even_when_a_stored_copy_exists(
     assert f"HTTP {outage[7:10]}" in second.log
 
 
+@pytest.mark.parametrize(
+    ("answer", "headers", "failure"),
+    [
+        (b"busy", "STATUS 503\n", "the post is kept as it was"),  # a transient failure
+        (b"<html><head><title>Refreshed headline</title></head><body><script>app()</script></body></html>", None, "no article body found"),
+    ],
+    ids=["503", "no-body"],
+)
 def test_a_page_failing_on_refresh_never_replaces_the_full_text_with_the_feed_summary(
-    site: LocalSite, site_root: Path, tmp_path: Path
+    site: LocalSite, site_root: Path, tmp_path: Path, answer: bytes, headers: str | None, failure: str
 ) -> None:
+    name = "refreshed-503" if headers else "refreshed-empty"  # one page and feed per case: the site is shared
     item = (
-        f"<item><title>Refreshed headline</title><link>http://{NEWS_HOST}/page/refreshed.html</link>"
+        f"<item><title>Refreshed headline</title><link>http://{NEWS_HOST}/page/{name}.html</link>"
         "<pubDate>Mon, 08 Jul 2024 08:00:00 GMT</pubDate><description><![CDATA[<p>Feed summary only.</p>]]></description></item>"
     )
     feed = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Refreshed</title>{item}</channel></rss>'
-    feed_url = serve(site_root, FEED_HOST, "refreshed.xml", feed.encode(), "Content-Type: application/rss+xml\n")
-    page_url = serve(site_root, NEWS_HOST, "page/refreshed.html", page("Refreshed headline", "2024-07-08T08:00:00Z", "The whole article text."))
+    feed_url = serve(site_root, FEED_HOST, f"{name}.xml", feed.encode(), "Content-Type: application/rss+xml\n")
+    page_url = serve(site_root, NEWS_HOST, f"page/{name}.html", page("Refreshed headline", "2024-07-08T08:00:00Z", "The whole article text."))
     out = tmp_path / "mirror"
     first = crawl_feed(site, out, "-a", f"url={feed_url}")
     ((record, (_, body)),) = [(item, posts_by_url(out, [item])[page_url]) for item in first.items]
     assert "The whole article text." in body and "Feed summary only." not in body
     written = (out / record["post_path"]).read_bytes()
 
-    # The page now answers 503 (a transient failure): the refresh must keep the full text.
-    serve(site_root, NEWS_HOST, "page/refreshed.html", b"busy", "STATUS 503\n")
+    # The page now fails, or shows no body: the refresh must keep the full text, and count the failure.
+    serve(site_root, NEWS_HOST, f"page/{name}.html", answer, headers)
     second = crawl_feed(site, out, "-a", f"url={feed_url}", "-a", "refresh=all")
     assert second.items == []
     assert (out / record["post_path"]).read_bytes() == written
-    assert second.stat("newsmirror/feed_fallback") is None
-    assert second.stat("newsmirror/failed") == 1
-    assert f"Article not mirrored: {page_url}: " in second.log and "the post is kept as it was" in second.log
+    assert second.stat("newsmirror/feed_fallback") is None and "using the feed's HTML" not in second.log
+    failed = (second.stat("newsmirror/failed") or 0) + (second.stat("item_dropped_count") or 0)
+    assert failed == 1
+    assert failure in second.log

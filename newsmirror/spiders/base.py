@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -142,10 +143,13 @@ class MirrorSpider(scrapy.Spider):
         self, response: Response, requested_url: str, hints: ListingHints, source: str, categories: list[str]
     ) -> Iterator[ArticleItem]:
         """Hand a fetched article page to the pipelines."""
+        if is_refresh(response.request) and hints.content_html:
+            # A refresh keeps the post rather than fall back to the feed's HTML (see kept_on_refresh).
+            hints = replace(hints, content_html=None)
         if not isinstance(response, HtmlResponse):
             content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or "none"
             reason = f"not an HTML page (Content-Type: {content_type})"
-            if hints.content_html and not is_refresh(response.request):
+            if hints.content_html:
                 yield self.feed_fallback(requested_url, reason, hints, source, categories)
                 return
             self.report_failure(requested_url, kept_on_refresh(reason, response.request), "not_html", source)
