@@ -13,7 +13,7 @@ NEWSPIDER_MODULE = "newsmirror.spiders"
 # --- where posts go ----------------------------------------------------------------
 # Folder that receives the posts; a Hexo user points it at source/_posts.
 MIRROR_DIR = "mirror"
-# The ledger (SQLite). Empty: .newsmirror/state.sqlite in the folder that holds
+# The ledger (SQLite). Empty: .newsmirror/<name of MIRROR_DIR>/state.sqlite in the folder that holds
 # MIRROR_DIR, never inside it, since a site generator would publish it.
 MIRROR_STATE = ""
 # Post path under MIRROR_DIR. Fields: {categories} (folders, one per category),
@@ -149,7 +149,7 @@ DOWNLOADER_MIDDLEWARES = {
 # --- the ledger, cron runs and scale-out --------------------------------------------------
 # Every dict of components is defined once: a second assignment would silently replace the first.
 EXTENSIONS = {
-    "newsmirror.state.LedgerExtension": 0,  # takes the run lock and opens the ledger first
+    "newsmirror.store.LedgerExtension": 0,  # takes the run lock and opens the ledger first
     "newsmirror.report.RunReport": 500,
     # An unexpected exception in a pipeline counts as a failed article (stats, report, exit code).
     "newsmirror.report.PipelineErrors": 500,

@@ -42,7 +42,7 @@ EXIT_FETCH_FAILED = 4
 _WRITERS_OFF = {
     "ITEM_PIPELINES": {},
     "EXTENSIONS": {
-        "newsmirror.state.LedgerExtension": None,
+        "newsmirror.store.LedgerExtension": None,
         "newsmirror.report.RunReport": None,
         "newsmirror.layout.LayoutAlarm": None,
     },
