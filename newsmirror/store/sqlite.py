@@ -6,6 +6,7 @@ generator would publish it.
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import logging
 import os
@@ -136,6 +137,13 @@ def state_path_for(settings: BaseSettings) -> Path:
 # Locks this process holds, by lock file: flock locks belong to an open file, so a
 # second open() of the same file in this process would conflict with the first.
 _HELD_LOCKS: dict[str, IO[bytes]] = {}
+
+
+@atexit.register
+def _release_run_locks() -> None:
+    """Close the lock files as the process ends, before the interpreter would collect them unclosed."""
+    while _HELD_LOCKS:
+        _HELD_LOCKS.popitem()[1].close()
 
 
 def lock_path_for(state_path: Path) -> Path:
