@@ -44,6 +44,36 @@ def test_the_title_falls_back_to_the_document_title() -> None:
     assert choice.candidates[-1].tier == Tier.FALLBACK
 
 
+def test_the_printed_h1_spelling_wins_when_metadata_retypes_the_same_headline() -> None:
+    # og:title in Title Case with straight quotes; the page prints sentence case, curly quotes.
+    page = context("<meta property='og:title' content=\"Why Rates Aren't Falling\">",
+                   f"<h1>Why rates aren\u2019t falling</h1>{BODY}")
+    choice = title.choose(page)
+    assert (choice.value, choice.source) == ("Why rates aren\u2019t falling", "og:title, as the h1 prints it")
+
+
+def test_the_h1_drops_a_section_glued_to_the_metadata_headline() -> None:
+    page = context("<meta property='og:title' content='Let the harbour stay open | Editorial'>",
+                   f"<h1>Let the harbour stay open</h1>{BODY}")
+    assert title.choose(page).value == "Let the harbour stay open"
+
+
+def test_a_different_printed_headline_does_not_replace_the_structured_one() -> None:
+    page = context('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Council approves plan"}</script>',
+                   f"<h1>Latest news</h1>{BODY}")
+    assert title.choose(page).value == "Council approves plan"
+
+
+def test_references_left_by_a_double_escape_are_decoded() -> None:
+    page = context("<meta property='og:title' content='India&amp;#039;s factories &amp;amp; ports'>", BODY)
+    assert title.choose(page).value == "India's factories & ports"
+
+
+def test_inline_markup_inside_the_h1_adds_no_space() -> None:
+    page = context("", f"<h1>Kotaku<span>'s</span> top games<br>of the year</h1>{BODY}")
+    assert title.choose(page).value == "Kotaku's top games of the year"
+
+
 def test_an_implausible_date_is_passed_over_with_its_reason_and_the_next_source_wins() -> None:
     page = context(
         "<title>T</title><meta property='article:published_time' content='1970-01-01T00:00:00Z'>",

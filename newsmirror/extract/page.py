@@ -45,6 +45,40 @@ def header_charset(response: Response) -> str | None:
     return http_content_type_encoding(content_type)
 
 
+# Elements a browser lays out on a line of their own: their text never runs into the next.
+_BREAKING = frozenset(
+    "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6"
+    " header hr li main nav ol p pre section table td th tr ul".split()
+)
+
+
+def rendered_text(element: lxml.html.HtmlElement) -> str:
+    """Return an element's text as a browser joins it: inline markup adds no space.
+
+    ``Kotaku<span>'s</span>`` reads "Kotaku's", not "Kotaku 's"; a ``<br>`` or a block
+    child still separates the words on each side of it.
+    """
+    parts: list[str] = []
+
+    def walk(node: lxml.html.HtmlElement) -> None:
+        if not isinstance(node.tag, str):  # a comment or processing instruction
+            parts.append(node.tail or "")
+            return
+        breaking = node.tag in _BREAKING
+        if breaking:
+            parts.append(" ")
+        parts.append(node.text or "")
+        for child in node:
+            walk(child)
+        if breaking:
+            parts.append(" ")
+        if node is not element:
+            parts.append(node.tail or "")
+
+    walk(element)
+    return "".join(parts)
+
+
 def squash(text: str | None) -> str:
     """Collapse whitespace runs to one space and trim."""
     return _WHITESPACE.sub(" ", text or "").strip()
@@ -101,7 +135,7 @@ class Page:
         """Return the squashed text of the first element matching any selector, or ''."""
         for query in css:
             for node in self.selector.css(query):
-                text = squash(" ".join(node.css("::text").getall()))
+                text = squash(rendered_text(node.root))
                 if text:
                     return text
         return ""

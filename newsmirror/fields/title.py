@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import html
+import re
+import unicodedata
+
 from newsmirror.extract.metadata import ld_text
 from newsmirror.extract.titles import headline_from_document_title, strip_site_suffix
 from newsmirror.fields.base import Candidate, FieldChoice, PageContext, Tier, by_tier
 
 # A shorter text is found in too many places to tell a heading by it.
 _MIN_HEADING = 6
+# A character reference left in a value that was escaped twice ("India&#039;s").
+_LEFT_ESCAPED = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,5}|[a-zA-Z]{2,8});")
+# Where sites join a headline to a section or site name, in metadata as in <title>.
+_SEGMENT_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|»|--)\s+")
 
 
 def candidates(context: PageContext, site_value: str = "") -> list[Candidate]:
@@ -43,13 +51,45 @@ def choose(context: PageContext, site_value: str = "") -> FieldChoice:
         if candidate.tier in (Tier.SITE, Tier.FALLBACK):
             choice.win(candidate)
             continue
-        headline = strip_site_suffix(candidate.value, context.site_names)
+        headline = strip_site_suffix(unescape_leftover(candidate.value), context.site_names)
         # A headline with an unescaped quote ends the content="..." attribute early;
         # the visible h1 that continues it is the whole headline.
         if len(printed) > len(headline) and printed.startswith(headline):
             headline = printed
+        elif printed and printed != headline and _prints(headline, printed):
+            choice.win(candidate, printed)
+            choice.source = f"{candidate.source}, as the h1 prints it"
+            continue
         choice.win(candidate, headline)
     return choice
+
+
+def unescape_leftover(text: str) -> str:
+    """Return *text* with character references decoded that a double escape left in it."""
+    return html.unescape(text) if _LEFT_ESCAPED.search(text) else text
+
+
+def _prints(headline: str, printed: str) -> bool:
+    """Tell whether the printed h1 is *headline* as the reader sees it.
+
+    Metadata often carries the headline re-typed: straight quotes for curly ones, Title
+    Case for the printed sentence case, or with the site or section glued on (" - Site",
+    " | Editorial"). When the h1 is that same headline, or one segment of it, the h1 is
+    what the page printed, and its spelling is the one to keep.
+    """
+    key = _comparable(printed)
+    if len(key) < _MIN_HEADING:
+        return False
+    if _comparable(headline) == key:
+        return True
+    segments = _SEGMENT_SEPARATORS.split(headline)
+    return len(segments) > 1 and _comparable(segments[0]) == key
+
+
+def _comparable(text: str) -> str:
+    """Return *text* folded for comparison: case, quotes, dashes and punctuation dropped."""
+    folded = unicodedata.normalize("NFKC", html.unescape(text)).casefold()
+    return "".join(char for char in folded if char.isalnum())
 
 
 def without_byline_suffix(title: str, byline: str) -> str:
