@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timezone
 
 from newsmirror.extract.page import Page
-from newsmirror.fields import date, title
+from newsmirror.fields import author, date, title
 from newsmirror.fields.base import PageContext, Tier
 
 BODY = "<p>" + "Body text of the article, long enough to be prose. " * 20 + "</p>"
@@ -72,6 +72,32 @@ def test_references_left_by_a_double_escape_are_decoded() -> None:
 def test_inline_markup_inside_the_h1_adds_no_space() -> None:
     page = context("", f"<h1>Kotaku<span>'s</span> top games<br>of the year</h1>{BODY}")
     assert title.choose(page).value == "Kotaku's top games of the year"
+
+
+def test_a_desk_byline_names_nobody_and_the_printed_writer_wins() -> None:
+    page = context("<meta property='og:site_name' content='Harbour Times'><meta name='author' content='Harbour Times Staff'>",
+                   f"<p class='byline'>By <a href='/people/jane'>Jane Doe</a></p>{BODY}")
+    choice = author.choose(page)
+    assert (choice.value, choice.source) == ("Jane Doe", "byline element")
+    assert choice.passed_over[0].reason == "it names a desk, not a writer"
+
+
+def test_the_publication_glued_after_the_writer_is_dropped() -> None:
+    page = context("<meta property='og:site_name' content='Harbour Times'><meta name='author' content='Jane Doe, Harbour Times'>")
+    assert author.choose(page).value == "Jane Doe"
+
+
+def test_the_publication_is_the_byline_only_when_no_writer_is_named() -> None:
+    alone = context("<meta property='og:site_name' content='Harbour Times'><meta name='author' content='Harbour Times'>")
+    assert author.choose(alone).value == "Harbour Times"
+    with_writer = context("<meta property='og:site_name' content='Harbour Times'><meta name='author' content='Harbour Times'>",
+                          f"<p class='byline'>By Jane Doe</p>{BODY}")
+    assert author.choose(with_writer).value == "Jane Doe"
+
+
+def test_a_cms_user_name_takes_the_printed_spelling() -> None:
+    page = context("<meta name='author' content='janedoe'>", f"<p class='byline'>By Jane Doe</p>{BODY}")
+    assert author.choose(page).value == "Jane Doe"
 
 
 def test_an_implausible_date_is_passed_over_with_its_reason_and_the_next_source_wins() -> None:

@@ -69,6 +69,11 @@ def ld_authors(article: dict[str, Any]) -> list[str]:
     return _names(article.get("author"))
 
 
+def ld_publishers(article: dict[str, Any]) -> list[str]:
+    """Return the publisher names of a JSON-LD article."""
+    return _names(article.get("publisher"))
+
+
 def ld_image(article: dict[str, Any]) -> str:
     """Return the first image URL of a JSON-LD article, or ''."""
     image = article.get("image")

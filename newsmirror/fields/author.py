@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from urllib.parse import urlsplit
 
 from newsmirror.extract.bylines import (
     chinese_byline,
@@ -13,7 +15,7 @@ from newsmirror.extract.bylines import (
     leading_byline,
     signed_reporter,
 )
-from newsmirror.extract.metadata import ld_authors
+from newsmirror.extract.metadata import ld_authors, ld_publishers
 from newsmirror.extract.page import Page
 from newsmirror.fields.base import Candidate, FieldChoice, PageContext, Tier, by_tier
 
@@ -26,6 +28,15 @@ _BYLINE_ELEMENTS = (
 )
 _BYLINE_CLASS = re.compile(r"(?:\w+(?:__|-))?(?:byline|author)(?:(?:__|-|_)(?:author|name|link|fmt))?", re.IGNORECASE)
 _MAX_BYLINE_ELEMENTS = 40
+# Words that say a byline names a desk, not a writer: "Staff reports", "<Site> Staff",
+# "<Site> Correspondent". A byline of nothing else, once the publication's name is gone,
+# names nobody.
+_DESK_WORDS = frozenset(
+    "staff reports report correspondent correspondents reporter reporters desk team editors editorial"
+    " newsroom writer writers".split()
+)
+# How a publication's name is glued after the writer's: "Jane Doe, Bleacher Report".
+_PUBLICATION_GLUE = (", ", " | ", " - ", " – ", " — ", " / ")
 
 
 def candidates(context: PageContext, site_value: str = "") -> list[Candidate]:
@@ -57,8 +68,82 @@ def _meta_candidate(meta: str, context: PageContext, tier: Tier, note: str) -> C
 
 
 def choose(context: PageContext, site_value: str = "") -> FieldChoice:
-    """Choose the byline: the most precise source that names someone."""
-    return FieldChoice("author").take_first(by_tier(candidates(context, site_value)), "is more precise")
+    """Choose the byline: the most precise source that names a writer, not the publication."""
+    choice = FieldChoice("author")
+    choice.candidates = by_tier(candidates(context, site_value))
+    # Chinese pages name their source (新华社, 新浪财经) as the byline: that is the field there.
+    publications = () if context.chinese else publication_names(context)
+    for position, candidate in enumerate(choice.candidates):
+        if choice.source:
+            choice.pass_over(candidate, f"{choice.source} is more precise")
+            continue
+        if candidate.tier == Tier.SITE or not publications:
+            choice.win(candidate)
+            continue
+        name = without_publication(candidate.value, publications)
+        if not name:
+            choice.pass_over(candidate, "it names a desk, not a writer")
+            continue
+        if _comparable(name) in {_comparable(publication) for publication in publications} and any(
+            _names_writer(later.value, publications) for later in choice.candidates[position + 1:]
+        ):
+            # The publication stands as the byline only where the page names no writer.
+            choice.pass_over(candidate, "it names the publication, and a later source names a writer")
+            continue
+        # A CMS user name ("janedoe") that the page prints as "Jane Doe": keep the printed form.
+        spelled = next((later.value for later in choice.candidates[position + 1:]
+                        if " " in later.value and " " not in name and _comparable(later.value) == _comparable(name)), name)
+        choice.win(candidate, spelled)
+    return choice
+
+
+def publication_names(context: PageContext) -> tuple[str, ...]:
+    """Return the names the page gives its publication: site names, JSON-LD publisher, domain."""
+    host = (urlsplit(context.page.url).hostname or "").removeprefix("www.")
+    publisher = ld_publishers(context.article)
+    site_name = context.page.meta("og:site_name", "application-name")
+    names = (*context.site_names, site_name, *publisher, host, host.split(".")[0])
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
+def without_publication(name: str, publications: tuple[str, ...]) -> str:
+    """Return *name* without a publication glued after it; '' when it names only a desk ("TMZ Staff")."""
+    for publication in publications:
+        for glue in _PUBLICATION_GLUE:
+            if name.endswith(glue + publication) and len(name) > len(glue + publication):
+                name = name[: -len(glue + publication)].strip()
+    folded_publications = {_comparable(publication) for publication in publications}
+    if _comparable(name) in folded_publications:
+        return name
+    words = name.split()
+    for publication in publications:
+        length = len(publication.split())
+        if [_comparable(word) for word in words[:length]] == [_comparable(word) for word in publication.split()]:
+            words = words[length:]
+            break
+    if all(_comparable(word) in _DESK_WORDS for word in words):
+        return ""
+    return name
+
+
+def _names_writer(name: str, publications: tuple[str, ...]) -> bool:
+    """Tell whether *name* reads as a person's byline: neither the publication nor a desk.
+
+    A person is named in two or more capitalised words ("Jane Doe"); an acronym or a
+    category label picked up by a weaker source ("CSP") does not outrank the publication.
+    """
+    rest = without_publication(name, publications)
+    words = rest.split()
+    return (
+        len(words) >= 2
+        and all(word[:1].isupper() for word in words if word.isalpha() and len(word) > 3)
+        and _comparable(rest) not in {_comparable(publication) for publication in publications}
+    )
+
+
+def _comparable(text: str) -> str:
+    """Return *text* folded for comparison: case, accents kept, punctuation and spaces dropped."""
+    return "".join(char for char in unicodedata.normalize("NFKC", text).casefold() if char.isalnum())
 
 
 def printed_byline(page: Page) -> str:
