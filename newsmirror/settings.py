@@ -143,7 +143,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "newsmirror.middlewares.ContactUserAgentMiddleware": 500,
     # A site rule's http_header lines (MIRROR_SITE_RULES); off without rules that set one.
-    "newsmirror.siterules.headers.SiteRuleHeadersMiddleware": 510,
+    # After CookiesMiddleware (700), which rewrites the Cookie header from its jar.
+    "newsmirror.siterules.headers.SiteRuleHeadersMiddleware": 750,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsmirror.middlewares.BoundedRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,

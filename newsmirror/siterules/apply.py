@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
@@ -150,13 +151,14 @@ def _agree(one: str, other: str) -> bool:
 
 
 def _shared_text(part: str, whole: str) -> float:
-    """Return the share of *whole*'s word 4-grams that *part* holds too (1.0 for a short *whole*)."""
-    def grams(text: str) -> set[tuple[str, ...]]:
+    """Return the share of *whole*'s word 4-grams (counted with repeats) that *part* holds too."""
+    def grams(text: str) -> Counter[tuple[str, ...]]:
         words = _WORDS.findall(text.casefold())
-        return {tuple(words[i : i + 4]) for i in range(max(len(words) - 3, 1))} if words else set()
+        return Counter(tuple(words[i : i + 4]) for i in range(max(len(words) - 3, 1))) if words else Counter()
 
     whole_grams = grams(whole)
-    return len(whole_grams & grams(part)) / len(whole_grams) if whole_grams else 1.0
+    total = sum(whole_grams.values())
+    return sum((whole_grams & grams(part)).values()) / total if total else 1.0
 
 
 @dataclass

@@ -17,7 +17,9 @@ _ADDED = "newsmirror_rule_headers"
 class SiteRuleHeadersMiddleware:
     """A downloader middleware: adds the headers of the rule for each request's host.
 
-    A header the request already carries (a Referer, a conditional header) stays as it is.
+    A header the request already carries (a Referer, a conditional header, a cookie from
+    the jar) stays as it is; it runs after Scrapy's CookiesMiddleware, which rewrites the
+    Cookie header on every pass.
     Headers a rule added are taken off again when a redirect leads to a host the rule
     does not cover, so a consent cookie never travels to another site. User-Agent is never
     a rule's to set (see :data:`newsmirror.siterules.rules.REFUSED_HEADERS`).
