@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import lxml.html
 from scrapy import Request, Spider
 from scrapy.commands import ScrapyCommand
+from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.http import Response
 from twisted.python.failure import Failure
@@ -144,16 +145,21 @@ class Command(ScrapyCommand):
         """Fetch *url* with the project's downloader stack and nothing that writes."""
         assert self.crawler_process is not None
         crawler = self.crawler_process.create_crawler(FetchOnePage)
-        for name, value in _WRITERS_OFF.items():
-            if isinstance(value, dict) and value:
-                # Merged into the project's components, which stay: the guard, robots, retries.
-                value = {**crawler.settings.getdict(name), **value}
-            crawler.settings.set(name, value, priority="cmdline")
+        switch_off_writers(crawler)
         self.crawler_process.crawl(crawler, url=url)
         self.crawler_process.start()
         spider = crawler.spider
         assert isinstance(spider, FetchOnePage)
         return spider.fetched, spider.failure
+
+
+def switch_off_writers(crawler: Crawler) -> None:
+    """Switch off every component of *crawler* that records or writes; the downloader stack stays."""
+    for name, value in _WRITERS_OFF.items():
+        if isinstance(value, dict) and value:
+            # Merged into the project's components, which stay: the guard, robots, retries.
+            value = {**crawler.settings.getdict(name), **value}
+        crawler.settings.set(name, value, priority="cmdline")
 
 
 def _page_url(args: list[str], opts: argparse.Namespace) -> str:
