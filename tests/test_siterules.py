@@ -237,6 +237,26 @@ def test_a_rule_title_never_contradicts_structured_data() -> None:
     assert "contradicts the json-ld headline" in fields.choices["title"].passed_over[0].reason
 
 
+def test_a_rule_headline_the_page_prints_beats_the_structured_data_headline() -> None:
+    # JSON-LD often carries the search-engine headline; the rule's is the printed h1 here.
+    html = page_html(ld_headline="Council votes on harbour plans")
+    rule = parse_rule_text("title: //div[@class='masthead']/h1\n", f"{HOST}.txt")
+    _, fields = extract_article(Page.from_bytes(f"https://{HOST}/a.html", html), rule=rule)
+    assert fields.title == "Harbour wall to be rebuilt"
+    assert fields.choices["title"].source == f"site rule {HOST}.txt:1 (= h1)"
+    assert fields.rule_fallbacks == ()
+
+
+def test_a_rule_block_around_the_article_falls_back() -> None:
+    # The rule selects the whole page body: the article and as much again of other text.
+    html = page_html(extra="<div class='comments'>" + "<p>A reader's comment about parking fees and buses. </p>" * 30 + "</div>")
+    rule = parse_rule_text("body: //body\n", f"{HOST}.txt")
+    _, fields = extract_article(Page.from_bytes(f"https://{HOST}/a.html", html), rule=rule)
+    assert fields.rule_fallbacks == ("body",)
+    assert "comment about parking" not in fields.body.text_content()
+    assert "is text the readability" in fields.choices["body"].passed_over[0].reason
+
+
 def test_a_rule_agreeing_with_structured_data_speaks() -> None:
     html = page_html(ld_headline="Harbour wall to be rebuilt")
     rule = parse_rule_text("title: //div[@class='masthead']/h1\n", f"{HOST}.txt")

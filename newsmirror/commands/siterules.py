@@ -29,7 +29,7 @@ from newsmirror.commands.extract import switch_off_writers
 from newsmirror.extract.page import Page, squash
 from newsmirror.items import ArticleItem
 from newsmirror.reading import FetchedPage, check_reading_settings, read_page_explained
-from newsmirror.siterules.book import RuleBook, load_rule_book
+from newsmirror.siterules.book import RuleBook, rule_book_for
 from newsmirror.siterules.rules import RuleTest, SiteRule
 
 EXIT_STALE = 1
@@ -101,7 +101,7 @@ def check_test(rule: SiteRule, test: RuleTest, fetched: FetchedPage | None, fail
         what = "the body the rule extracts"
     else:
         extracted = squash(fields.body.text_content()) if fields.body is not None else ""
-        what = "the extracted body" if not rule.body else "any body"
+        what = "the extracted body"
     page_text = squash(Page.from_bytes(fetched.url, fetched.body, fetched.charset).tree.text_content())
     for snippet in test.contains:
         wanted = squash(snippet)
@@ -153,9 +153,10 @@ class Command(ScrapyCommand):
         undated = self.settings.get("MIRROR_UNDATED", "drop")
         try:
             check_reading_settings(timezones, undated)
-            book = load_rule_book(folder)
+            book = rule_book_for(folder)  # the crawl's header middleware reads this same book
         except ValueError as error:
             raise UsageError(str(error)) from None
+        assert book is not None  # folder is not empty
         rules = _chosen_rules(book, args[1:])
         urls = list(dict.fromkeys(test.url for rule in rules for test in rule.tests))
         spider = self._fetch(urls, folder) if urls else None

@@ -10,8 +10,9 @@ Public rule files go stale: a redesign leaves a rule selecting an old block, a t
 or nothing. So a rule never makes a field worse than the generic path where the generic
 path is confident. The generic value is *confident* when it comes from the page's own
 structured data or a site module (:attr:`Tier.STRUCTURED` and above); for the body,
-when the generic body is long (:data:`CONFIDENT_BODY` characters) and the rule's block
-holds little of it. A rule value that is empty, too little (a body under
+when the generic body is long (:data:`CONFIDENT_BODY` characters): then a rule's block
+that holds less than half of its text, or is more than half other text (the page
+around the article), contradicts it. A rule value that is empty, too little (a body under
 :data:`MIN_RULE_BODY` characters, a date that is no date) or contradicts a confident
 generic value loses: the generic choice stands, the reason is logged and kept among the
 candidates (``scrapy extract`` prints it), and the field is counted for the
@@ -43,8 +44,9 @@ logger = logging.getLogger(__name__)
 # A rule's body with less text than this is a teaser, a caption or a stale block.
 MIN_RULE_BODY = 200
 # A generic body this long (characters) is an article, not a guess ...
-CONFIDENT_BODY = 1000
-# ... and a rule's block holding less than this share of its text selects something else.
+CONFIDENT_BODY = 500
+# ... and a rule's block holding less than this share of its text selects something else,
+# as does one that is mostly text it does not hold (bench/site_rules.py measured both).
 MIN_SHARED_TEXT = 0.5
 # Two dates further apart than this name different days.
 _DATE_AGREEMENT = timedelta(days=1)
@@ -194,7 +196,13 @@ class RuleReading:
         headline = strip_site_suffix(candidate.value, context.site_names)
         generic = _winner(choice)
         if generic is not None and generic.tier >= Tier.STRUCTURED and not _agree(headline, choice.value or ""):
-            return None, f"it contradicts the {generic.source} {choice.value!r}, which is confident", ""
+            # Structured data often carries the search-engine headline, not the printed one:
+            # a rule's headline that the page prints as its heading is no stale block.
+            printed = next((other for other in choice.candidates
+                            if other.tier == Tier.PRINTED and squash(other.value).casefold() == headline.casefold()), None)
+            if printed is None:
+                return None, f"it contradicts the {generic.source} {choice.value!r}, which is confident", ""
+            return headline, "", f"{candidate.source} (= {printed.source})"
         return headline, "", ""
 
     def _author(self, candidate: Candidate, choice: FieldChoice, context: PageContext) -> tuple[Any, str, str]:
@@ -236,10 +244,16 @@ class RuleReading:
         if generic is not None and isinstance(choice.value, lxml.html.HtmlElement):
             generic_text = squash(choice.value.text_content())
             if generic.tier >= Tier.STRUCTURED or len(generic_text) >= CONFIDENT_BODY:
-                shared = _shared_text(squash(candidate.value.text_content()), generic_text)
+                rule_text = squash(candidate.value.text_content())
+                shared = _shared_text(rule_text, generic_text)
                 if shared < MIN_SHARED_TEXT:
                     return None, (f"its block ({size} characters) holds {shared:.0%} of the text of the "
                                   f"{generic.source} ({len(generic_text)} characters), which is confident"), ""
+                own = _shared_text(generic_text, rule_text)
+                if own < MIN_SHARED_TEXT:
+                    # A block around the article: navigation, related stories, comments.
+                    return None, (f"{1 - own:.0%} of its block ({size} characters) is text the "
+                                  f"{generic.source} ({len(generic_text)} characters), which is confident, leaves out"), ""
         return candidate.value, "", ""
 
 

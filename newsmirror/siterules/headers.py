@@ -32,10 +32,9 @@ class SiteRuleHeadersMiddleware:
     def from_crawler(cls, crawler: Crawler) -> SiteRuleHeadersMiddleware:
         """Build the middleware; off (NotConfigured) unless ``MIRROR_SITE_RULES`` names a folder with headers."""
         rules = rule_book_for(crawler.settings.get("MIRROR_SITE_RULES"))
-        if rules is None:
-            raise NotConfigured("MIRROR_SITE_RULES is empty")
-        if not any(rule.headers for rule in rules.rules):
-            raise NotConfigured("no site rule sets an http_header")
+        # No message: Scrapy logs a NotConfigured message as a warning, and off is the default.
+        if rules is None or not any(rule.headers for rule in rules.rules):
+            raise NotConfigured
         return cls(rules)
 
     def process_request(self, request: Request) -> None:
