@@ -145,7 +145,7 @@ def fill_from_page(item: ArticleItem, page_url: str, fields: PageFields, site: S
     item.site_name = hints.site_name or fields.site_name
     item.author = fold_text(hints.author or fields.author or hints.fallback_author or hints.site_name or fields.site_name)
     item.categories = list(item.categories) or [fields.site_name]
-    item.canonical_url = site.canonicalize(fields.canonical_url)
+    item.canonical_url = site.canonicalize(hints.canonical_url or fields.canonical_url)
     item.content = fields.body
     item.share_image = fields.share_image or None
     return item

@@ -13,6 +13,7 @@ from tests.support.localsite import REPO_ROOT, LocalSite, running_site
 
 HOST = "news.example"
 THIN_HOST = "local.thin.example"
+SPLIT_HOST = "split.example"
 PROSE = "The council met on Tuesday evening and voted to rebuild the old harbour wall before winter. " * 6
 RELATED = "Read also: the ferry timetable changes from June, and the car park by the pier closes for repairs. " * 2
 RULES = {
@@ -28,7 +29,10 @@ RULES = {
     ),
     # A stale rule: its block is a one-line kicker on every page of the host.
     ".thin.example.txt": "body: //p[@class='kicker']\n",
+    # Articles split over pages, with a link to the whole story on one page.
+    f"{SPLIT_HOST}.txt": "single_page_link: //a[@class='whole']\n",
 }
+SECOND_HALF = "After the vote the mayor thanked the fishermen who had campaigned for the repairs. " * 6
 
 
 def article(headline: str, banner: str = "Local News") -> bytes:
@@ -51,6 +55,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalSite, 
         for number in (1, 2, 3):
             headline = f"Harbour wall to be rebuilt, part {number}"
             (folder / f"wall-{number}.html").write_bytes(article(headline, "Local News" if host == HOST else headline))
+    split = root / SPLIT_HOST / "2024" / "05" / "16"
+    split.mkdir(parents=True)
+    first_page = article("Harbour wall vote", "Harbour wall vote").replace(
+        b"</article>", b"</article><a class='whole' href='/2024/05/16/vote.html?view=all'>Read on one page</a>")
+    (split / "vote.html").write_bytes(first_page)
+    (split / "vote.html?view=all").write_bytes(
+        article("Harbour wall vote", "Harbour wall vote").replace(b"</article>", f"<p>{SECOND_HALF}</p></article>".encode()))
+    # A link to another host is never followed.
+    (split / "away.html").write_bytes(first_page.replace(b"href='/2024/05/16/vote.html?view=all'",
+                                                         b"href='https://elsewhere.example/vote.html'"))
+    # A single-page view that is gone: the first page is read.
+    (split / "gone.html").write_bytes(first_page.replace(b"vote.html?view=all", b"missing.html?view=all"))
     log = tmp_path_factory.mktemp("log") / "requests.jsonl"
     with running_site(root, log) as running:
         yield running, log
@@ -154,3 +170,25 @@ def test_scrapy_extract_shows_which_rule_spoke(site: tuple[LocalSite, Path], rul
     assert report["fields"]["body"]["source"] == f"site rule {HOST}.txt:3"
     rivals = {rival["source"]: rival["reason"] for rival in report["fields"]["title"]["passed_over"]}
     assert rivals["h1"] == f"site rule {HOST}.txt:1 is more precise"
+
+
+def test_a_single_page_view_is_read_instead_of_the_first_page(
+    site: tuple[LocalSite, Path], rules: Path, tmp_path: Path
+) -> None:
+    running, _ = site
+    url = f"https://{SPLIT_HOST}/2024/05/16/vote.html"
+    away = f"https://{SPLIT_HOST}/2024/05/16/away.html"
+    gone = f"https://{SPLIT_HOST}/2024/05/16/gone.html"
+    result = run_crawl("article", "-a", f"url={url},{away},{gone}", env=running.proxy_env(), index=tmp_path / "index.jsonl",
+                       settings={"MIRROR_DIR": str(tmp_path / "mirror"), "MIRROR_SITE_RULES": str(rules),
+                                 "MIRROR_PATH_TEMPLATE": "{id}.md"})
+    assert result.stat("newsmirror/posts/new") == 3, result.log[-3000:]
+    assert result.stat("newsmirror/single_page_view") == 1
+    by_url = {item["url"]: item for item in result.items}
+    # The whole story, keyed on the article's own page, not on its single-page view.
+    assert by_url[url]["canonical_url"] == url
+    texts = [path.read_text(encoding="utf-8") for path in (tmp_path / "mirror").rglob("*.md")]
+    assert sum("thanked the fishermen" in text for text in texts) == 1
+    assert f"Single-page view https://{SPLIT_HOST}/2024/05/16/missing.html?view=all of {gone} failed" in result.log
+    assert by_url[gone]["canonical_url"] == gone
+    assert f"Single-page view of {away} not followed: https://elsewhere.example/vote.html is on another host" in result.log
