@@ -281,3 +281,26 @@ def test_without_a_rule_nothing_changes() -> None:
     with_empty_rule = read_article(HtmlResponse(f"https://{HOST}/a.html", body=html), rule=parse_rule_text("", "x.txt"))
     assert (plain.title, plain.author, plain.date, plain.body_html) == (
         with_empty_rule.title, with_empty_rule.author, with_empty_rule.date, with_empty_rule.body_html)
+
+
+def test_strip_image_src_and_attribute_strips() -> None:
+    images = ("<p><img src='https://cdn.news.example/pixel-tracker.gif' width='600' height='400'>"
+              "<img src='https://cdn.news.example/wall.jpg' alt='Photo: the wall in 1902'"
+              " width='600' height='400'></p>")
+    html = page_html(body=PROSE + "</p>" + images + "<p>")
+    rule_text = "body: //article\n"
+    kept = read(html, rule_text)
+    stripped = read(html, rule_text + "strip_image_src: pixel-tracker\nstrip_attr: //img/@alt\n")
+    assert "pixel-tracker" in kept.body_html and "the wall in 1902" in kept.body_html
+    assert "pixel-tracker" not in stripped.body_html and "the wall in 1902" not in stripped.body_html
+    assert "https://cdn.news.example/wall.jpg" in stripped.body_html
+
+
+def test_prune_yes_cleans_the_rule_block_with_readability() -> None:
+    comments = "<div class='comments'>" + "<p>Great article, thanks! Visit my shop for deals.</p>" * 3 + "</div>"
+    html = page_html(body=PROSE * 2 + "</p>" + comments + "<p>")
+    unpruned = read(html, "body: //article\nprune: no\n")
+    pruned = read(html, "body: //article\nprune: yes\n")
+    assert "Visit my shop" in unpruned.body_html
+    assert "Visit my shop" not in pruned.body_html
+    assert "rebuild the old harbour wall" in pruned.body_html

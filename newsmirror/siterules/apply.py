@@ -62,10 +62,10 @@ def rewrite_html(rule: SiteRule, text: str) -> str:
     return text
 
 
-def evaluate(rule: SiteRule, line: RuleLine, tree: lxml.etree._Element) -> list[Any]:
+def evaluate(rule: SiteRule, line: RuleLine, tree: lxml.etree._Element, smart_strings: bool = False) -> list[Any]:
     """Return what one XPath line selects on *tree* (a list; a string or number result becomes one item)."""
     try:
-        result = compiled(line.value)(tree)
+        result = compiled(line.value, smart_strings)(tree)
     except lxml.etree.XPathError as error:  # compiled at load time; a page can still make it fail
         logger.error("Site rule %s:%d: XPath %r failed on this page (%s); line skipped", rule.name, line.line, line.value, error)
         return []
@@ -99,7 +99,7 @@ def strip_page(rule: SiteRule, tree: lxml.html.HtmlElement) -> None:
     """Remove from *tree* what the rule's strip, strip_id_or_class and strip_image_src lines name."""
     doomed: list[Any] = []
     for line in rule.strip:
-        doomed += evaluate(rule, line, tree)
+        doomed += evaluate(rule, line, tree, smart_strings=True)
     for needle in rule.strip_id_or_class:
         doomed += tree.xpath(_STRIP_ID_OR_CLASS, needle=needle.value)
     for needle in rule.strip_image_src:

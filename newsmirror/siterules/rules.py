@@ -203,9 +203,12 @@ def parse_rule_text(text: str, name: str) -> SiteRule:
 
 
 @lru_cache(maxsize=4096)
-def compiled(expression: str) -> lxml.etree.XPath:
-    """Return *expression* compiled once per process (rules reach reader processes as text)."""
-    return lxml.etree.XPath(expression, smart_strings=False)
+def compiled(expression: str, smart_strings: bool = False) -> lxml.etree.XPath:
+    """Return *expression* compiled once per process (rules reach reader processes as text).
+
+    *smart_strings*: attribute results know their element (``strip: //img/@srcset``).
+    """
+    return lxml.etree.XPath(expression, smart_strings=smart_strings)
 
 
 _EMPTY_PAGE = lxml.etree.fromstring("<html><head/><body/></html>")
