@@ -304,3 +304,21 @@ def test_prune_yes_cleans_the_rule_block_with_readability() -> None:
     assert "Visit my shop" in unpruned.body_html
     assert "Visit my shop" not in pruned.body_html
     assert "rebuild the old harbour wall" in pruned.body_html
+
+
+def test_rule_headers_leave_with_a_redirect_to_another_host(tmp_path: Path) -> None:
+    from scrapy import Request
+
+    from newsmirror.siterules.headers import SiteRuleHeadersMiddleware
+
+    (tmp_path / "news.example.txt").write_text("http_header(x-consent): yes\nhttp_header(referer): https://news.example/\n",
+                                               encoding="utf-8")
+    middleware = SiteRuleHeadersMiddleware(load_rule_book(tmp_path))
+    request = Request("https://www.news.example/a.html", headers={"Referer": "https://feeds.example/"})
+    middleware.process_request(request)
+    assert request.headers["X-Consent"] == b"yes"
+    assert request.headers["Referer"] == b"https://feeds.example/"  # the request's own header stays
+    redirected = request.replace(url="https://elsewhere.example/a.html")  # meta travels with a redirect
+    middleware.process_request(redirected)
+    assert "X-Consent" not in redirected.headers
+    assert redirected.headers["Referer"] == b"https://feeds.example/"
