@@ -36,6 +36,9 @@ class ListingHints:
     # the author when neither the feed nor the page names one, and the zone for naive times.
     site_name: str | None = None
     timezone: str | None = None
+    # The article page's own canonical URL when its body is read from the single-page view
+    # a site rule names (single_page_link): the post keeps the article's identity.
+    canonical_url: str | None = None
 
 
 @dataclass

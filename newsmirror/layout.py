@@ -26,6 +26,15 @@ logger = logging.getLogger(__name__)
 _PREFIX = "newsmirror/site/"
 
 
+def rule_key(rule_name: str) -> str:
+    """Return the key a site rule file is counted under: ``rule:<file name>``.
+
+    For a rule, "empty" means its value lost to the generic rules (it selected nothing,
+    too little, or contradicted a confident generic value): the sign of a stale rule.
+    """
+    return f"rule:{rule_name}"
+
+
 def count_site_fields(stats: StatsCollector, site_key: str, site_empty: tuple[str, ...]) -> None:
     """Count one article read by a site module, and each layout field its own rules left empty."""
     if site_key == "generic":

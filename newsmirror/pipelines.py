@@ -23,7 +23,7 @@ from newsmirror.store.posts import contained_path, write_atomic
 from newsmirror.images import localize_images
 from newsmirror.incremental import lookup_key
 from newsmirror.items import ArticleItem, ListingHints
-from newsmirror.layout import count_site_fields
+from newsmirror.layout import count_site_fields, rule_key
 from newsmirror.paths import PathBuilder, path_key, url_token, with_suffix
 from newsmirror.readers import PageReaders, ReaderDied, reader_processes
 from newsmirror.reading import (
@@ -34,6 +34,8 @@ from newsmirror.reading import (
     fill_from_feed,
     read_page,
 )
+from newsmirror.siterules.book import RuleBook, rule_book_for
+from newsmirror.siterules.rules import SiteRule
 from newsmirror.store import LedgerEntry, LedgerStore, ledger_for, utc_now
 
 logger = logging.getLogger(__name__)
@@ -84,12 +86,14 @@ class ExtractPipeline:
         undated: str,
         stats: StatsCollector | None = None,
         readers: PageReaders | None = None,
+        rules: RuleBook | None = None,
     ) -> None:
         check_reading_settings(timezones, undated)
         self.timezones = timezones
         self.undated = undated
         self.stats = stats  # per-site field counts for the layout-change alarm
         self.readers = readers
+        self.rules = rules  # MIRROR_SITE_RULES; None: off
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -97,7 +101,8 @@ class ExtractPipeline:
         settings = crawler.settings
         processes = reader_processes(settings.get("MIRROR_READER_PROCESSES"))
         readers = PageReaders(processes, settings.get("LOG_LEVEL")) if processes else None
-        return cls(settings.getdict("MIRROR_TIMEZONES"), settings.get("MIRROR_UNDATED"), crawler.stats, readers)
+        rules = rule_book_for(settings.get("MIRROR_SITE_RULES"))
+        return cls(settings.getdict("MIRROR_TIMEZONES"), settings.get("MIRROR_UNDATED"), crawler.stats, readers, rules)
 
     def close_spider(self) -> None:
         """Stop the reader processes, if any were started."""
@@ -117,15 +122,19 @@ class ExtractPipeline:
             return item
         fetched = FetchedPage.from_response(item.response)
         item.response = None  # only the bytes go on; the response need not live any longer
+        # Only the page's own rule crosses to a reader process, not the whole book.
+        rule = self.rules.rule_for(fetched.url) if self.rules is not None else None
         if self.readers is None:
-            outcome = read_page(item, fetched, self.timezones, self.undated)
+            outcome = read_page(item, fetched, self.timezones, self.undated, rule)
         else:
             try:
-                outcome = await self.readers.run(read_page, item, fetched, self.timezones, self.undated)
+                outcome = await self.readers.run(read_page, item, fetched, self.timezones, self.undated, rule)
             except ReaderDied as error:
                 raise ArticleDropped(f"the process reading {fetched.url} died ({error}); the next run tries again") from None
         if self.stats is not None:
             count_site_fields(self.stats, outcome.site_key, outcome.site_empty)
+            if outcome.rule_name:
+                count_site_fields(self.stats, rule_key(outcome.rule_name), outcome.rule_fallbacks)
         if outcome.problem is not None:
             raise dropped(outcome.problem)
         return outcome.item
@@ -342,15 +351,17 @@ def read_article(
     *,
     timezones: dict[str, str] | None = None,
     undated: str = "drop",
+    rule: SiteRule | None = None,
 ) -> ArticleItem:
     """Run the extract and clean pipelines on one response, offline: what a crawl does before writing.
 
     Tests and benchmarks use this to measure exactly the code path of a real crawl;
-    *timezones* and *undated* are ``MIRROR_TIMEZONES`` and ``MIRROR_UNDATED``.
+    *timezones* and *undated* are ``MIRROR_TIMEZONES`` and ``MIRROR_UNDATED``, *rule*
+    the site rule a crawl would apply to the page.
     """
     item = ArticleItem(url=response.url, hints=hints or ListingHints())
     check_reading_settings(timezones or {}, undated)  # the same checks a crawl makes
-    outcome = read_page(item, FetchedPage.from_response(response), timezones or {}, undated)
+    outcome = read_page(item, FetchedPage.from_response(response), timezones or {}, undated, rule)
     if outcome.problem is not None:
         raise dropped(outcome.problem)
     assert outcome.item is not None

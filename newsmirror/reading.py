@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,6 +25,8 @@ from newsmirror.items import ArticleItem, ListingHints
 from newsmirror.fields.image import lead_image
 from newsmirror.sites import extract_article, site_for
 from newsmirror.sites.base import PageFields, Site
+from newsmirror.siterules.apply import rewrite_html
+from newsmirror.siterules.rules import SiteRule
 from newsmirror.text import fold_text
 
 if TYPE_CHECKING:
@@ -82,32 +85,38 @@ class ReadOutcome:
     problem: Unreadable | None
     site_key: str  # the site module that read the page, for the layout-change alarm
     site_empty: tuple[str, ...]  # the layout fields its own rules left empty
+    rule_name: str = ""  # the site rule file that read the page (MIRROR_SITE_RULES), if any
+    rule_fallbacks: tuple[str, ...] = ()  # the fields where its value lost to the generic rules
 
 
-def read_page(item: ArticleItem, fetched: FetchedPage, timezones: dict[str, str], undated: str) -> ReadOutcome:
+def read_page(
+    item: ArticleItem, fetched: FetchedPage, timezones: dict[str, str], undated: str, rule: SiteRule | None = None
+) -> ReadOutcome:
     """Extract and clean one fetched page into *item*: what the extract and clean pipelines do.
 
-    *timezones* and *undated* are ``MIRROR_TIMEZONES`` and ``MIRROR_UNDATED``.
+    *timezones* and *undated* are ``MIRROR_TIMEZONES`` and ``MIRROR_UNDATED``; *rule* is
+    the site rule for the page's host (``MIRROR_SITE_RULES``), plain data like the rest.
     """
-    return read_page_explained(item, fetched, timezones, undated)[0]
+    return read_page_explained(item, fetched, timezones, undated, rule)[0]
 
 
 def read_page_explained(
-    item: ArticleItem, fetched: FetchedPage, timezones: dict[str, str], undated: str
+    item: ArticleItem, fetched: FetchedPage, timezones: dict[str, str], undated: str, rule: SiteRule | None = None
 ) -> tuple[ReadOutcome, PageFields]:
     """Do what :func:`read_page` does; also return the page's fields with their sources (``scrapy extract``).
 
     The fields stay in this process: they hold the parsed body, which is not picklable,
     so reader processes return the outcome alone.
     """
-    page = Page.from_bytes(fetched.url, fetched.body, fetched.charset)
-    site, fields = extract_article(page, zones_for(timezones, page.url, item.hints))
+    rewrite = partial(rewrite_html, rule) if rule is not None and rule.replacements else None
+    page = Page.from_bytes(fetched.url, fetched.body, fetched.charset, rewrite)
+    site, fields = extract_article(page, zones_for(timezones, page.url, item.hints), rule)
     try:
         fill_from_page(item, page.url, fields, site, undated)
         clean_item(item)
     except Unreadable as problem:
-        return ReadOutcome(None, problem, site.key, fields.site_empty), fields
-    return ReadOutcome(item, None, site.key, fields.site_empty), fields
+        return ReadOutcome(None, problem, site.key, fields.site_empty, fields.rule_name, fields.rule_fallbacks), fields
+    return ReadOutcome(item, None, site.key, fields.site_empty, fields.rule_name, fields.rule_fallbacks), fields
 
 
 def zones_for(timezones: dict[str, str], url: str, hints: ListingHints) -> dict[str, str]:
@@ -136,7 +145,7 @@ def fill_from_page(item: ArticleItem, page_url: str, fields: PageFields, site: S
     item.site_name = hints.site_name or fields.site_name
     item.author = fold_text(hints.author or fields.author or hints.fallback_author or hints.site_name or fields.site_name)
     item.categories = list(item.categories) or [fields.site_name]
-    item.canonical_url = site.canonicalize(fields.canonical_url)
+    item.canonical_url = site.canonicalize(hints.canonical_url or fields.canonical_url)
     item.content = fields.body
     item.share_image = fields.share_image or None
     return item

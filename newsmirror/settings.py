@@ -43,6 +43,15 @@ MIRROR_READER_PROCESSES = "auto"
 # long the listing is. 0 hands everything over at once.
 MIRROR_SCHEDULER_BACKLOG = 500
 
+# Site rules without Python (issue 16): a folder of FiveFilters Full-Text RSS site config
+# files (example.com.txt for example.com and www.example.com; .example.com.txt for every
+# host under it too), such as a clone of github.com/fivefilters/ftr-site-config. A rule's
+# title/body/author/date XPaths are believed first, unless the page's structured data
+# (or a long generic body) says otherwise; its strip lines clean the body, its
+# find/replace lines the HTML, its http_header lines go out with requests (User-Agent
+# excepted). Empty: off, and no post changes. `scrapy siterules check` tests the rules.
+MIRROR_SITE_RULES = ""
+
 # --- pipelines and the index -----------------------------------------------------------
 ITEM_PIPELINES = {
     "newsmirror.pipelines.ExtractPipeline": 100,
@@ -133,6 +142,9 @@ DOWNLOADER_MIDDLEWARES = {
     "newsmirror.middlewares.PoliteRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "newsmirror.middlewares.ContactUserAgentMiddleware": 500,
+    # A site rule's http_header lines (MIRROR_SITE_RULES); off without rules that set one.
+    # After CookiesMiddleware (700), which rewrites the Cookie header from its jar.
+    "newsmirror.siterules.headers.SiteRuleHeadersMiddleware": 750,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsmirror.middlewares.BoundedRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import lxml.html
 from scrapy import Request, Spider
 from scrapy.commands import ScrapyCommand
+from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.http import Response
 from twisted.python.failure import Failure
@@ -34,6 +35,7 @@ from newsmirror.extract.page import squash
 from newsmirror.items import ArticleItem
 from newsmirror.reading import FetchedPage, ReadOutcome, check_reading_settings, read_page_explained
 from newsmirror.sites.base import PageFields
+from newsmirror.siterules.book import rule_book_for
 from newsmirror.sites.generic import normalize_url
 
 EXIT_NOT_AN_ARTICLE = 1
@@ -118,6 +120,7 @@ class Command(ScrapyCommand):
         undated = self.settings.get("MIRROR_UNDATED", "drop")
         try:
             check_reading_settings(timezones, undated)
+            rules = rule_book_for(self.settings.get("MIRROR_SITE_RULES"))
         except ValueError as error:
             raise UsageError(str(error)) from None
         if opts.file:
@@ -131,7 +134,8 @@ class Command(ScrapyCommand):
                 print(f"newsmirror: could not fetch {url}: {failure or 'no response'}", file=sys.stderr)
                 self.exitcode = EXIT_FETCH_FAILED
                 return
-        outcome, fields = read_page_explained(ArticleItem(url=url), fetched, timezones, undated)
+        rule = rules.rule_for(fetched.url) if rules is not None else None
+        outcome, fields = read_page_explained(ArticleItem(url=url), fetched, timezones, undated, rule)
         report = extraction_report(fetched, outcome, fields)
         print(json.dumps(report, ensure_ascii=False, indent=2) if opts.json else render(report))
         if outcome.problem is not None:
@@ -141,16 +145,21 @@ class Command(ScrapyCommand):
         """Fetch *url* with the project's downloader stack and nothing that writes."""
         assert self.crawler_process is not None
         crawler = self.crawler_process.create_crawler(FetchOnePage)
-        for name, value in _WRITERS_OFF.items():
-            if isinstance(value, dict) and value:
-                # Merged into the project's components, which stay: the guard, robots, retries.
-                value = {**crawler.settings.getdict(name), **value}
-            crawler.settings.set(name, value, priority="cmdline")
+        switch_off_writers(crawler)
         self.crawler_process.crawl(crawler, url=url)
         self.crawler_process.start()
         spider = crawler.spider
         assert isinstance(spider, FetchOnePage)
         return spider.fetched, spider.failure
+
+
+def switch_off_writers(crawler: Crawler) -> None:
+    """Switch off every component of *crawler* that records or writes; the downloader stack stays."""
+    for name, value in _WRITERS_OFF.items():
+        if isinstance(value, dict) and value:
+            # Merged into the project's components, which stay: the guard, robots, retries.
+            value = {**crawler.settings.getdict(name), **value}
+        crawler.settings.set(name, value, priority="cmdline")
 
 
 def _page_url(args: list[str], opts: argparse.Namespace) -> str:
@@ -191,6 +200,9 @@ def extraction_report(fetched: FetchedPage, outcome: ReadOutcome, fields: PageFi
         "problem": str(outcome.problem) if outcome.problem is not None else "",
         "fields": {},
     }
+    if fields.rule_reading is not None:
+        # MIRROR_SITE_RULES: which file read the page, and where its values lost.
+        report["site_rule"] = {"file": fields.rule_name, "fallbacks": dict(fields.rule_reading.fallbacks)}
     item = outcome.item
     final = {
         "title": item.title if item else None,
@@ -234,6 +246,9 @@ def extraction_report(fetched: FetchedPage, outcome: ReadOutcome, fields: PageFi
 def render(report: dict[str, Any]) -> str:
     """Return the report as text for a terminal: one block per field."""
     lines = [f"url:   {report['url']}", f"site:  {report['site']}"]
+    if "site_rule" in report:
+        lines.append(f"rule:  {report['site_rule']['file']}")
+        lines += [f"  {name} fell back: {why}" for name, why in report["site_rule"]["fallbacks"].items()]
     lines.append("read as an article" if report["article"] else f"not an article: {report['problem']}")
     for name, shown in report["fields"].items():
         value = shown["value"]

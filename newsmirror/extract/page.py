@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -104,9 +105,13 @@ class Page:
     tree: lxml.html.HtmlElement
 
     @classmethod
-    def from_bytes(cls, url: str, body: bytes, header_charset: str | None = None) -> Page:
-        """Decode and parse page bytes fetched from *url*."""
+    def from_bytes(
+        cls, url: str, body: bytes, header_charset: str | None = None, rewrite: Callable[[str], str] | None = None
+    ) -> Page:
+        """Decode and parse page bytes fetched from *url*; *rewrite* edits the decoded text before parsing."""
         text, encoding = decode_html(body, header_charset)
+        if rewrite is not None:  # a site rule's find_string/replace_string
+            text = rewrite(text)
         text = _NOT_XML.sub("", _XML_DECLARATION.sub("", text, count=1))
         text = _CHARACTER_REFERENCE.sub(_drop_unholdable_reference, text)
         try:

@@ -30,6 +30,9 @@ class Tier(IntEnum):
     META = 3  # OpenGraph and other <meta> tags
     STRUCTURED = 4  # the page's own structured data: JSON-LD (with @graph), microdata
     SITE = 5  # a site module's rules for a layout it knows
+    # An operator's rule file (MIRROR_SITE_RULES): believed first, but checked against the
+    # generic value where that is confident (newsmirror/siterules/apply.py).
+    SITE_RULE = 6
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from newsmirror.extract.page import Page
 from newsmirror.sites import generic, sina
 from newsmirror.sites.base import LAYOUT_FIELDS, PageFields, Site
+from newsmirror.siterules.rules import SiteRule
 
 # One module per site. Every entry needs fixtures under tests/sites/<key>/ (a test checks).
 SITES: tuple[Site, ...] = (sina.SITE,)
@@ -48,12 +49,14 @@ def timezone_for(page: Page, site: Site, overrides: dict[str, str] | None = None
     return ZoneInfo(site.timezone) if site.timezone else generic.guess_timezone(page)
 
 
-def extract_article(page: Page, timezones: dict[str, str] | None = None) -> tuple[Site, PageFields]:
-    """Read the article fields of *page*: its site's rules, then the generic ones."""
+def extract_article(
+    page: Page, timezones: dict[str, str] | None = None, rule: SiteRule | None = None
+) -> tuple[Site, PageFields]:
+    """Read the article fields of *page*: its site's rules, then the generic ones; *rule*'s values first."""
     site = site_for(page.url)
     zone = timezone_for(page, site, timezones)
-    fields = site.extract(page, zone)
     if site is generic.SITE:
-        return site, fields
+        return site, generic.fill_missing(PageFields(), page, zone, rule)
+    fields = site.extract(page, zone)
     fields.site_empty = tuple(name for name in LAYOUT_FIELDS if getattr(fields, name) in (None, ""))
-    return site, generic.fill_missing(fields, page, zone)
+    return site, generic.fill_missing(fields, page, zone, rule)

@@ -10,6 +10,7 @@ import lxml.html
 
 from newsmirror.extract.page import Page
 from newsmirror.fields.base import FieldChoice
+from newsmirror.siterules.apply import RuleReading
 
 
 # The fields every site module reads from its layout (the others are usually left to the
@@ -36,6 +37,12 @@ class PageFields:
     # Field name -> how its value was chosen: the winner's source and the candidates
     # passed over, for ``scrapy extract`` and debugging (title, author, date, share_image, body).
     choices: dict[str, FieldChoice] = field(default_factory=dict)
+    # The site rule file (MIRROR_SITE_RULES) that read this page, if any, and the fields
+    # where its value lost to the generic rules: what the layout-change alarm counts for it.
+    rule_name: str = ""
+    rule_fallbacks: tuple[str, ...] = ()
+    # What the rule itself read (its own candidates, winning or not): ``scrapy siterules check``.
+    rule_reading: RuleReading | None = None
 
 
 def _never(_url: str) -> bool:

@@ -17,9 +17,11 @@ from newsmirror.clean import absolute_url
 from newsmirror.extract.language import guess_timezone, is_chinese
 from newsmirror.extract.page import Page
 from newsmirror.fields import author, body, date, image, title
-from newsmirror.fields.base import PageContext
+from newsmirror.fields.base import FieldChoice, PageContext
 from newsmirror.fields.image import is_default_image
 from newsmirror.sites.base import PageFields, Site
+from newsmirror.siterules.apply import read_rule
+from newsmirror.siterules.rules import SiteRule
 
 __all__ = [
     "SITE", "canonical_url", "extract", "fill_missing", "guess_timezone", "is_chinese",
@@ -150,25 +152,39 @@ def site_name(page: Page) -> str:
     return host.removeprefix("www.")
 
 
-def fill_missing(fields: PageFields, page: Page, zone: tzinfo) -> PageFields:
-    """Choose every field of *fields* by its field module, the site's values first; return it."""
+def fill_missing(fields: PageFields, page: Page, zone: tzinfo, rule: SiteRule | None = None) -> PageFields:
+    """Choose every field of *fields* by its field module, the site's values first; return it.
+
+    With a site *rule*, its title, date, author and body are weighed first
+    (:meth:`newsmirror.siterules.RuleReading.settle`: they win unless a confident
+    generic value says otherwise).
+    """
     fields.site_name = fields.site_name or site_name(page)
     names = tuple(dict.fromkeys(name for name in (fields.site_name, site_name(page)) if name))
     context = PageContext(page, zone, names)
+    reading = read_rule(rule, page) if rule is not None else None
+
+    def chosen(name: str, choice: FieldChoice) -> FieldChoice:
+        return reading.settle(name, choice, context) if reading is not None else choice
+
     choices = fields.choices
-    choices["title"] = title.choose(context, fields.title)
+    choices["title"] = chosen("title", title.choose(context, fields.title))
     context.title = fields.title = choices["title"].value or ""
-    choices["date"] = date.choose(context, fields.date)
+    choices["date"] = chosen("date", date.choose(context, fields.date))
     fields.date = choices["date"].value
     fields.date_problem = fields.date_problem or choices["date"].problem
-    choices["author"] = author.choose(context, fields.author)
+    choices["author"] = chosen("author", author.choose(context, fields.author))
     fields.author = choices["author"].value or ""
     fields.title = title.without_byline_suffix(fields.title, fields.author)
     fields.canonical_url = fields.canonical_url or canonical_url(page)
     choices["share_image"] = image.choose(context, fields.share_image)
     fields.share_image = choices["share_image"].value or ""
-    choices["body"] = body.choose(context, fields.body)
+    choices["body"] = chosen("body", body.choose(context, fields.body))
     fields.body = choices["body"].value
+    if reading is not None:
+        fields.rule_name = reading.rule.name
+        fields.rule_fallbacks = tuple(reading.fallbacks)
+        fields.rule_reading = reading
     return fields
 
 

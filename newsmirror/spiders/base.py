@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from collections.abc import Iterator
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,9 +17,23 @@ from newsmirror import signals
 from newsmirror.incremental import KNOWN_META, ArticleNotModified
 from newsmirror.middlewares import RetryDeferred
 from newsmirror.failures import describe_failure
+from newsmirror.extract.page import Page
 from newsmirror.items import ArticleItem, ListingHints
+from newsmirror.sites.generic import canonical_url, normalize_url
+from newsmirror.siterules import RuleBook, rule_book_for, single_page_url
 
 logger = logging.getLogger(__name__)
+
+# Marks the request for a single-page view (a site rule's single_page_link): never followed further.
+_SINGLE_PAGE = "newsmirror_single_page"
+# What is kept of the first page while its single-page view is fetched: enough to read it
+# (the charset) and to record it (the validators the ledger keeps).
+_FIRST_PAGE_HEADERS = (b"Content-Type", b"ETag", b"Last-Modified")
+
+
+def _first_page_response(first_page: dict[str, Any]) -> HtmlResponse:
+    """Rebuild the article's first page from what its single-page request carried."""
+    return HtmlResponse(first_page["url"], body=first_page["body"], headers=first_page["headers"])
 
 
 class SpiderArgumentError(ValueError):
@@ -154,7 +169,76 @@ class MirrorSpider(scrapy.Spider):
                 return
             self.report_failure(requested_url, kept_on_refresh(reason, response.request), "not_html", source)
             return
+        single_page = self.single_page_request(response, requested_url, hints, source, categories)
+        if single_page is not None:
+            yield single_page
+            return
         yield ArticleItem(url=requested_url, response=response, hints=hints, source=source, categories=categories)
+
+    @cached_property
+    def site_rules(self) -> RuleBook | None:
+        """The site rules of ``MIRROR_SITE_RULES``, or None when it is empty."""
+        return rule_book_for(self.crawler.settings.get("MIRROR_SITE_RULES"))
+
+    def single_page_request(
+        self, response: HtmlResponse, requested_url: str, hints: ListingHints, source: str, categories: list[str]
+    ) -> scrapy.Request | None:
+        """Return the request for the single-page view a site rule names on this page, or None.
+
+        Only a link to the same host is followed, and only from the article's first page;
+        the post keeps the first page's canonical URL. Should the view fail, the first page is read.
+        """
+        rule = self.site_rules.rule_for(response.url) if self.site_rules is not None else None
+        if rule is None or not rule.single_page_link or response.meta.get(_SINGLE_PAGE):
+            return None
+        page = Page.from_response(response)
+        url = single_page_url(rule, page)
+        if url is None or normalize_url(url) == normalize_url(response.url):
+            return None
+        if (urlsplit(url).hostname or "") != (urlsplit(response.url).hostname or ""):
+            logger.info("Single-page view of %s not followed: %s is on another host (site rule %s)", response.url, url, rule.name)
+            return None
+        logger.debug("Reading %s from its single-page view %s (site rule %s)", requested_url, url, rule.name)
+        return scrapy.Request(
+            url,
+            callback=self.parse_single_page,
+            errback=self.single_page_failed,
+            meta={_SINGLE_PAGE: True},
+            cb_kwargs={
+                # Plain data, so the request can wait in a shared Redis queue too.
+                "first_page": {"url": response.url, "body": response.body,
+                               "headers": {name: value for name in _FIRST_PAGE_HEADERS
+                                           if (value := response.headers.get(name)) is not None}},
+                "requested_url": requested_url,
+                "hints": replace(hints, canonical_url=hints.canonical_url or canonical_url(page)),
+                "source": source,
+                "categories": categories,
+            },
+        )
+
+    def parse_single_page(
+        self, response: Response, first_page: dict[str, Any], requested_url: str, hints: ListingHints, source: str,
+        categories: list[str],
+    ) -> Iterator[ArticleItem]:
+        """Hand the single-page view to the pipelines; the first page if the view is no HTML page."""
+        page = response if isinstance(response, HtmlResponse) else _first_page_response(first_page)
+        if page is not response:
+            logger.info("Single-page view %s of %s is not an HTML page; reading the first page", response.url, requested_url)
+        elif self.crawler.stats is not None:
+            self.crawler.stats.inc_value("newsmirror/single_page_view")
+        yield ArticleItem(url=requested_url, response=page, hints=hints, source=source, categories=categories)
+
+    def single_page_failed(self, failure: Failure) -> list[ArticleItem]:
+        """Read the first page when its single-page view could not be fetched (a logged reason)."""
+        if failure.check(RetryDeferred):
+            return []  # its retry waits on a timer and comes back through the scheduler
+        request = failure.request  # type: ignore[attr-defined]
+        kwargs = request.cb_kwargs
+        logger.info("Single-page view %s of %s failed (%s); reading the first page",
+                    request.url, kwargs["requested_url"], describe_failure(failure))
+        first_page = _first_page_response(kwargs["first_page"])
+        return [ArticleItem(url=kwargs["requested_url"], response=first_page, hints=kwargs["hints"],
+                            source=kwargs["source"], categories=kwargs["categories"])]
 
     def article_failed(self, failure: Failure) -> list[ArticleItem]:
         """Report an article whose page could not be fetched, or fall back to its feed's HTML."""
