@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from newsmirror.formats.base import PostFormat
 from newsmirror.formats.hexo import HexoFormat
+from newsmirror.formats.hugo import HugoFormat
+from newsmirror.formats.jekyll import JekyllFormat
 
 DEFAULT_FORMAT = "hexo"
 FORMATS: dict[str, type[PostFormat]] = {
-    fmt.name: fmt for fmt in (HexoFormat,)  # hugo, jekyll, markdown: issue 17, next steps
+    fmt.name: fmt for fmt in (HexoFormat, HugoFormat, JekyllFormat)
 }
 
 
