@@ -14,6 +14,13 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newsmirror.formats import get_format
+from newsmirror.formats.frontmatter import Post
+from newsmirror.paths import DEFAULT_PATH_TEMPLATE
+from newsmirror.text import fold_text
 
 from tests.support.crawl import CrawlResult, read_tree
 from tests.support.formatcrawl import ARTICLES, CATEGORIES, HOST, body_of, by_url, crawl_formats, serve_articles, text_of
@@ -21,6 +28,7 @@ from tests.support.hugo import hugo_build, require_hugo
 from tests.support.inert import active_parts
 from tests.support.localsite import LocalSite, running_site
 from tests.support.sitetools import BuiltPage
+from tests.test_formats import WHEN, remote_text
 
 # A 1x1 PNG: the lead image MIRROR_IMAGES copies into the page bundle.
 PNG = bytes.fromhex(
@@ -172,3 +180,26 @@ def test_with_images_each_post_is_a_page_bundle(site: LocalSite, tmp_path: Path)
     assert f'src="{image}"' in page.content_html
     built = tmp_path / "site" / "public"
     assert [path for path in built.rglob(image)], "Hugo publishes the image beside the page"
+
+
+def test_front_matter_reads_back_as_written_in_hugo(tmp_path: Path) -> None:
+    require_hugo()
+    posts, written = tmp_path / "posts", {}
+    hugo = get_format("hugo", path_template=DEFAULT_PATH_TEMPLATE)
+
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(title=remote_text, author=remote_text, categories=st.lists(remote_text, min_size=1, max_size=3))
+    def write_one(title: str, author: str, categories: list[str]) -> None:
+        name = f"p{len(written):04d}.html"
+        post = Post(title=title, categories=tuple(categories), author=author, date=WHEN, body_html="<p>x</p>")
+        (posts / name).parent.mkdir(parents=True, exist_ok=True)
+        (posts / name).write_bytes(hugo.render(post))
+        written[name] = (fold_text(title), fold_text(author), [fold_text(category) for category in categories])
+
+    write_one()
+    pages = hugo_build(posts, tmp_path / "site")
+    assert set(pages) == set(written)
+    for name, (title, author, categories) in written.items():
+        meta = pages[name].meta
+        assert (meta["title"], meta["author"], meta["categories"]) == (title, author, categories), name
+        assert datetime.fromisoformat(meta["date"]) == WHEN

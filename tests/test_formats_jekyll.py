@@ -14,6 +14,14 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newsmirror.formats import get_format
+from newsmirror.formats.frontmatter import Post
+from newsmirror.formats.jekyll import jekyll_categories
+from newsmirror.paths import DEFAULT_PATH_TEMPLATE
+from newsmirror.text import fold_text
 
 from tests.support.crawl import CrawlResult
 from tests.support.formatcrawl import ARTICLES, CATEGORIES, body_of, by_url, crawl_formats, serve_articles, text_of
@@ -21,6 +29,7 @@ from tests.support.inert import active_parts
 from tests.support.jekyll import jekyll_build, require_jekyll
 from tests.support.localsite import LocalSite, running_site
 from tests.support.sitetools import BuiltPage
+from tests.test_formats import WHEN, remote_text
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +121,26 @@ def test_no_liquid_runs_and_nothing_active_gets_through(jekyll_crawl: tuple[Craw
         assert active_parts(page.content_html) == [], page.source
         assert "alert(" not in page.content_html
     assert "Paragraph with a handler." in pages[items[ARTICLES[2].url]["post_path"]].content_html
+
+
+def test_front_matter_reads_back_as_written_in_jekyll(tmp_path: Path) -> None:
+    require_jekyll()
+    posts, written = tmp_path / "posts", {}
+    jekyll = get_format("jekyll", path_template=DEFAULT_PATH_TEMPLATE)
+
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(title=remote_text, author=remote_text, categories=st.lists(remote_text, min_size=1, max_size=3))
+    def write_one(title: str, author: str, categories: list[str]) -> None:
+        name = f"_posts/2022-03-29-p{len(written):04d}.md"
+        post = Post(title=title, categories=tuple(categories), author=author, date=WHEN, body_html="<p>x</p>")
+        (posts / name).parent.mkdir(parents=True, exist_ok=True)
+        (posts / name).write_bytes(jekyll.render(post))
+        written[name] = (fold_text(title), fold_text(author), jekyll_categories([fold_text(c) for c in categories]))
+
+    write_one()
+    pages = jekyll_build(posts, tmp_path / "site")
+    assert set(pages) == set(written)
+    for name, (title, author, categories) in written.items():
+        meta = pages[name].meta
+        assert (meta["title"], meta["author"], meta["categories"]) == (title, author, categories), name
+        assert datetime.fromisoformat(meta["date"]) == WHEN

@@ -25,13 +25,30 @@ def jekyll_date(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S %z")
 
 
+def jekyll_categories(categories: list[str]) -> list[str]:
+    """Return the categories as Jekyll can build a URL from them.
+
+    Jekyll's default permalink puts the categories, joined by "/", in each post's URL and
+    parses them as a URI reference (Addressable): a colon in the first category reads as
+    a scheme ("1a: b" stops the whole site's build, "Invalid scheme format"), a leading
+    "//" as a host. The full-width colon and solidus read the same and are path text.
+    Jekyll keeps a category once, so each is written once.
+    """
+    if not categories:
+        return categories
+    first = categories[0].replace(":", "\uff1a")
+    if first.startswith("/"):
+        first = "\uff0f" + first[1:]
+    return list(dict.fromkeys([first, *categories[1:]]))
+
+
 def render_jekyll(post: Post, *, with_link: bool = False) -> bytes:
     """Return a Jekyll post: YAML front matter, then the body as an HTML block."""
     fields = clean_fields(post)
     # Quoted: Jekyll parses the string itself (zone included), and PyYAML reads it back as written.
     lines = ["---", f"title: {yaml_single_quoted(fields.title)}", f"date: {yaml_single_quoted(jekyll_date(post.date))}"]
     lines.append(f"author: {yaml_scalar(fields.author)}")
-    lines += yaml_list("categories", fields.categories)
+    lines += yaml_list("categories", jekyll_categories(fields.categories))
     if fields.lead_image:
         lines.append(f"image: {yaml_single_quoted(fields.lead_image)}")  # jekyll-seo-tag and most themes
     if with_link and fields.source_url:

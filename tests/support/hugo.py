@@ -7,11 +7,14 @@ from pathlib import Path
 
 from tests.support.sitetools import BuiltPage, read_page, require_tool, run_tool
 
-# Hugo's defaults, but for what a one-layout probe site does not need: no lists, feeds or
-# taxonomy pages, so a missing layout for them is no warning.
+# Hugo's defaults: every kind of page is built (category pages too, whose names come
+# from the posts), so a post that breaks any of them breaks this build.
 CONFIG = """\
 baseURL = "http://example.org/"
-disableKinds = ["home", "section", "taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]
+"""
+# Lists (home, sections, taxonomies, terms) print the titles of their pages, nothing else.
+LIST_LAYOUT = """\
+<html><body><ul>{{ range .Pages }}<li>{{ .Title }}</li>{{ end }}</ul></body></html>
 """
 # Go's json escapes <, > and & in strings, so the JSON is safe inside <pre>.
 LAYOUT = """\
@@ -39,6 +42,7 @@ def hugo_build(posts_dir: Path, site_dir: Path, extra: dict[str, str] | None = N
     (site_dir / "layouts" / "_default").mkdir(parents=True)
     (site_dir / "config.toml").write_text(CONFIG, encoding="utf-8")
     (site_dir / "layouts" / "_default" / "single.html").write_text(LAYOUT, encoding="utf-8")
+    (site_dir / "layouts" / "_default" / "list.html").write_text(LIST_LAYOUT, encoding="utf-8")
     shutil.copytree(posts_dir, site_dir / "content")
     for relpath, text in (extra or {}).items():
         (site_dir / "content" / relpath).parent.mkdir(parents=True, exist_ok=True)
@@ -46,6 +50,8 @@ def hugo_build(posts_dir: Path, site_dir: Path, extra: dict[str, str] | None = N
     run_tool([hugo, "--quiet", "--destination", "public"], cwd=site_dir)
     pages = {}
     for path in sorted((site_dir / "public").rglob("*.html")):
+        if 'id="meta"' not in path.read_text(encoding="utf-8"):
+            continue  # a list page
         meta, content, page = read_page(path)
         pages[meta["path"]] = BuiltPage(meta["path"], meta, content, page)
     return pages
