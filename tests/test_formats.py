@@ -99,7 +99,7 @@ def test_jekyll_post_bytes() -> None:
         ("hugo", "{date:%Y/%m}/{slug}.md", True, "2022/03/quay-works-begin/index.html"),
         # Jekyll reads each folder above _posts as a category: category folders are left out.
         ("jekyll", DEFAULT_PATH_TEMPLATE, False, "_posts/2022-03-29-quay-works-begin.md"),
-        ("jekyll", "news/{site}/{categories}/{title}.md", True, "news/Example Daily/_posts/2022-03-29-quay-works-begin.md"),
+        ("jekyll", "news/{site}/{categories}/{title}.md", False, "news/Example Daily/_posts/2022-03-29-quay-works-begin.md"),
     ],
 )
 def test_where_each_format_puts_a_post(name: str, template: str, images: bool, expected: str) -> None:
@@ -137,6 +137,16 @@ def test_jekyll_never_reads_a_scheme_or_a_host_in_the_first_category() -> None:
     assert jekyll_categories(["//a b"]) == ["\uff0f/a b"]
     assert jekyll_categories(["News", "x: y", "News"]) == ["News", "x: y"]
     assert jekyll_categories(["a:b", "a\uff1ab"]) == ["a\uff1ab"]
+
+
+def test_jekyll_refuses_local_image_copies_it_would_not_publish() -> None:
+    with pytest.raises(ValueError, match="MIRROR_IMAGES does not work with the jekyll format"):
+        get_format("jekyll", path_template=DEFAULT_PATH_TEMPLATE, images=True)
+
+
+def test_every_format_has_its_page_in_the_docs() -> None:
+    docs = Path(__file__).resolve().parents[1] / "docs" / "formats"
+    assert [name for name in FORMATS if not (docs / f"{name}.md").is_file()] == []
 
 
 def test_an_unknown_format_is_refused_with_the_known_ones() -> None:
@@ -179,12 +189,13 @@ def test_front_matter_reads_back_as_written_in_pyyaml(
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
-@given(name=st.sampled_from(TOOL_FORMATS), images=st.booleans(), title=remote_text,
+@given(name=st.sampled_from(TOOL_FORMATS), bundles=st.booleans(), title=remote_text,
        categories=st.lists(remote_text, max_size=4), site=remote_text, when=moments)  # fmt: skip
 def test_paths_stay_contained_and_are_what_the_tool_reads(
-    tmp_path_factory: pytest.TempPathFactory, name: str, images: bool, title: str, categories: list[str], site: str,
+    tmp_path_factory: pytest.TempPathFactory, name: str, bundles: bool, title: str, categories: list[str], site: str,
     when: datetime,
 ) -> None:
+    images = bundles and name == "hugo"  # MIRROR_IMAGES: Hugo's page bundles; Jekyll refuses it
     post_format = get_format(name, path_template="{site}/{categories}/{title}.md", images=images)
     built = post_format.build_path(title=title, categories=categories, date=when, url="https://a.example/1", site=site)
     contained_path(tmp_path_factory.getbasetemp(), built)  # raises OutsideMirrorError

@@ -62,6 +62,16 @@ class JekyllFormat(PostFormat):
 
     name: ClassVar[str] = "jekyll"
 
+    def __init__(self, *, path_template: str, images: bool = False) -> None:
+        if images:
+            # Jekyll publishes nothing from _posts/ but the posts: copies there would be lost
+            # and every image of every post broken.
+            raise ValueError(
+                "MIRROR_IMAGES does not work with the jekyll format (Jekyll publishes no image kept"
+                " beside a post in _posts/); leave it off: the posts keep the images' own URLs"
+            )
+        super().__init__(path_template=path_template, images=images)
+
     def builder_template(self, path_template: str) -> str:
         """Keep the template's folders but ``{categories}``; name the file as Jekyll wants it.
 
