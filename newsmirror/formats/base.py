@@ -18,7 +18,7 @@ class PostFormat:
     """
 
     name: ClassVar[str]
-    # Shown in docs/formats.md and in the ledger: what a site needs to read these posts.
+    # The post file's extension, as docs/formats/<name>.md shows it.
     extension: ClassVar[str] = ".md"
 
     def __init__(self, *, path_template: str, images: bool = False) -> None:
