@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 # The job `make mirror` runs: every enabled source of this file (README: "The sources file").
 SOURCES ?= sources.toml
 MIRROR_DIR ?= mirror
+# The demo's post format: make demo FORMAT=hugo (docs/formats/).
+FORMAT ?= hexo
 # How site owners reach whoever runs the mirror (a URL or mailto:); the User-Agent carries it.
 CONTACT ?= $(MIRROR_CONTACT)
 
@@ -32,7 +34,7 @@ test: $(VENV)/.installed-dev tests/hexo/node_modules/.package-lock.json
 	$(BIN)/python -m pytest -o timeout=300 tests
 
 demo: install
-	$(BIN)/python -m newsmirror.demo --out demo-mirror
+	$(BIN)/python -m newsmirror.demo --out demo-mirror --format $(FORMAT)
 
 mirror: install
 	@test -n "$(CONTACT)" || { echo "make mirror: say how site owners can reach you, e.g. make mirror CONTACT=mailto:you@example.org (or export MIRROR_CONTACT)"; exit 2; }

@@ -280,17 +280,21 @@ def _install(stored: Path, target: Path, *, fsync: bool) -> None:
     write_atomic(target, data, fsync=fsync)
 
 
-def localize_images(item: ArticleItem, post_file: Path, *, fsync: bool = True) -> bool:
+def localize_images(
+    item: ArticleItem, post_file: Path, *, fsync: bool = True, asset_folder: Path | None = None
+) -> bool:
     """Copy the item's stored images into *post_file*'s asset folder, then point the item at them.
 
     ``src`` in the body, and the lead image (``headimg``, ``thumbnail``), become bare file
     names, which Hexo's ``post_asset_folder`` serves beside the post's page. Copies land
     before the post that names them. An image whose copy fails keeps its remote URL.
+    *asset_folder* is the post format's (a Hugo page bundle: the post's own folder).
     Returns whether the item changed, so the post must be rendered again.
     """
     if not item.local_images:
         return False
-    asset_folder = post_file.with_suffix("")  # Hexo: "<post name>/" beside "<post name>.md"
+    if asset_folder is None:
+        asset_folder = post_file.with_suffix("")  # Hexo: "<post name>/" beside "<post name>.md"
     names: dict[str, str] = {}
     for url, stored in item.local_images.items():
         name = Path(stored).name

@@ -68,6 +68,7 @@ class ArticleItem:
     site_name: str | None = None
     post_path: str | None = None
     status: str | None = None  # "new", "updated", "unchanged" or "hand-edited" once written
+    format: str | None = None  # the post's format (MIRROR_FORMAT, or the source's) once written
     etag: str | None = None  # the article page's validators, kept in the ledger for refreshes
     last_modified: str | None = None
     # MIRROR_IMAGES: image URL -> its copy in the image store, filled by images.ImageCopyPipeline.
@@ -90,5 +91,6 @@ INDEX_FIELDS: list[str] = [
     "lead_image",
     "post_path",
     "status",
+    "format",
 ]
 

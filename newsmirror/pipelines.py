@@ -19,12 +19,13 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
 from newsmirror.exporters import PostExporter
+from newsmirror.formats import DEFAULT_FORMAT, PostFormat, check_format_name, get_format
 from newsmirror.store.posts import contained_path, write_atomic
 from newsmirror.images import localize_images
 from newsmirror.incremental import lookup_key
 from newsmirror.items import ArticleItem, ListingHints
 from newsmirror.layout import count_site_fields, rule_key
-from newsmirror.paths import PathBuilder, path_key, url_token, with_suffix
+from newsmirror.paths import DEFAULT_PATH_TEMPLATE, PathBuilder, path_key, url_token
 from newsmirror.readers import PageReaders, ReaderDied, reader_processes
 from newsmirror.reading import (
     FetchedPage,
@@ -169,31 +170,50 @@ class WritePostPipeline:
         self,
         mirror_dir: Path,
         ledger: LedgerStore,
-        path_builder: PathBuilder,
+        path_builder: PathBuilder | None = None,
         *,
         fsync: bool = True,
         with_link: bool = False,
         stats: StatsCollector | None = None,
+        post_format: str = DEFAULT_FORMAT,
+        source_formats: dict[str, str] | None = None,
+        images: bool = False,
     ) -> None:
         self.mirror_dir = mirror_dir
         self.ledger = ledger
-        self.path_builder = path_builder
+        self.path_template = (path_builder or PathBuilder()).template
         self.fsync = fsync
         self.with_link = with_link
         self.stats = stats
+        self.images = images
+        # Checked here, before the first request: an unknown format stops the run at once.
+        self.default_format = check_format_name(post_format)
+        self.source_formats = {name: check_format_name(fmt) for name, fmt in (source_formats or {}).items()}
+        self.formats: dict[str, PostFormat] = {}
+        for name in {self.default_format, *self.source_formats.values()}:
+            self.formats[name] = get_format(name, path_template=self.path_template, images=images)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WritePostPipeline:
-        """Build the pipeline from the crawler's settings and its ledger."""
+        """Build the pipeline from the crawler's settings, its ledger, and its sources' formats."""
         settings = crawler.settings
+        # The sources file's per-source `format` (scrapy crawl mirror); other spiders have no sources.
+        sources = getattr(getattr(crawler, "spider", None), "sources", None) or []
         return cls(
             Path(settings.get("MIRROR_DIR")),
             ledger_for(crawler),
-            PathBuilder(settings.get("MIRROR_PATH_TEMPLATE")),
+            PathBuilder(settings.get("MIRROR_PATH_TEMPLATE") or DEFAULT_PATH_TEMPLATE),
             fsync=settings.getbool("MIRROR_FSYNC"),
             with_link=settings.getbool("MIRROR_FRONT_MATTER_LINK"),
             stats=crawler.stats,
+            post_format=settings.get("MIRROR_FORMAT") or DEFAULT_FORMAT,
+            source_formats={source.name: source.format for source in sources if getattr(source, "format", None)},
+            images=settings.getbool("MIRROR_IMAGES"),
         )
+
+    def format_for(self, item: ArticleItem) -> PostFormat:
+        """Return the post format of a new post of *item*: its source's, else ``MIRROR_FORMAT``."""
+        return self.formats[self.source_formats.get(item.source, self.default_format)]
 
     def open_spider(self) -> None:
         """Create ``MIRROR_DIR`` before the first item (the ledger is already open)."""
@@ -215,6 +235,9 @@ class WritePostPipeline:
             )
             key = item.canonical_url = own
             known = self.ledger.get(key)
+        if known and known.format != self.format_for(item).name:
+            return self._keep_other_format(item, known)
+        post_format = self.format_for(item)  # a known article's format, checked just above
         first_seen = known.first_seen if known else utc_now().isoformat()
         if known and known.published:
             # A rewrite in place keeps the post's date: its permalink and its place in the feed.
@@ -223,10 +246,8 @@ class WritePostPipeline:
         if item.date is None:
             # MIRROR_UNDATED=first-seen: the ledger keeps the first sighting, so the date never drifts.
             item.date = datetime.fromisoformat(first_seen)
-        buffer = io.BytesIO()
-        PostExporter(buffer, with_link=self.with_link).export_item(item)
-        data = buffer.getvalue()
-        relpath = known.post_path if known else self._claim_path(item, key, data)
+        data = self._render(item, post_format)
+        relpath = known.post_path if known else self._claim_path(item, key, data, post_format)
         target = contained_path(self.mirror_dir, relpath)
         existed = target.is_file()
         current = target.read_bytes() if existed else None
@@ -235,15 +256,14 @@ class WritePostPipeline:
             # Someone edited the post since we wrote it: their edit wins over the page.
             item.status = "hand-edited"
             item.post_path = relpath
+            item.format = post_format.name
             self.ledger.set_status(key, "hand-edited")
             self._count(item.status)
             logger.warning("Post %s was edited by hand since it was written; left as it is (%s)", relpath, key)
             return item
         # MIRROR_IMAGES: copy the images into the post's asset folder, then point the post at them.
-        if localize_images(item, target, fsync=self.fsync):
-            buffer = io.BytesIO()
-            PostExporter(buffer, with_link=self.with_link).export_item(item)
-            data = buffer.getvalue()
+        if localize_images(item, target, fsync=self.fsync, asset_folder=post_format.asset_folder(target)):
+            data = self._render(item, post_format)
         if current == data:
             item.status = "unchanged"  # identical bytes are never rewritten: mtimes stay
         else:
@@ -264,10 +284,12 @@ class WritePostPipeline:
                 etag=item.etag,
                 last_modified=item.last_modified,
                 status=item.status,
+                format=post_format.name,
             ),
             aliases=aliases,
         )
         item.post_path = relpath
+        item.format = post_format.name
         self._count(item.status)
         logger.info("Post %s: %s (%s)", item.status, relpath, key)
         return item
@@ -298,15 +320,39 @@ class WritePostPipeline:
         if self.stats is not None:
             self.stats.inc_value(f"newsmirror/posts/{status}")
 
-    def _claim_path(self, item: ArticleItem, key: str, data: bytes) -> str:
+    def _render(self, item: ArticleItem, post_format: PostFormat) -> bytes:
+        """Return *item*'s post bytes in *post_format*."""
+        buffer = io.BytesIO()
+        PostExporter(buffer, with_link=self.with_link, post_format=post_format).export_item(item)
+        return buffer.getvalue()
+
+    def _keep_other_format(self, item: ArticleItem, known: LedgerEntry) -> ArticleItem:
+        """Leave a post written in another format where and as it is: switching format moves nothing.
+
+        The article stays known (no second post in the new format); only articles new to
+        the ledger are written in the format the run asks for.
+        """
+        item.status = "other-format"
+        item.post_path = known.post_path
+        item.format = known.format
+        self._count(item.status)
+        logger.info(
+            "Post %s is kept as it is: it was written in the %s format, this run writes %s"
+            " (a format applies to articles new to the ledger) (%s)",
+            known.post_path, known.format, self.format_for(item).name, known.canonical_url,
+        )  # fmt: skip
+        return item
+
+    def _claim_path(self, item: ArticleItem, key: str, data: bytes, post_format: PostFormat) -> str:
         """Return a path for an article new to the ledger, never one another article owns."""
-        desired = self.path_builder.build(
-            title=item.title or "",
-            categories=item.categories,
-            date=item.date,
-            url=key,
-            site=item.site_name or "",
-        )
+        where = {
+            "title": item.title or "",
+            "categories": item.categories,
+            "date": item.date,
+            "url": key,
+            "site": item.site_name or "",
+        }
+        desired = post_format.build_path(**where)
         desired_key = path_key(desired)
         owner = self.ledger.owner_of(desired_key)
         target = contained_path(self.mirror_dir, desired)
@@ -320,7 +366,7 @@ class WritePostPipeline:
             ours = target.is_file() and _same_article(target.read_bytes(), data)
             if (free or ours) and self.ledger.claim_path(desired_key, key):
                 return desired
-        suffixed = with_suffix(desired, url_token(key))
+        suffixed = post_format.build_path(**where, token=url_token(key))
         self.ledger.claim_path(path_key(suffixed), key)  # the suffix comes from this URL: no one else's
         logger.info("Path %s is taken by another article; %s gets %s", desired, key, suffixed)
         return suffixed

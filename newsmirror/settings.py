@@ -20,6 +20,11 @@ MIRROR_STATE = ""
 # {title}, {slug}, {date} (a datetime in the article's zone, e.g. {date:%Y/%m}),
 # {site}, {id} (8 hex digits from the canonical URL). Must end in ".md".
 MIRROR_PATH_TEMPLATE = "{categories}/{title}.md"
+# The post format, i.e. the tool that reads the posts: "hexo" (the older system's posts,
+# byte for byte), "hugo" (.html content files) or "jekyll" (_posts/YYYY-MM-DD-slug.md);
+# docs/formats/ shows each. A source in sources.toml may set its own `format`. Switching
+# applies to articles new to the ledger: a post already written keeps its format and place.
+MIRROR_FORMAT = "hexo"
 # fsync each post and its folder before recording it: durable across power loss.
 MIRROR_FSYNC = True
 # Add a `link:` line (the article's canonical URL) to the front matter. Off by default

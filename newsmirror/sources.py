@@ -16,12 +16,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsmirror.feeds import FULLTEXT_MODES
+from newsmirror.formats import FORMATS
 from newsmirror.sites import sina
 from newsmirror.spiders.article import read_url_file
 from newsmirror.spiders.base import SpiderArgumentError, check_url, split_list
 
 SOURCE_TYPES = ("sina", "feed", "sitemap", "urls")
-COMMON_KEYS = frozenset({"name", "type", "categories", "site_name", "timezone", "max_items", "enabled"})
+COMMON_KEYS = frozenset({"name", "type", "categories", "site_name", "timezone", "max_items", "enabled", "format"})
 # Keys only some types understand; any other key is a mistake worth stopping for.
 TYPE_KEYS: dict[str, frozenset[str]] = {
     "sina": frozenset({"channel", "pages"}),
@@ -58,6 +59,7 @@ class Source:
     since: timedelta | None = None
     pages: int = 1
     urls: list[str] = field(default_factory=list)
+    format: str | None = None  # its post format; None: MIRROR_FORMAT
 
 
 def parse_window(value: str) -> timedelta:
@@ -212,6 +214,9 @@ def _check_entry(entry: dict[str, Any], where: _EntryText, number: int) -> Sourc
             since = parse_window(str(entry["since"]))
         except ValueError as error:
             raise where.error("since", f"'since': {error}") from None
+    post_format = text("format")
+    if post_format is not None and post_format not in FORMATS:
+        raise where.error("format", f"'format' must be one of {', '.join(FORMATS)}, not {post_format!r}")
     urls = _entry_urls(entry, where) if kind == "urls" else []
     default_name = {"sina": f"sina-{channel}", "urls": f"urls-{number}"}.get(kind, url or "")
     return Source(
@@ -229,6 +234,7 @@ def _check_entry(entry: dict[str, Any], where: _EntryText, number: int) -> Sourc
         since=since,
         pages=positive("pages") or 1,
         urls=urls,
+        format=post_format,
     )
 
 

@@ -326,6 +326,7 @@ def test_bad_settings_stop_the_run_with_a_reason(tmp_path: Path) -> None:
     for name, value, message in (
         ("MIRROR_PATH_TEMPLATE", "{nope}.md", "unknown fields ['nope']"),
         ("MIRROR_UNDATED", "guess", "MIRROR_UNDATED must be one of"),
+        ("MIRROR_FORMAT", "wordpress", "unknown post format 'wordpress'; the formats are hexo, hugo, jekyll"),
     ):
         result = run_crawl(
             "article", "-a", "url=https://example.com/a", settings={"MIRROR_DIR": str(tmp_path / "m"), name: value}, check=False

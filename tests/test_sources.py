@@ -61,6 +61,12 @@ def test_every_key_is_read(tmp_path: Path) -> None:
     assert urls.urls == ["https://example.com/a.html", "https://example.com/b.html"]
 
 
+def test_a_source_may_choose_its_post_format(tmp_path: Path) -> None:
+    (tmp_path / "more-urls.txt").write_text("https://example.com/b.html\n", encoding="utf-8")
+    sina, feed, *_ = load_sources(write(tmp_path, GOOD.replace("pages = 2", 'pages = 2\nformat = "jekyll"', 1)))
+    assert (sina.format, feed.format) == ("jekyll", None)  # None: MIRROR_FORMAT decides
+
+
 def test_the_shipped_sources_file_is_valid() -> None:
     sources = load_sources(REPO_ROOT / "sources.toml")
     enabled = [source for source in sources if source.enabled]
@@ -87,6 +93,7 @@ def test_the_shipped_sources_file_is_valid() -> None:
         (("urls = [\"https://example.com/a.html\"]\nfile = \"more-urls.txt\"\n", ""), 25, "a urls source needs 'urls' or 'file'"),
         (("pages = 2", "pages = 2\npages = 3"), 7, "not valid TOML: Cannot overwrite a value"),
         (("# a comment", "title = \"my sources\""), 1, "unknown top-level key 'title'"),
+        (("pages = 2", "pages = 2\nformat = \"wordpress\""), 7, "'format' must be one of hexo, hugo, jekyll"),
     ],
 )
 def test_a_mistake_names_the_file_line_and_what_is_wrong(

@@ -102,3 +102,31 @@ def test_an_old_shared_default_ledger_moves_in_place_to_its_mirror(tmp_path: Pat
     assert moved.get("https://a.example/1") is not None  # the same ledger, rows and all
     moved.close()
     assert not adopt_legacy_ledger(mine)  # nothing left to move
+
+
+def test_a_rebuilt_ledger_knows_each_posts_format_and_date(tmp_path: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from newsmirror.formats import get_format
+    from newsmirror.formats.frontmatter import Post
+    from newsmirror.store import rebuild_from_posts
+
+    when = datetime(2024, 1, 17, 7, 45, tzinfo=timezone(timedelta(hours=-5)))
+    mirror = tmp_path / "m"
+    for number, name in enumerate(("hexo", "hugo", "jekyll")):
+        post_format = get_format(name, path_template="{categories}/{title}.md")
+        post = Post(title=f"Ferry {name}", categories=("News",), author="a", date=when, body_html="<p>x</p>",
+                    source_url=f"https://a.example/{number}")  # fmt: skip
+        relpath = post_format.build_path(title=post.title, categories=post.categories, date=when, url=post.source_url)
+        (mirror / relpath).parent.mkdir(parents=True, exist_ok=True)
+        (mirror / relpath).write_bytes(post_format.render(post, with_link=True))
+    (mirror / "_site").mkdir()
+    (mirror / "_site" / "page.html").write_text("<html>link: https://a.example/9</html>", encoding="utf-8")
+    ledger = Ledger(tmp_path / "state.sqlite", mirror)
+    ledger.open()
+    assert rebuild_from_posts(ledger, mirror) == (3, 0)  # a site's own output is no post
+    for number, name in enumerate(("hexo", "hugo", "jekyll")):
+        entry = ledger.get(f"https://a.example/{number}")
+        assert entry is not None and entry.format == name, name
+        assert datetime.fromisoformat(entry.published) == when, name
+    ledger.close()

@@ -1,4 +1,4 @@
-"""``python -m newsmirror.demo [--out DIR]``: mirror the bundled demo site, fully offline.
+"""``python -m newsmirror.demo [--out DIR] [--format FORMAT]``: mirror the bundled demo site, fully offline.
 
 The pages under ``site/`` are served by ``newsmirror.localsite`` acting as the crawl's
 HTTP(S) proxy, so the real ``scrapy crawl article`` runs with the real hostnames (and
@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from newsmirror.formats import DEFAULT_FORMAT, FORMATS
 from newsmirror.localsite import PACKAGE_ROOT, LocalSite, running_site
 
 SITE = Path(__file__).resolve().parent / "site"
@@ -41,7 +42,7 @@ def child_env(site: LocalSite) -> dict[str, str]:
     return env
 
 
-def crawl(site: LocalSite, out: Path, index: Path, log: Path) -> int:
+def crawl(site: LocalSite, out: Path, index: Path, log: Path, post_format: str = DEFAULT_FORMAT) -> int:
     """Run ``scrapy crawl article`` on the demo URLs through the local site; return its exit code."""
     env = child_env(site)
     with tempfile.TemporaryDirectory(prefix="newsmirror-demo-") as folder:
@@ -50,6 +51,7 @@ def crawl(site: LocalSite, out: Path, index: Path, log: Path) -> int:
         command = [
             sys.executable, "-m", "scrapy", "crawl", "article", "-a", f"urls={urls}",
             "-s", f"MIRROR_DIR={out}", "-s", "AUTOTHROTTLE_ENABLED=False",  # the server is local
+            "-s", f"MIRROR_FORMAT={post_format}",
             # Re-read the 5 pages on every demo run (a cron run would skip known articles)
             # so a second demo shows that unchanged posts are never rewritten.
             "-a", "refresh=all",
@@ -87,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     """Mirror the demo site into ``--out`` and print what was written; return the exit code."""
     parser = argparse.ArgumentParser(prog="python -m newsmirror.demo", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=Path("demo-mirror"), help="mirror folder (default: %(default)s)")
-    out = parser.parse_args(argv).out.resolve()
+    parser.add_argument("--format", choices=list(FORMATS), default=DEFAULT_FORMAT, help="post format (default: %(default)s)")
+    arguments = parser.parse_args(argv)
+    out = arguments.out.resolve()
     # Index and log sit beside the mirror, not in it: a site generator would publish them.
     index = out.parent / f"{out.name}-index.jsonl"
     log = out.parent / f"{out.name}.log"
@@ -98,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     index.unlink(missing_ok=True)
     try:
         with running_site(SITE) as site:
-            code = crawl(site, out, index, log)
+            code = crawl(site, out, index, log, arguments.format)
     except RuntimeError as error:  # the server never came up; its own stderr said why
         print(error, file=sys.stderr)
         return 1
@@ -117,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(ARTICLES) - len(items)} article(s) were not mirrored; the log says why.")
     print(f"Index: {index}\nLog:   {log}")
     print(f"Look at a post: head -n 20 {shlex.quote(str(out / items[0]['post_path']))}")
-    print(f"Or point a Hexo blog's source/_posts at {out} and run `hexo server`.")
+    print(f"The site configuration each tool needs: docs/formats/{arguments.format}.md")
     return 0
 
 

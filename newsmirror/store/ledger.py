@@ -95,6 +95,32 @@ def _yaml_scalar(value: str) -> str:
     return value
 
 
+def post_format_of(relpath: str) -> str:
+    """Return the format a post file was written in, by its name: Hugo's ``.html``, Jekyll's ``_posts/``."""
+    if relpath.endswith(".html"):
+        return "hugo"
+    if f"/{relpath}".rsplit("/", 2)[-2:-1] == ["_posts"]:
+        return "jekyll"
+    return DEFAULT_FORMAT
+
+
+def parse_post_date(value: str) -> datetime | None:
+    """Return a post's ``date:`` as an aware datetime, in any format's form (RFC 1123, RFC 3339, Jekyll's)."""
+    text = _yaml_scalar(value)
+    for parse in (
+        parsedate_to_datetime,
+        datetime.fromisoformat,
+        lambda written: datetime.strptime(written, "%Y-%m-%d %H:%M:%S %z"),
+    ):
+        try:
+            moment = parse(text)
+        except (TypeError, ValueError):
+            continue
+        if moment.tzinfo is not None:
+            return moment
+    return None
+
+
 def rebuild_from_posts(ledger: LedgerStore, mirror_dir: Path) -> tuple[int, int]:
     """Record every post under *mirror_dir* that carries a ``link:`` line and is not in the ledger yet.
 
@@ -107,9 +133,12 @@ def rebuild_from_posts(ledger: LedgerStore, mirror_dir: Path) -> tuple[int, int]
     recorded = without_link = 0
     now = utc_now().isoformat()
     root = mirror_dir.resolve()
-    for path in sorted(root.rglob("*.md")):
+    for path in sorted([*root.rglob("*.md"), *root.rglob("*.html")]):
+        folders = path.relative_to(root).parts[:-1]
         if not path.is_file() or path.name.startswith("."):
             continue
+        if any(folder.startswith((".", "_")) and folder != "_posts" for folder in folders):
+            continue  # never a post's folder: a site's own (_site, _layouts) or a hidden one
         data = path.read_bytes()
         fields = _front_matter(data)
         link = _yaml_scalar(fields.get("link", ""))
@@ -120,10 +149,8 @@ def rebuild_from_posts(ledger: LedgerStore, mirror_dir: Path) -> tuple[int, int]
         if ledger.get(canonical) is not None:
             continue
         relpath = path.relative_to(root).as_posix()
-        try:
-            published = parsedate_to_datetime(fields["date"]).isoformat()
-        except (KeyError, TypeError, ValueError):
-            published = None
+        moment = parse_post_date(fields.get("date", ""))
+        published = moment.isoformat() if moment is not None else None
         ledger.record(
             LedgerEntry(
                 canonical_url=canonical,
@@ -134,6 +161,7 @@ def rebuild_from_posts(ledger: LedgerStore, mirror_dir: Path) -> tuple[int, int]
                 first_seen=published or now,
                 written=now,
                 status="rebuilt",
+                format=post_format_of(relpath),
             ),
             aliases=[link],
         )
