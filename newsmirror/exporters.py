@@ -53,6 +53,7 @@ def post_from_item(item: Any) -> Post:
         body_html=adapter["body_html"],
         lead_image=adapter.get("lead_image"),
         source_url=adapter.get("canonical_url") or adapter.get("url"),
+        day_only=bool(adapter.get("date_day_only")),
     )
 
 

@@ -61,6 +61,8 @@ class ArticleItem:
     title: str | None = None
     author: str | None = None
     date: datetime | None = field(default=None, metadata={"serializer": _isoformat})
+    # The page gave the day and no time of day (a date in the URL path): the post says the day only.
+    date_day_only: bool = False
     lead_image: str | None = None
     share_image: str | None = None  # the page's og:image, used when the body has no image
     content: Any = None  # the lxml element of the article body, between extract and clean

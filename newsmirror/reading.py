@@ -135,6 +135,7 @@ def fill_from_page(item: ArticleItem, page_url: str, fields: PageFields, site: S
     if not item.title:
         raise Unreadable("title", f"no title found on {page_url}")
     item.date = hints.date or fields.date
+    item.date_day_only = not hints.date and fields.date_day_only
     if item.date is None and undated == "drop":
         reason = fields.date_problem or "the page shows none"
         raise Unreadable(

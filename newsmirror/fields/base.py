@@ -64,6 +64,7 @@ class FieldChoice:
     candidates: list[Candidate] = field(default_factory=list)  # in the order considered
     passed_over: list[PassedOver] = field(default_factory=list)
     problem: str = ""  # why no value was believed, when none was
+    day_only: bool = False  # a date whose source gives the day and no time of day
 
     def pass_over(self, candidate: Candidate, reason: str) -> None:
         """Record that *candidate* lost, with the reason."""

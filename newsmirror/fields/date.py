@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 EXTENSIVE_SEARCH = True
 # Two sources more than this apart name different days, not one day in two zones.
 _AGREEMENT = timedelta(days=1)
+# A time of day in a date string ("2024-05-16T08:30", "16 May 2024 8:30"); without one the value is a day.
+_TIME_OF_DAY = re.compile(r"\d:\d\d")
 # A day in the URL path: /2024/05/16/, /2024-05-16/, /20240516/ (year 1990-2099).
 _URL_DAY = re.compile(r"/((?:199|20)\d\d)([-/]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?=[/._-]|$)")
 
@@ -131,6 +133,7 @@ def choose(context: PageContext, site_value: datetime | None = None) -> FieldCho
             choice.source = f"{candidate.source} + {printed.source} time"
             continue
         choice.win(candidate, moment)
+        choice.day_only = _gives_day_only(candidate)
     if not choice.source:
         _choose_fallback(context, choice, problems)
     if not choice.source:
@@ -175,6 +178,12 @@ def _choose_fallback(context: PageContext, choice: FieldChoice, problems: list[s
             choice.pass_over(candidate, str(problem))
             continue
         choice.win(candidate, moment)
+        choice.day_only = True  # the URL path and htmldate give a day, never a time
+
+
+def _gives_day_only(candidate: Candidate) -> bool:
+    """Tell whether *candidate* names a day with no time of day ("2024-05-16" in JSON-LD)."""
+    return isinstance(candidate.value, str) and not _TIME_OF_DAY.search(candidate.value)
 
 
 def _log_disagreement(choice: FieldChoice, context: PageContext) -> None:

@@ -71,6 +71,9 @@ class Post:
     body_html: str
     lead_image: str | None = None
     source_url: str | None = None  # written as ``link:`` only when MIRROR_FRONT_MATTER_LINK is on
+    # The page gave the day only (a date in the URL path): ``date:`` names the day, never
+    # a made-up time of day. :attr:`date` is still midnight in the page's zone, for paths.
+    day_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,11 @@ class CleanFields:
     author: str
     lead_image: str
     source_url: str
+
+
+def post_day(post: Post) -> str:
+    """Return the day of a day-only post as every tool reads a date without a time: ``2024-05-16``."""
+    return post.date.strftime("%Y-%m-%d")
 
 
 def clean_fields(post: Post) -> CleanFields:

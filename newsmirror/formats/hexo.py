@@ -13,7 +13,7 @@ from email.utils import format_datetime
 from typing import ClassVar
 
 from newsmirror.formats.base import PostFormat
-from newsmirror.formats.frontmatter import Post, escape_braces, yaml_scalar, yaml_single_quoted
+from newsmirror.formats.frontmatter import Post, escape_braces, post_day, yaml_scalar, yaml_single_quoted
 from newsmirror.text import fold_text
 
 
@@ -39,7 +39,7 @@ def render_post(post: Post, *, with_link: bool = False) -> bytes:
         lines.append(f"headimg: {yaml_single_quoted(lead_image)}")
     lines.append(f"author: {yaml_scalar(fold_text(post.author))}")
     lines.append("comments: false")
-    lines.append(f"date: {rfc1123_gmt(post.date)}")
+    lines.append(f"date: {post_day(post) if post.day_only else rfc1123_gmt(post.date)}")
     if lead_image:
         lines.append(f"thumbnail: {yaml_single_quoted(lead_image)}")
     if with_link and post.source_url:

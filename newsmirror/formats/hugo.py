@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from newsmirror.formats.base import PostFormat
-from newsmirror.formats.frontmatter import Post, clean_fields, escape_braces, yaml_list, yaml_scalar, yaml_single_quoted
+from newsmirror.formats.frontmatter import Post, clean_fields, escape_braces, post_day, yaml_list, yaml_scalar, yaml_single_quoted
 
 
 def rfc3339(moment: datetime) -> str:
@@ -26,7 +26,7 @@ def rfc3339(moment: datetime) -> str:
 def render_hugo(post: Post, *, with_link: bool = False) -> bytes:
     """Return a Hugo content file: YAML front matter, then the body as HTML."""
     fields = clean_fields(post)
-    lines = ["---", f"title: {yaml_single_quoted(fields.title)}", f"date: {rfc3339(post.date)}"]
+    lines = ["---", f"title: {yaml_single_quoted(fields.title)}", f"date: {post_day(post) if post.day_only else rfc3339(post.date)}"]
     lines.append(f"author: {yaml_scalar(fields.author)}")
     lines += yaml_list("categories", fields.categories)
     if fields.lead_image:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from newsmirror.formats.base import PostFormat
-from newsmirror.formats.frontmatter import Post, clean_fields, escape_braces, yaml_list, yaml_scalar, yaml_single_quoted
+from newsmirror.formats.frontmatter import Post, clean_fields, escape_braces, post_day, yaml_list, yaml_scalar, yaml_single_quoted
 from newsmirror.paths import slugify, url_token
 
 POSTS_FOLDER = "_posts"
@@ -46,7 +46,7 @@ def render_jekyll(post: Post, *, with_link: bool = False) -> bytes:
     """Return a Jekyll post: YAML front matter, then the body as an HTML block."""
     fields = clean_fields(post)
     # Quoted: Jekyll parses the string itself (zone included), and PyYAML reads it back as written.
-    lines = ["---", f"title: {yaml_single_quoted(fields.title)}", f"date: {yaml_single_quoted(jekyll_date(post.date))}"]
+    lines = ["---", f"title: {yaml_single_quoted(fields.title)}", f"date: {yaml_single_quoted(post_day(post) if post.day_only else jekyll_date(post.date))}"]
     lines.append(f"author: {yaml_scalar(fields.author)}")
     lines += yaml_list("categories", jekyll_categories(fields.categories))
     if fields.lead_image:

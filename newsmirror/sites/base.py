@@ -27,6 +27,7 @@ class PageFields:
     author: str = ""
     date: datetime | None = None
     date_problem: str = ""  # why a date the page shows could not be used
+    date_day_only: bool = False  # the date's source gives the day, no time of day (the URL path)
     canonical_url: str = ""
     body: lxml.html.HtmlElement | None = None
     share_image: str = ""  # og:image or JSON-LD image, a lead-image candidate

@@ -172,6 +172,7 @@ def fill_missing(fields: PageFields, page: Page, zone: tzinfo, rule: SiteRule | 
     context.title = fields.title = choices["title"].value or ""
     choices["date"] = chosen("date", date.choose(context, fields.date))
     fields.date = choices["date"].value
+    fields.date_day_only = choices["date"].day_only and choices["date"].source != "site module"
     fields.date_problem = fields.date_problem or choices["date"].problem
     choices["author"] = chosen("author", author.choose(context, fields.author))
     fields.author = choices["author"].value or ""

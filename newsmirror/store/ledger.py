@@ -11,6 +11,7 @@ cron run fetches nothing it already has).  Backends: :mod:`newsmirror.store.sqli
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -19,6 +20,9 @@ from pathlib import Path
 from typing import Protocol
 
 from newsmirror.paths import path_key
+
+# A day-only post's date line (its page gave the day, no time): 2024-05-16.
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # Shared by both backends. v3 added each post's format (its output profile, issue 17).
 SCHEMA_VERSION = 3
@@ -118,6 +122,8 @@ def parse_post_date(value: str) -> datetime | None:
             continue
         if moment.tzinfo is not None:
             return moment
+    if _DAY.fullmatch(text):  # a day-only post (its page gave no time): that day, read in UTC
+        return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
     return None
 
 
