@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from newsmirror.formats.base import PostFormat
 from newsmirror.formats.hexo import HexoFormat
+from newsmirror.formats.markdown import MarkdownFormat
 
 DEFAULT_FORMAT = "hexo"
 FORMATS: dict[str, type[PostFormat]] = {
-    fmt.name: fmt for fmt in (HexoFormat,)  # hugo, jekyll, markdown: issue 17, next steps
+    fmt.name: fmt for fmt in (HexoFormat, MarkdownFormat)  # hugo, jekyll: issue 17, next steps
 }
 
 
