@@ -32,9 +32,9 @@ from newsmirror.text import fold_text
 RENDERER = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 SAMPLE_TIME = datetime(2024, 7, 9, 10, 0, 5, tzinfo=timezone(timedelta(hours=8)))
 CORPUS_SETS = ("sina", "zh-news", "en-news", "dates", "multilang")
-# The test runs every Chinese page and every fourth of the others (the crawl's extraction
+# The test runs every Sina page, every second zh-news page and every sixth of the others (extraction
 # is the slow part); the script form above runs them all.
-CORPUS_STRIDE = {"sina": 1, "zh-news": 1, "en-news": 4, "dates": 4, "multilang": 4}
+CORPUS_STRIDE = {"sina": 1, "zh-news": 2, "en-news": 6, "dates": 6, "multilang": 6}
 
 
 def html_text(fragment: str) -> str:
@@ -196,7 +196,7 @@ def test_no_template_opener_survives_anywhere_in_the_body(opener: str) -> None:
         f"<table><tr><th>{opener}</th></tr></table>"
     )
     markdown = body_markdown(body)
-    assert not re.search(r"\{[{%#]", markdown), markdown
+    assert "{" not in markdown and "}" not in markdown, markdown  # entities, or %7B in a URL
     assert round_trip_miss(body) is None
 
 
@@ -321,7 +321,7 @@ def corpus_round_trip(corpus: Path, sets: tuple[str, ...], stride: dict[str, int
 
 def test_corpus_bodies_round_trip(corpus: Path) -> None:
     outcome = corpus_round_trip(corpus, CORPUS_SETS, CORPUS_STRIDE)
-    assert outcome.read > 150
+    assert outcome.read > 100
     assert outcome.passed == outcome.read, "\n".join(outcome.misses or [])
 
 
@@ -334,3 +334,82 @@ if __name__ == "__main__":
         print(f"{set_name:10} read {result.read:4}  round-trip {result.passed:4}  unreadable {result.unreadable}")
         for line in result.misses or []:
             print(f"  {line}")
+
+
+# --- A real crawl with MIRROR_FORMAT=markdown (needs the writer's MIRROR_FORMAT, issue 17) ---
+
+
+def mirror_format_wired() -> bool:
+    """Tell whether the writer reads ``MIRROR_FORMAT`` (branch fmt17 wires it)."""
+    import newsmirror.settings
+
+    return hasattr(newsmirror.settings, "MIRROR_FORMAT")
+
+
+@pytest.fixture(scope="module")
+def markdown_crawl(tmp_path_factory: pytest.TempPathFactory):
+    """Crawl the format test articles with ``MIRROR_FORMAT=markdown``; return the result and ``MIRROR_DIR``."""
+    if not mirror_format_wired():
+        pytest.skip("the writer does not read MIRROR_FORMAT on this branch yet (issue 17, branch fmt17)")
+    from tests.support.formatcrawl import ARTICLES, crawl_formats, serve_articles
+    from tests.support.localsite import running_site
+
+    root = tmp_path_factory.mktemp("site")
+    serve_articles(root)
+    with running_site(root, tmp_path_factory.mktemp("log") / "requests.jsonl") as site:
+        result, out = crawl_formats(site, tmp_path_factory.mktemp("markdown"), settings={"MIRROR_FORMAT": "markdown"})
+    assert len(result.items) == len(ARTICLES), result.log[-3000:]
+    return result, out
+
+
+def test_a_crawl_with_mirror_format_markdown_writes_markdown_posts(markdown_crawl) -> None:
+    from tests.support.formatcrawl import ARTICLES, PARAGRAPHS, by_url, text_of
+    from tests.support.inert import active_parts
+
+    result, out = markdown_crawl
+    items = by_url(result)
+    assert sorted(path.relative_to(out).as_posix() for path in out.rglob("*.md")) == sorted(
+        item["post_path"] for item in result.items
+    )
+    for article in ARTICLES:
+        item = items[article.url]
+        assert item["format"] == "markdown"
+        front, body = split((out / item["post_path"]).read_bytes())
+        assert (front["title"], front["author"]) == (item["title"], item["author"]) == (article.title, article.author)
+        assert front["categories"] == ["News & Views", "x: y"]
+        assert front["date"] == datetime.fromisoformat(item["date"])
+        assert front["link"] == article.url and front.get("image") == item["lead_image"]
+        # Markdown, not an HTML blob: no tag of the HTML body is left in it.
+        assert not re.search(r"</?(div|p|figure|img|a)\b", body), body
+        assert "{" not in body and "}" not in body
+        shown = RENDERER.render(body)
+        assert active_parts(shown) == [] and "alert(" not in shown, article.name
+    plain = RENDERER.render(split((out / items[ARTICLES[0].url]["post_path"]).read_bytes())[1])
+    assert html_text(PARAGRAPHS) in html_text(plain) and "The quay" in plain
+    assert lxml.html.fragment_fromstring(plain, create_parent="div").xpath("//img[@src='http://formats.example.com/lead.jpg']")
+    templates = text_of(RENDERER.render(split((out / items[ARTICLES[1].url]["post_path"]).read_bytes())[1]))
+    assert "Liquid {{ site.time }} and {% assign seven = 7 | times: 7 %}{{ seven }} and {% include nosuch.html %}" in templates
+    assert "Hugo {{< param title >}} and {{% param \"title\" %}}" in templates and "Nunjucks {# comment #}" in templates
+
+
+def test_jekyll_runs_no_liquid_in_markdown_posts(markdown_crawl, tmp_path: Path) -> None:
+    # Jekyll renders every .md page with Liquid, then kramdown: a pipeline of the kind the format is for.
+    from tests.support.formatcrawl import ARTICLES, text_of
+    from tests.support.jekyll import jekyll_build, require_jekyll
+
+    require_jekyll()
+    result, out = markdown_crawl
+    # Under _posts, where Jekyll names what it read (a plain page's relative_path is nil).
+    source = tmp_path / "posts"
+    names = {}
+    for number, item in enumerate(result.items):
+        names[item["url"]] = f"_posts/2024-07-01-post{number}.md"
+        (source / names[item["url"]]).parent.mkdir(parents=True, exist_ok=True)
+        (source / names[item["url"]]).write_bytes((out / item["post_path"]).read_bytes())
+    control = "---\ntitle: Control\n---\n\nSays {% assign seven = 7 | times: 7 %}{{ seven }}.\n"
+    pages = jekyll_build(source, tmp_path / "site", extra={"_posts/2024-07-01-control.md": control})
+    assert text_of(pages["_posts/2024-07-01-control.md"].content_html) == "Says 49."
+    templates = text_of(pages[names[ARTICLES[1].url]].content_html)
+    assert "Liquid {{ site.time }} and {% assign seven = 7 | times: 7 %}{{ seven }} and {% include nosuch.html %}" in templates
+    assert "and {% raw %}raw{% endraw %} and a stray {% endraw %} end." in templates and "49" not in templates
+    assert "Hugo {{< param title >}}" in templates and "Nunjucks {# comment #} and {{ 7*7 }}." in templates

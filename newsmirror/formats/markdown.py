@@ -5,9 +5,9 @@ than a site generator. The body is converted by markdownify, set up so that what
 CommonMark renderer shows is the text of the HTML body:
 
 - Text that reads as Markdown (``*``, ``_``, ``#``, ``>``, ``[x](y)``, ``<tag>``) is
-  backslash-escaped, and every brace too, with ``%`` and ``#`` after one, so no
-  template language that runs before Markdown (Liquid, Hugo shortcodes, Nunjucks,
-  Jinja) sees ``{{``, ``{%`` or ``{#``.
+  backslash-escaped; every brace is an entity (``&#123;``), so no template language
+  that runs before Markdown (Liquid, Hugo shortcodes, Nunjucks, Jinja) sees ``{{``,
+  ``{%`` or ``{#``.
 - Code whose text holds such an opener cannot be escaped inside a code span or a fence,
   so it is written as an HTML ``<pre>``/``<code>`` with the braces as entities.
 - Emphasis whose text starts or ends with punctuation (``**“引号”**中文``) would not
@@ -34,12 +34,9 @@ from markdownify import ATX, SPACES, MarkdownConverter, chomp
 from newsmirror.formats.base import PostFormat
 from newsmirror.formats.frontmatter import Post, clean_fields, yaml_list, yaml_scalar, yaml_single_quoted
 
-# markdownify's escape_misc set, less "&" (escaped only where it starts an entity),
-# plus braces for the template languages.
-_MARKDOWN_PUNCTUATION = re.compile(r"([]\\<`[>~=+|{}])")
+# markdownify's escape_misc set, less "&" (escaped only where it starts an entity).
+_MARKDOWN_PUNCTUATION = re.compile(r"([]\\<`[>~=+|])")
 _ENTITY_START = re.compile(r"&(?=#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)")
-# After an escaped "{", a "%" or "#" would still sit next to the brace: "\{%" is "{%" to Liquid.
-_TEMPLATE_SECOND = re.compile(r"(?<=\\\{)([%#])")
 _DASH_RUN = re.compile(r"(\s|^)(-+(?:\s|$))")
 _HASH_RUN = re.compile(r"(\s|^)(#{1,6}(?:\s|$))")
 _LIST_NUMBER = re.compile(r"((?:\s|^)[0-9]{1,9})([.)](?:\s|$))")
@@ -92,10 +89,19 @@ def safe_destination(url: str, schemes: frozenset[str]) -> str | None:
     return f"<{url}>" if any(char in url for char in " ()") else url
 
 
+def entity_braces(text: str) -> str:
+    """Write ``&`` that starts an entity, ``{`` and ``}`` as entities: text to every renderer, no tag to a template.
+
+    A backslash would not do: ``\\{%`` is still ``{%`` to Liquid, and kramdown (Jekyll's
+    Markdown) shows the backslash of ``\\%``; every Markdown renderer reads an entity.
+    """
+    text = _ENTITY_START.sub("&amp;", text)
+    return text.replace("{", "&#123;").replace("}", "&#125;")
+
+
 def escape_title(title: str) -> str:
     """Return a link or image title for ``"..."``, escaped so it is only text."""
-    escaped = _ENTITY_START.sub(r"\\&", re.sub(r'(["\\{}])', r"\\\1", title))
-    return _TEMPLATE_SECOND.sub(r"\\\1", escaped)
+    return entity_braces(re.sub(r'(["\\])', r"\\\1", title))
 
 
 def flatten_pre(pre: Tag) -> None:
@@ -186,9 +192,7 @@ class NewsMarkdownConverter(MarkdownConverter):
         """Escape what CommonMark, GFM or a template language would read in plain text."""
         if not text:
             return ""
-        text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
-        text = _ENTITY_START.sub(r"\\&", text)
-        text = _TEMPLATE_SECOND.sub(r"\\\1", text)
+        text = entity_braces(_MARKDOWN_PUNCTUATION.sub(r"\\\1", text))
         text = _DASH_RUN.sub(r"\1\\\2", text)
         text = _HASH_RUN.sub(r"\1\\\2", text)
         text = _LIST_NUMBER.sub(r"\1\\\2", text)
