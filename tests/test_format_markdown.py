@@ -180,6 +180,11 @@ def test_headings_are_atx_and_chinese_text_is_written_unchanged() -> None:
     assert markdown == f"## 标题 #1\n\n{chinese}\n"
 
 
+def test_a_figure_is_its_image_then_its_caption() -> None:
+    markdown = body_markdown('<figure>\n<img src="https://img.example.com/a.jpg" alt="渡轮">\n<figcaption>夜航。</figcaption>\n</figure><p>正文</p>')
+    assert markdown == "![渡轮](https://img.example.com/a.jpg)\n\n夜航。\n\n正文\n"
+
+
 def test_code_blocks_are_fenced_longer_than_any_backtick_run_inside() -> None:
     markdown = body_markdown("<pre>a\n```\n  b</pre>")
     assert markdown == "````\na\n```\n  b\n````\n"
@@ -296,11 +301,12 @@ class CorpusRoundTrip:
     passed: int = 0
     unreadable: int = 0
     misses: list[str] | None = None
+    unread: list[str] | None = None  # pages extraction drops (no title, date or body): nothing to convert
 
 
 def corpus_round_trip(corpus: Path, sets: tuple[str, ...], stride: dict[str, int]) -> CorpusRoundTrip:
     """Read corpus pages as a crawl does (newsmirror.reading), convert each body and round-trip it."""
-    outcome = CorpusRoundTrip(misses=[])
+    outcome = CorpusRoundTrip(misses=[], unread=[])
     for set_name in sets:
         for case_file in sorted((corpus / "pages" / set_name).glob("*/case.json"))[:: stride.get(set_name, 1)]:
             meta = json.loads(case_file.read_text(encoding="utf-8"))
@@ -309,6 +315,7 @@ def corpus_round_trip(corpus: Path, sets: tuple[str, ...], stride: dict[str, int
             read = read_page(ArticleItem(url=url), page, {}, "first-seen")
             if read.item is None or not read.item.body_html:
                 outcome.unreadable += 1
+                outcome.unread.append(f"{set_name}/{case_file.parent.name}: no {read.problem.kind if read.problem else 'body'}")
                 continue
             outcome.read += 1
             miss = round_trip_miss(read.item.body_html)
@@ -333,7 +340,9 @@ if __name__ == "__main__":
         result = corpus_round_trip(corpus_dir, (set_name,), {})
         print(f"{set_name:10} read {result.read:4}  round-trip {result.passed:4}  unreadable {result.unreadable}")
         for line in result.misses or []:
-            print(f"  {line}")
+            print(f"  round-trip miss {line}")
+        for line in result.unread or []:
+            print(f"  unreadable {line}")
 
 
 # --- A real crawl with MIRROR_FORMAT=markdown (needs the writer's MIRROR_FORMAT, issue 17) ---

@@ -296,6 +296,15 @@ class NewsMarkdownConverter(MarkdownConverter):
             return text
         return super().convert_hN(n, el, text, parent_tags)
 
+    def convert_figure(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """Write a figure as its blocks: the image, then the caption as a paragraph."""
+        if "_inline" in parent_tags:
+            return text
+        text = text.strip("\n")
+        if el.find("pre") is None:  # blank lines inside a code block are its text
+            text = re.sub(r"\n{3,}", "\n\n", text)
+        return f"\n\n{text}\n\n" if text else ""
+
     def convert_dt(self, el: Tag, text: str, parent_tags: Any) -> str:
         """Write a definition term as a paragraph (CommonMark has no definition lists)."""
         return self.convert_p(el, text, parent_tags)
