@@ -27,6 +27,7 @@ from newsmirror.formats.markdown import body_markdown, render_markdown
 from newsmirror.items import ArticleItem
 from newsmirror.reading import FetchedPage, read_page
 from newsmirror.text import fold_text
+from tests.support.crawl import CrawlResult
 
 # CommonMark with GFM's tables and strikethrough: what the format promises a reader.
 RENDERER = MarkdownIt("commonmark").enable(["table", "strikethrough"])
@@ -356,7 +357,7 @@ def mirror_format_wired() -> bool:
 
 
 @pytest.fixture(scope="module")
-def markdown_crawl(tmp_path_factory: pytest.TempPathFactory):
+def markdown_crawl(tmp_path_factory: pytest.TempPathFactory) -> tuple[CrawlResult, Path]:
     """Crawl the format test articles with ``MIRROR_FORMAT=markdown``; return the result and ``MIRROR_DIR``."""
     if not mirror_format_wired():
         pytest.skip("the writer does not read MIRROR_FORMAT on this branch yet (issue 17, branch fmt17)")
@@ -371,7 +372,7 @@ def markdown_crawl(tmp_path_factory: pytest.TempPathFactory):
     return result, out
 
 
-def test_a_crawl_with_mirror_format_markdown_writes_markdown_posts(markdown_crawl) -> None:
+def test_a_crawl_with_mirror_format_markdown_writes_markdown_posts(markdown_crawl: tuple[CrawlResult, Path]) -> None:
     from tests.support.formatcrawl import ARTICLES, PARAGRAPHS, by_url, text_of
     from tests.support.inert import active_parts
 
@@ -401,7 +402,7 @@ def test_a_crawl_with_mirror_format_markdown_writes_markdown_posts(markdown_craw
     assert "Hugo {{< param title >}} and {{% param \"title\" %}}" in templates and "Nunjucks {# comment #}" in templates
 
 
-def test_jekyll_runs_no_liquid_in_markdown_posts(markdown_crawl, tmp_path: Path) -> None:
+def test_jekyll_runs_no_liquid_in_markdown_posts(markdown_crawl: tuple[CrawlResult, Path], tmp_path: Path) -> None:
     # Jekyll renders every .md page with Liquid, then kramdown: a pipeline of the kind the format is for.
     from tests.support.formatcrawl import ARTICLES, text_of
     from tests.support.jekyll import jekyll_build, require_jekyll
