@@ -149,6 +149,12 @@ BODIES: dict[str, tuple[str, list[str]]] = {
         ["//strong[.='“引号”']", "//em[.='斜体']", "//strong/a[.='粗链接']", "//em[.='分开']", "//strong[.='ab']",
          "//s[.='删去'] | //del[.='删去']", "//sub[.='2']", "//sup[.='2']"],
     ),
+    "delimiter-runs": (  # found by fuzzing: runs that touch, or punctuation at an edge
+        "<p><code>a</code><code>b</code> <del>- “删”</del>字 <s>x</s><del>y</del></p>"
+        "<table><tr><td><code>a|b</code></td><td>c</td></tr></table><blockquote><p><code>x\n1. y</code></p></blockquote>",
+        ["//code[.='ab']", "//s[.='- “删”'] | //del[.='- “删”']", "//th/code[.='a|b']", "count(//ol)=0",
+         "//blockquote//code[.='x 1. y']"],
+    ),
     "hostile-text": (
         "<p>* not a list, # not a heading, 1. not ordered, [x](y) not a link, ![i](j), `tick`, _under_ "
         "&lt;b&gt;not bold&lt;/b&gt; &lt;script&gt;alert(1)&lt;/script&gt; &amp;amp; &amp;#123; AT&amp;T ~~no~~ a|b</p>"

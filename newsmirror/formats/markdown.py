@@ -51,7 +51,8 @@ _CELL_BREAKERS = ["table", "ul", "ol", "li", "pre", "blockquote", "h1", "h2", "h
 _HEADINGS = ["h1", "h2", "h3", "h4", "h5", "h6"]
 # Blocks a heading cannot hold: a heading holding one is written as the blocks.
 _HEADING_BREAKERS = ["table", "ul", "ol", "li", "pre", "blockquote", "dl"]
-_EMPHASIS_KINDS = {"b": "strong", "strong": "strong", "i": "em", "em": "em"}
+# Inline elements written as delimiter runs: two side by side merge ("*a**b*", "`a``b`").
+_EMPHASIS_KINDS = {"b": "strong", "strong": "strong", "i": "em", "em": "em", "del": "del", "s": "del", "code": "code"}
 _TABLE_PARTS = ["thead", "tbody", "tfoot", "tr", "td", "th", "caption"]
 
 
@@ -118,10 +119,10 @@ def flatten_pre(pre: Tag) -> None:
 
 
 def merge_adjacent_emphasis(soup: BeautifulSoup) -> None:
-    """Join ``<em>a</em><em>b</em>`` into one element. In place.
+    """Join ``<em>a</em><em>b</em>`` (and bold, struck-out, code) into one element. In place.
 
-    Written apart they would be ``*a**b*``, where CommonMark's delimiter rules pair the
-    wrong runs and leave asterisks in the text.
+    Written apart they would be ``*a**b*`` or ```a``b```, where CommonMark's delimiter
+    rules pair the wrong runs and leave asterisks or backticks in the text.
     """
     for node in soup.find_all(list(_EMPHASIS_KINDS)):
         if node.parent is None:
@@ -250,9 +251,22 @@ class NewsMarkdownConverter(MarkdownConverter):
 
     convert_i = convert_em
 
+    def convert_del(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """Write struck-out text as GFM's ``~~``."""
+        return self._emphasis("~~", "del", text, parent_tags)
+
+    convert_s = convert_del
+
     def convert_code(self, el: Tag, text: str, parent_tags: Any) -> str:
         """Write inline code as a code span, or as ``<code>`` when it holds a template opener."""
-        if "_noformat" in parent_tags or not _TEMPLATE_OPENER.search(text):
+        if "_noformat" in parent_tags:
+            return text
+        # A line break in a code span is a space to CommonMark, but the next line could
+        # start a list or a quote first; in a GFM table, a "|" ends the cell even in code.
+        text = text.replace("\n", " ")
+        if not _TEMPLATE_OPENER.search(text):
+            if "td" in parent_tags or "th" in parent_tags:
+                text = text.replace("|", "\\|")
             return super().convert_code(el, text, parent_tags)
         prefix, suffix, text = chomp(text)
         return f"{prefix}<code>{self.escape(text, parent_tags)}</code>{suffix}"
