@@ -155,6 +155,10 @@ BODIES: dict[str, tuple[str, list[str]]] = {
         ["//code[.='ab']", "//s[.='- “删”'] | //del[.='- “删”']", "//th/code[.='a|b']", "count(//ol)=0",
          "//blockquote//code[.='x 1. y']"],
     ),
+    "bang-before-a-link": (
+        '<p>Wow!<a href="https://e.com/1">one</a> and!<span><u><a href="https://e.com/2">two</a></u></span></p>',
+        ["count(//img)=0", "count(//a)=2"],
+    ),
     "hostile-text": (
         "<p>* not a list, # not a heading, 1. not ordered, [x](y) not a link, ![i](j), `tick`, _under_ "
         "&lt;b&gt;not bold&lt;/b&gt; &lt;script&gt;alert(1)&lt;/script&gt; &amp;amp; &amp;#123; AT&amp;T ~~no~~ a|b</p>"

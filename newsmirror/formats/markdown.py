@@ -53,6 +53,8 @@ _HEADINGS = ["h1", "h2", "h3", "h4", "h5", "h6"]
 _HEADING_BREAKERS = ["table", "ul", "ol", "li", "pre", "blockquote", "dl"]
 # Inline elements written as delimiter runs: two side by side merge ("*a**b*", "`a``b`").
 _EMPHASIS_KINDS = {"b": "strong", "strong": "strong", "i": "em", "em": "em", "del": "del", "s": "del", "code": "code"}
+# Inline elements written as their bare text: what follows them is what follows the text before.
+_NO_MARKUP = frozenset({"span", "u", "ins", "mark", "small", "abbr", "cite", "dfn", "time", "var", "font", "big"})
 _TABLE_PARTS = ["thead", "tbody", "tfoot", "tr", "td", "th", "caption"]
 
 
@@ -198,6 +200,18 @@ class NewsMarkdownConverter(MarkdownConverter):
         text = _HASH_RUN.sub(r"\1\\\2", text)
         text = _LIST_NUMBER.sub(r"\1\\\2", text)
         return text.replace("*", r"\*").replace("_", r"\_")
+
+    def process_text(self, el: Any, parent_tags: Any = None) -> str:
+        """Convert a text node; a "!" right before a link is escaped, or "![" would make it an image."""
+        text = super().process_text(el, parent_tags=parent_tags)
+        if not text.endswith("!"):
+            return text
+        following = el.next_sibling
+        while isinstance(following, Tag) and following.name in _NO_MARKUP:
+            following = following.contents[0] if following.contents else None
+        if isinstance(following, Tag) and following.name == "a":
+            text = text[:-1] + "\\!"
+        return text
 
     def convert_a(self, el: Tag, text: str, parent_tags: Any) -> str:
         """Write a link only to an allowed target; otherwise keep its text."""
