@@ -163,7 +163,7 @@ zones = st.integers(-14 * 60, 14 * 60).map(lambda minutes: timezone(timedelta(mi
 moments = st.builds(
     lambda day, zone: day.replace(tzinfo=zone), st.datetimes(datetime(1971, 1, 1), datetime(2099, 12, 31)), zones
 )
-TOOL_FORMATS = [name for name in FORMATS if name != "hexo"]  # hexo: tests/test_exporter.py
+TOOL_FORMATS = ["hugo", "jekyll"]  # hexo: tests/test_exporter.py; markdown: tests/test_format_markdown.py
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))

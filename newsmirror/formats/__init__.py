@@ -11,10 +11,11 @@ from newsmirror.formats.base import PostFormat
 from newsmirror.formats.hexo import HexoFormat
 from newsmirror.formats.hugo import HugoFormat
 from newsmirror.formats.jekyll import JekyllFormat
+from newsmirror.formats.markdown import MarkdownFormat
 
 DEFAULT_FORMAT = "hexo"
 FORMATS: dict[str, type[PostFormat]] = {
-    fmt.name: fmt for fmt in (HexoFormat, HugoFormat, JekyllFormat)
+    fmt.name: fmt for fmt in (HexoFormat, HugoFormat, JekyllFormat, MarkdownFormat)
 }
 
 

@@ -87,6 +87,13 @@ class CleanFields:
     source_url: str
 
 
+def rfc3339(moment: datetime) -> str:
+    """Return an aware datetime as RFC 3339 in its own zone, to the second: ``2022-03-29T19:47:10+08:00``."""
+    if moment.tzinfo is None:
+        raise ValueError("a post date must carry its time zone")
+    return moment.replace(microsecond=0).isoformat()
+
+
 def post_day(post: Post) -> str:
     """Return the day of a day-only post as every tool reads a date without a time: ``2024-05-16``."""
     return post.date.strftime("%Y-%m-%d")

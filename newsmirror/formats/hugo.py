@@ -8,19 +8,21 @@ run in ``.html`` content, so every brace in the body is written as an entity.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
 from newsmirror.formats.base import PostFormat
-from newsmirror.formats.frontmatter import Post, clean_fields, escape_braces, post_day, yaml_list, yaml_scalar, yaml_single_quoted
+from newsmirror.formats.frontmatter import (
+    Post,
+    clean_fields,
+    escape_braces,
+    post_day,
+    rfc3339,
+    yaml_list,
+    yaml_scalar,
+    yaml_single_quoted,
+)
 
-
-def rfc3339(moment: datetime) -> str:
-    """Return an aware datetime as RFC 3339 in its own zone, to the second: ``2022-03-29T19:47:10+08:00``."""
-    if moment.tzinfo is None:
-        raise ValueError("a post date must carry its time zone")
-    return moment.replace(microsecond=0).isoformat()
 
 
 def render_hugo(post: Post, *, with_link: bool = False) -> bytes:

@@ -99,12 +99,18 @@ def _yaml_scalar(value: str) -> str:
     return value
 
 
-def post_format_of(relpath: str) -> str:
-    """Return the format a post file was written in, by its name: Hugo's ``.html``, Jekyll's ``_posts/``."""
+def post_format_of(relpath: str, fields: dict[str, str] | None = None) -> str:
+    """Return the format a post file was written in: Hugo's ``.html``, Jekyll's ``_posts/``, else by its front matter.
+
+    A ``.md`` post outside ``_posts`` is Hexo's when it has the sample's ``comments:``
+    line, the markdown format's otherwise (that format writes no ``comments:``).
+    """
     if relpath.endswith(".html"):
         return "hugo"
     if f"/{relpath}".rsplit("/", 2)[-2:-1] == ["_posts"]:
         return "jekyll"
+    if fields is not None and "comments" not in fields:
+        return "markdown"
     return DEFAULT_FORMAT
 
 
@@ -167,7 +173,7 @@ def rebuild_from_posts(ledger: LedgerStore, mirror_dir: Path) -> tuple[int, int]
                 first_seen=published or now,
                 written=now,
                 status="rebuilt",
-                format=post_format_of(relpath),
+                format=post_format_of(relpath, fields),
             ),
             aliases=[link],
         )
