@@ -200,7 +200,7 @@ class Site:
         if not _HOST_RE.match(target.folder):
             raise NotFound(f"bad host {target.folder!r}")
         raw_path, sep, query = target.path.partition("?")
-        segments = self._segments(raw_path)
+        segments = self.segments(raw_path)
         leaf = segments.pop() if segments and not raw_path.endswith("/") else "index.html"
         folder = self.root.joinpath(target.folder, *segments)
         names = [leaf]
@@ -216,7 +216,7 @@ class Site:
         raise NotFound(target.path)
 
     @staticmethod
-    def _segments(raw_path: str) -> list[str]:
+    def segments(raw_path: str) -> list[str]:
         """Return the decoded path segments, refusing anything that could climb out."""
         if not raw_path.startswith("/"):
             raise NotFound(raw_path)
@@ -287,7 +287,7 @@ def referer_refusal(site: Site, target: Target, request_headers: Any) -> Reply |
     refuse hotlinking do (Sina's among them). The query is ignored; no sidecar, no check.
     """
     try:
-        segments = site._segments(target.path.partition("?")[0])
+        segments = site.segments(target.path.partition("?")[0])
     except NotFound:
         return None
     if not segments or not _HOST_RE.match(target.folder):
@@ -782,7 +782,7 @@ class SiteHandler(BaseHTTPRequestHandler):
         self._tls = self.connection = tls
         self._tunnel = (target.host, int(port_text))
         self.rfile = tls.makefile("rb", self.rbufsize)
-        self.wfile = socketserver._SocketWriter(tls)  # type: ignore[attr-defined]
+        self.wfile = tls.makefile("wb")  # buffered: every reply ends with a flush
         self.close_connection = False
 
 

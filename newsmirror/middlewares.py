@@ -30,7 +30,6 @@ from urllib.parse import urldefrag, urlsplit
 from scrapy import signals
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
-from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Request, Response
@@ -39,6 +38,7 @@ from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.asyncio import call_later, sleep
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import load_object
 from scrapy.utils.response import get_meta_refresh
 from twisted.internet import defer
 
@@ -382,6 +382,9 @@ class SafeMetaRefreshMiddleware(_LoopCheck, MetaRefreshMiddleware):
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         self.allowed = allowed_hosts(settings)
+        # Read here, not from Scrapy's private copies of the same settings.
+        self.ignore_tags = settings.getlist("METAREFRESH_IGNORE_TAGS")
+        self.max_delay = settings.getint("METAREFRESH_MAXDELAY")
 
     def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         """Return the refresh target's request, or the response itself when it is not worth following."""
@@ -392,8 +395,8 @@ class SafeMetaRefreshMiddleware(_LoopCheck, MetaRefreshMiddleware):
             or urlparse_cached(request).scheme not in ALLOWED_SCHEMES
         ):
             return response
-        interval, url = get_meta_refresh(response, ignore_tags=self._ignore_tags)
-        if not url or interval is None or interval >= self._maxdelay:
+        interval, url = get_meta_refresh(response, ignore_tags=self.ignore_tags)
+        if not url or interval is None or interval >= self.max_delay:
             return response
         chain = [*request.meta.get("redirect_urls", []), request.url, response.url]
         problem = url_problem(url, self.allowed)
@@ -410,24 +413,52 @@ class SafeMetaRefreshMiddleware(_LoopCheck, MetaRefreshMiddleware):
 # --------------------------------------------------------------------------- robots.txt
 
 
-class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt handling, plus ``Crawl-delay``, and one log line when robots.txt fails.
+class PoliteRobotsTxtMiddleware:
+    """robots.txt as Scrapy obeys it, plus ``Crawl-delay``, and one log line when robots.txt fails.
 
-    ``Crawl-delay`` (for ``ROBOTSTXT_USER_AGENT``), capped at
-    ``MIRROR_CRAWL_DELAY_MAX``, becomes the least delay of the host's download slot,
-    whatever AutoThrottle computes.
+    Our own middleware in place of Scrapy's ``RobotsTxtMiddleware``, built on public
+    API only (the parser class of ``ROBOTSTXT_PARSER`` and its ``from_crawler``, the
+    crawler's stats, the ``robots_parsed`` signal): subclassing it meant reaching into
+    its private parser map and hooks.  Same stats, same signal, same rules.
+    ``Crawl-delay`` (for ``ROBOTSTXT_USER_AGENT``), capped at ``MIRROR_CRAWL_DELAY_MAX``,
+    becomes the least delay of the host's download slot, whatever AutoThrottle computes.
     """
 
+    DOWNLOAD_PRIORITY = 1000  # Scrapy's: robots.txt goes before the pages it rules
+
     def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        self.delay_cap = crawler.settings.getfloat("MIRROR_CRAWL_DELAY_MAX")
+        settings = crawler.settings
+        if not settings.getbool("ROBOTSTXT_OBEY"):
+            raise NotConfigured
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.robots_agent: str | None = settings.get("ROBOTSTXT_USER_AGENT") or None
+        self.default_agent: str = settings.get("USER_AGENT")
+        self.parser_class: type[RobotParser] = load_object(settings.get("ROBOTSTXT_PARSER"))
+        self.parser_class.from_crawler(crawler, b"")  # a parser whose library is missing fails here, at start
+        # netloc -> its parser (None: no usable robots.txt), or the Deferred of one being fetched.
+        self.parsers: dict[str, RobotParser | defer.Deferred[RobotParser | None] | None] = {}
+        self.delay_cap = settings.getfloat("MIRROR_CRAWL_DELAY_MAX")
         self.crawl_delays: dict[str, float] = {}  # download-slot key -> seconds
         # Connected after AutoThrottle (an extension, built first): its adjustment comes first.
         crawler.signals.connect(self._floor_delay, signal=signals.response_downloaded)
 
-    async def process_request(self, request: Request) -> None:  # type: ignore[override]
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Build the middleware, or raise ``NotConfigured`` when ``ROBOTSTXT_OBEY`` is off."""
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
         """Refuse what robots.txt forbids, and hold the host's slot to its Crawl-delay."""
-        await super().process_request(request)
+        if request.meta.get("dont_obey_robotstxt") or request.url.startswith(("data:", "file:")):
+            return
+        parser = await self.robot_parser(request)
+        if parser is not None:
+            agent = self.robots_agent or request.headers.get(b"User-Agent", self.default_agent)
+            if not parser.allowed(request.url, agent):
+                logger.debug("Forbidden by robots.txt: %s", request)
+                self.stats.inc_value("robotstxt/forbidden")
+                raise IgnoreRequest("Forbidden by robots.txt")
         key = self.crawler.engine.downloader.get_slot_key(request)
         if key in self.crawl_delays:
             self._apply_delay(key)
@@ -436,41 +467,49 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         """Fetch and parse a host's robots.txt once; a failure is one log line, not a traceback."""
         url = urlparse_cached(request)
         netloc = url.netloc
-        if netloc not in self._parsers:
-            self._parsers[netloc] = defer.Deferred()
-            robots_url = f"{url.scheme}://{netloc}/robots.txt"
+        if netloc not in self.parsers:
+            pending: defer.Deferred[RobotParser | None] = defer.Deferred()
+            self.parsers[netloc] = pending
             robots_request = Request(
-                robots_url,
+                f"{url.scheme}://{netloc}/robots.txt",
                 priority=self.DOWNLOAD_PRIORITY,
                 meta={"dont_obey_robotstxt": True},
                 callback=NO_CALLBACK,
             )
+            parser: RobotParser | None = None
             try:
                 response = await self.crawler.engine.download_async(robots_request)
-                await self._parse_robots(response, netloc, request)
+                self.stats.inc_value("robotstxt/response_count")
+                self.stats.inc_value(f"robotstxt/response_status_count/{response.status}")
+                parser = self.parser_class.from_crawler(self.crawler, response.body)
+                await self.crawler.signals.send_catch_log_async(
+                    signal=signals.robots_parsed, robotparser=parser, request=request
+                )
             except Exception as error:  # any failure means "no robots.txt": Scrapy's rule
+                parser = None
+                if not isinstance(error, IgnoreRequest):
+                    self.stats.inc_value(f"robotstxt/exception_count/{type(error)}")
                 if not isinstance(error, IgnoreRequest) or str(error).startswith("blocked"):
                     logger.warning(
                         "robots.txt of %s could not be fetched (%s); crawling it as if it had none",
                         netloc, _exception_reason(error, robots_request),
                     )  # fmt: skip
-                self._robots_error(error, netloc)
             else:
-                self._note_crawl_delay(netloc, request)
-            self._stats.inc_value("robotstxt/request_count")
-        parser = self._parsers[netloc]
-        if isinstance(parser, defer.Deferred):
-            return await maybe_deferred_to_future(parser)
-        return parser
+                self._note_crawl_delay(netloc, parser, request)
+            self.parsers[netloc] = parser
+            self.stats.inc_value("robotstxt/request_count")
+            pending.callback(parser)
+        known = self.parsers[netloc]
+        if isinstance(known, defer.Deferred):
+            return await maybe_deferred_to_future(known)
+        return known
 
-    def _note_crawl_delay(self, netloc: str, request: Request) -> None:
+    def _note_crawl_delay(self, netloc: str, parser: RobotParser, request: Request) -> None:
         """Remember the Crawl-delay robots.txt asks of us, if it asks one."""
-        parser = self._parsers.get(netloc)
         protego = getattr(parser, "rp", None)
         if protego is None or not hasattr(protego, "crawl_delay"):
             return  # only Protego (Scrapy's default parser) reads Crawl-delay
-        agent = self._robotstxt_useragent or self._default_useragent
-        delay = protego.crawl_delay(agent)
+        delay = protego.crawl_delay(self.robots_agent or self.default_agent)
         if not delay:
             return
         delay = float(delay)
@@ -482,7 +521,7 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
             delay = self.delay_cap
         key = self.crawler.engine.downloader.get_slot_key(request)
         self.crawl_delays[key] = delay
-        self._stats.set_value(f"newsmirror/crawl_delay/{key}", delay)
+        self.stats.set_value(f"newsmirror/crawl_delay/{key}", delay)
         logger.info("robots.txt of %s: Crawl-delay %.1f s", netloc, delay)
 
     def _apply_delay(self, key: str) -> None:
