@@ -38,8 +38,8 @@ from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.asyncio import call_later, sleep
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
-from scrapy.utils.misc import load_object
 from scrapy.utils.response import get_meta_refresh
+from scrapy.utils.misc import load_object
 from twisted.internet import defer
 
 from newsmirror.failures import BlockedAddressError, describe_failure, status_text
@@ -346,31 +346,47 @@ class RetryDeferred(IgnoreRequest):
 # --------------------------------------------------------------------------- redirects
 
 
-class _LoopCheck:
-    """The redirect bookkeeping both redirect middlewares share (mixed in before Scrapy's class)."""
+def _refuse_long_chain(request: Request, max_redirect_times: int) -> None:
+    """Raise the reason for a hop Scrapy refused when the chain is past ``REDIRECT_MAX_TIMES``.
 
-    max_redirect_times: int
+    Scrapy says only "max redirections reached"; this says so, and where the chain began.
+    """
+    chain = [*request.meta.get("redirect_urls", []), request.url]
+    if len(chain) > max_redirect_times:
+        raise IgnoreRequest(f"more than {max_redirect_times} redirects (REDIRECT_MAX_TIMES), from {chain[0]}")
 
-    def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
-        """Refuse a loop or an over-long chain with a clear reason; let other hops through."""
+
+def _seen(url: str, chain: list[str]) -> bool:
+    """Tell whether *url* (fragment aside) is already in the redirect *chain*."""
+    return urldefrag(url)[0] in {urldefrag(seen)[0] for seen in chain}
+
+
+class GuardedRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's redirects; loops and chains over ``REDIRECT_MAX_TIMES`` fail with their reason.
+
+    Built on the public ``process_response``: the hop Scrapy makes (Cookie and
+    Authorization dropped across hosts, its meta filled) is checked before it goes.
+    """
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        """Return the next hop, or the response; refuse a loop with the chain that makes it."""
+        try:
+            hop = super().process_response(request, response)
+        except IgnoreRequest:
+            _refuse_long_chain(request, self.max_redirect_times)
+            raise
+        if not isinstance(hop, Request) or hop is request:
+            return hop
         chain = [*request.meta.get("redirect_urls", []), request.url]
-        target = urldefrag(redirected.url)[0]
-        if target in (urldefrag(url)[0] for url in chain):
-            raise IgnoreRequest(f"redirect loop: {' -> '.join([*chain, redirected.url])}")
-        if len(chain) > self.max_redirect_times:
-            raise IgnoreRequest(f"more than {self.max_redirect_times} redirects (REDIRECT_MAX_TIMES), from {chain[0]}")
-        hop = super()._redirect(redirected, request, reason)  # type: ignore[misc]
+        if _seen(hop.url, chain):
+            raise IgnoreRequest(f"redirect loop: {' -> '.join([*chain, hop.url])}")
         # The duplicate filter would drop a hop to a URL already fetched without a word;
         # the loop check above and the hop limit end every chain instead.
         hop.dont_filter = True
         return hop
 
 
-class GuardedRedirectMiddleware(_LoopCheck, RedirectMiddleware):
-    """Scrapy's redirects; loops and chains over ``REDIRECT_MAX_TIMES`` fail with their reason."""
-
-
-class SafeMetaRefreshMiddleware(_LoopCheck, MetaRefreshMiddleware):
+class SafeMetaRefreshMiddleware(MetaRefreshMiddleware):
     """Follows a meta refresh only to a fresh, allowed http(s) URL; else keeps the page.
 
     A refresh to ``javascript:``, to an internal address, to the page itself or back
@@ -382,32 +398,33 @@ class SafeMetaRefreshMiddleware(_LoopCheck, MetaRefreshMiddleware):
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         self.allowed = allowed_hosts(settings)
-        # Read here, not from Scrapy's private copies of the same settings.
+        # Read as Scrapy reads them, so the check below looks at the refresh Scrapy would follow.
         self.ignore_tags = settings.getlist("METAREFRESH_IGNORE_TAGS")
         self.max_delay = settings.getint("METAREFRESH_MAXDELAY")
 
     def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         """Return the refresh target's request, or the response itself when it is not worth following."""
-        if (
-            request.meta.get("dont_redirect", False)
-            or request.method == "HEAD"
-            or not isinstance(response, HtmlResponse)
-            or urlparse_cached(request).scheme not in ALLOWED_SCHEMES
-        ):
-            return response
-        interval, url = get_meta_refresh(response, ignore_tags=self.ignore_tags)
-        if not url or interval is None or interval >= self.max_delay:
-            return response
-        chain = [*request.meta.get("redirect_urls", []), request.url, response.url]
-        problem = url_problem(url, self.allowed)
-        if problem is None and urldefrag(url)[0] in {urldefrag(seen)[0] for seen in chain}:
-            problem = "it points back at the page or its redirect chain"
-        if problem is not None:
-            logger.debug("Ignoring the meta refresh of %s to %s: %s", response.url, url[:200], problem)
-            self.crawler.stats.inc_value("newsmirror/meta_refresh_ignored")
-            return response
-        redirected = self._redirect_request_using_get(request, response, url)
-        return self._redirect(redirected, request, "meta refresh")
+        if isinstance(response, HtmlResponse) and not request.meta.get("dont_redirect", False):
+            # Checked before Scrapy builds the hop: a javascript: target makes it raise.
+            interval, url = get_meta_refresh(response, ignore_tags=self.ignore_tags)
+            if interval is None or interval >= self.max_delay:
+                url = None  # not a refresh Scrapy follows
+            chain = [*request.meta.get("redirect_urls", []), request.url, response.url]
+            problem = url_problem(url, self.allowed) if url else None
+            if url and problem is None and _seen(url, chain):
+                problem = "it points back at the page or its redirect chain"
+            if problem is not None:
+                logger.debug("Ignoring the meta refresh of %s to %s: %s", response.url, url[:200], problem)
+                self.crawler.stats.inc_value("newsmirror/meta_refresh_ignored")
+                return response
+        try:
+            hop = super().process_response(request, response)
+        except IgnoreRequest:
+            _refuse_long_chain(request, self.max_redirect_times)
+            raise
+        if isinstance(hop, Request) and hop is not request:
+            hop.dont_filter = True  # as for redirects: the checks above end every chain
+        return hop
 
 
 # --------------------------------------------------------------------------- robots.txt

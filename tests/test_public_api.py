@@ -21,11 +21,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("sites/generic.py", "parts._replace"): "namedtuple's documented API (SplitResult._replace)",
     ("clean.py", "lxml.etree._Comment"): "lxml documents _Comment as the class of comment nodes",
     ("sitemaps.py", "lxml.etree._Element"): "lxml documents _Element as the element class",
-    # Scrapy 2.19 has no public hook to vet a redirect hop before it is scheduled; its
-    # _redirect is also where cross-domain hops lose Cookie and Authorization, which a
-    # copy here would have to track by hand.
-    ("middlewares.py", "super()._redirect"): "no public redirect hook in Scrapy 2.19 (see above)",
-    ("middlewares.py", "self._redirect_request_using_get"): "no public redirect hook in Scrapy 2.19 (see above)",
     # ScrapyCommand._create_crawler adds Scrapy's "feeds unused" warning to the crawler;
     # the public crawler_process.create_crawler would drop it.
     ("commands/crawl.py", "self._create_crawler"): "keeps Scrapy's own crawl command behaviour",
