@@ -26,9 +26,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from newsmirror.localsite import running_site  # noqa: E402
 from newsmirror.paths import path_key  # noqa: E402
 from newsmirror.store import Ledger, default_state_path, utc_now  # noqa: E402
+from tests.support.localsite import running_site  # noqa: E402
 
 HOST = "bench.example.com"
 

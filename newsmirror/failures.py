@@ -21,7 +21,7 @@ from scrapy.exceptions import (
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as twisted_errors
 from twisted.python.failure import Failure
-from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+from twisted.web.client import ResponseFailed, ResponseNeverReceived
 
 # Exception types whose Scrapy or Twisted message is unclear, and what they mean.
 _PLAIN_REASONS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (

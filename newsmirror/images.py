@@ -146,7 +146,7 @@ class AtomicFilesStore(FSFilesStore):
         headers: dict[str, str] | None = None,
     ) -> None:
         """Store *buf* at *path* under the store folder, atomically."""
-        write_atomic(self._get_filesystem_path(path), buf.getvalue(), fsync=self.fsync)
+        write_atomic(Path(self.basedir, *path.split("/")), buf.getvalue(), fsync=self.fsync)
 
 
 class ImageCopyPipeline(FilesPipeline):

@@ -161,7 +161,7 @@ class ListingCacheMiddleware(HttpCacheMiddleware):
     from the cache unasked).  On 304 the stored list is handed to the spider as if fetched,
     and its known articles are dropped by :class:`KnownArticleMiddleware`.  Article pages
     are never cached: the ledger is their record.  The cache lives beside the ledger, in
-    ``.newsmirror/httpcache``, never inside ``MIRROR_DIR``.
+    ``.newsmirror/<name of MIRROR_DIR>/httpcache``, never inside ``MIRROR_DIR``.
     """
 
     def __init__(self, settings: Settings, stats: StatsCollector) -> None:

@@ -30,7 +30,6 @@ from urllib.parse import urldefrag, urlsplit
 from scrapy import signals
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
-from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Request, Response
@@ -40,6 +39,7 @@ from scrapy.utils.asyncio import call_later, sleep
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import get_meta_refresh
+from scrapy.utils.misc import load_object
 from twisted.internet import defer
 
 from newsmirror.failures import BlockedAddressError, describe_failure, status_text
@@ -346,31 +346,47 @@ class RetryDeferred(IgnoreRequest):
 # --------------------------------------------------------------------------- redirects
 
 
-class _LoopCheck:
-    """The redirect bookkeeping both redirect middlewares share (mixed in before Scrapy's class)."""
+def _refuse_long_chain(request: Request, max_redirect_times: int) -> None:
+    """Raise the reason for a hop Scrapy refused when the chain is past ``REDIRECT_MAX_TIMES``.
 
-    max_redirect_times: int
+    Scrapy says only "max redirections reached"; this says so, and where the chain began.
+    """
+    chain = [*request.meta.get("redirect_urls", []), request.url]
+    if len(chain) > max_redirect_times:
+        raise IgnoreRequest(f"more than {max_redirect_times} redirects (REDIRECT_MAX_TIMES), from {chain[0]}")
 
-    def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
-        """Refuse a loop or an over-long chain with a clear reason; let other hops through."""
+
+def _seen(url: str, chain: list[str]) -> bool:
+    """Tell whether *url* (fragment aside) is already in the redirect *chain*."""
+    return urldefrag(url)[0] in {urldefrag(seen)[0] for seen in chain}
+
+
+class GuardedRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's redirects; loops and chains over ``REDIRECT_MAX_TIMES`` fail with their reason.
+
+    Built on the public ``process_response``: the hop Scrapy makes (Cookie and
+    Authorization dropped across hosts, its meta filled) is checked before it goes.
+    """
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        """Return the next hop, or the response; refuse a loop with the chain that makes it."""
+        try:
+            hop = super().process_response(request, response)
+        except IgnoreRequest:
+            _refuse_long_chain(request, self.max_redirect_times)
+            raise
+        if not isinstance(hop, Request) or hop is request:
+            return hop
         chain = [*request.meta.get("redirect_urls", []), request.url]
-        target = urldefrag(redirected.url)[0]
-        if target in (urldefrag(url)[0] for url in chain):
-            raise IgnoreRequest(f"redirect loop: {' -> '.join([*chain, redirected.url])}")
-        if len(chain) > self.max_redirect_times:
-            raise IgnoreRequest(f"more than {self.max_redirect_times} redirects (REDIRECT_MAX_TIMES), from {chain[0]}")
-        hop = super()._redirect(redirected, request, reason)  # type: ignore[misc]
+        if _seen(hop.url, chain):
+            raise IgnoreRequest(f"redirect loop: {' -> '.join([*chain, hop.url])}")
         # The duplicate filter would drop a hop to a URL already fetched without a word;
         # the loop check above and the hop limit end every chain instead.
         hop.dont_filter = True
         return hop
 
 
-class GuardedRedirectMiddleware(_LoopCheck, RedirectMiddleware):
-    """Scrapy's redirects; loops and chains over ``REDIRECT_MAX_TIMES`` fail with their reason."""
-
-
-class SafeMetaRefreshMiddleware(_LoopCheck, MetaRefreshMiddleware):
+class SafeMetaRefreshMiddleware(MetaRefreshMiddleware):
     """Follows a meta refresh only to a fresh, allowed http(s) URL; else keeps the page.
 
     A refresh to ``javascript:``, to an internal address, to the page itself or back
@@ -382,52 +398,84 @@ class SafeMetaRefreshMiddleware(_LoopCheck, MetaRefreshMiddleware):
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         self.allowed = allowed_hosts(settings)
+        # Read as Scrapy reads them, so the check below looks at the refresh Scrapy would follow.
+        self.ignore_tags = settings.getlist("METAREFRESH_IGNORE_TAGS")
+        self.max_delay = settings.getint("METAREFRESH_MAXDELAY")
 
     def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         """Return the refresh target's request, or the response itself when it is not worth following."""
-        if (
-            request.meta.get("dont_redirect", False)
-            or request.method == "HEAD"
-            or not isinstance(response, HtmlResponse)
-            or urlparse_cached(request).scheme not in ALLOWED_SCHEMES
-        ):
-            return response
-        interval, url = get_meta_refresh(response, ignore_tags=self._ignore_tags)
-        if not url or interval is None or interval >= self._maxdelay:
-            return response
-        chain = [*request.meta.get("redirect_urls", []), request.url, response.url]
-        problem = url_problem(url, self.allowed)
-        if problem is None and urldefrag(url)[0] in {urldefrag(seen)[0] for seen in chain}:
-            problem = "it points back at the page or its redirect chain"
-        if problem is not None:
-            logger.debug("Ignoring the meta refresh of %s to %s: %s", response.url, url[:200], problem)
-            self.crawler.stats.inc_value("newsmirror/meta_refresh_ignored")
-            return response
-        redirected = self._redirect_request_using_get(request, response, url)
-        return self._redirect(redirected, request, "meta refresh")
+        if isinstance(response, HtmlResponse) and not request.meta.get("dont_redirect", False):
+            # Checked before Scrapy builds the hop: a javascript: target makes it raise.
+            interval, url = get_meta_refresh(response, ignore_tags=self.ignore_tags)
+            if interval is None or interval >= self.max_delay:
+                url = None  # not a refresh Scrapy follows
+            chain = [*request.meta.get("redirect_urls", []), request.url, response.url]
+            problem = url_problem(url, self.allowed) if url else None
+            if url and problem is None and _seen(url, chain):
+                problem = "it points back at the page or its redirect chain"
+            if problem is not None:
+                logger.debug("Ignoring the meta refresh of %s to %s: %s", response.url, url[:200], problem)
+                self.crawler.stats.inc_value("newsmirror/meta_refresh_ignored")
+                return response
+        try:
+            hop = super().process_response(request, response)
+        except IgnoreRequest:
+            _refuse_long_chain(request, self.max_redirect_times)
+            raise
+        if isinstance(hop, Request) and hop is not request:
+            hop.dont_filter = True  # as for redirects: the checks above end every chain
+        return hop
 
 
 # --------------------------------------------------------------------------- robots.txt
 
 
-class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt handling, plus ``Crawl-delay``, and one log line when robots.txt fails.
+class PoliteRobotsTxtMiddleware:
+    """robots.txt as Scrapy obeys it, plus ``Crawl-delay``, and one log line when robots.txt fails.
 
-    ``Crawl-delay`` (for ``ROBOTSTXT_USER_AGENT``), capped at
-    ``MIRROR_CRAWL_DELAY_MAX``, becomes the least delay of the host's download slot,
-    whatever AutoThrottle computes.
+    Our own middleware in place of Scrapy's ``RobotsTxtMiddleware``, built on public
+    API only (the parser class of ``ROBOTSTXT_PARSER`` and its ``from_crawler``, the
+    crawler's stats, the ``robots_parsed`` signal): subclassing it meant reaching into
+    its private parser map and hooks.  Same stats, same signal, same rules.
+    ``Crawl-delay`` (for ``ROBOTSTXT_USER_AGENT``), capped at ``MIRROR_CRAWL_DELAY_MAX``,
+    becomes the least delay of the host's download slot, whatever AutoThrottle computes.
     """
 
+    DOWNLOAD_PRIORITY = 1000  # Scrapy's: robots.txt goes before the pages it rules
+
     def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        self.delay_cap = crawler.settings.getfloat("MIRROR_CRAWL_DELAY_MAX")
+        settings = crawler.settings
+        if not settings.getbool("ROBOTSTXT_OBEY"):
+            raise NotConfigured
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.robots_agent: str | None = settings.get("ROBOTSTXT_USER_AGENT") or None
+        self.default_agent: str = settings.get("USER_AGENT")
+        self.parser_class: type[RobotParser] = load_object(settings.get("ROBOTSTXT_PARSER"))
+        self.parser_class.from_crawler(crawler, b"")  # a parser whose library is missing fails here, at start
+        # netloc -> its parser (None: no usable robots.txt), or the Deferred of one being fetched.
+        self.parsers: dict[str, RobotParser | defer.Deferred[RobotParser | None] | None] = {}
+        self.delay_cap = settings.getfloat("MIRROR_CRAWL_DELAY_MAX")
         self.crawl_delays: dict[str, float] = {}  # download-slot key -> seconds
         # Connected after AutoThrottle (an extension, built first): its adjustment comes first.
         crawler.signals.connect(self._floor_delay, signal=signals.response_downloaded)
 
-    async def process_request(self, request: Request) -> None:  # type: ignore[override]
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Build the middleware, or raise ``NotConfigured`` when ``ROBOTSTXT_OBEY`` is off."""
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
         """Refuse what robots.txt forbids, and hold the host's slot to its Crawl-delay."""
-        await super().process_request(request)
+        if request.meta.get("dont_obey_robotstxt") or request.url.startswith(("data:", "file:")):
+            return
+        parser = await self.robot_parser(request)
+        if parser is not None:
+            agent = self.robots_agent or request.headers.get(b"User-Agent", self.default_agent)
+            if not parser.allowed(request.url, agent):
+                logger.debug("Forbidden by robots.txt: %s", request)
+                self.stats.inc_value("robotstxt/forbidden")
+                raise IgnoreRequest("Forbidden by robots.txt")
         key = self.crawler.engine.downloader.get_slot_key(request)
         if key in self.crawl_delays:
             self._apply_delay(key)
@@ -436,41 +484,49 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         """Fetch and parse a host's robots.txt once; a failure is one log line, not a traceback."""
         url = urlparse_cached(request)
         netloc = url.netloc
-        if netloc not in self._parsers:
-            self._parsers[netloc] = defer.Deferred()
-            robots_url = f"{url.scheme}://{netloc}/robots.txt"
+        if netloc not in self.parsers:
+            pending: defer.Deferred[RobotParser | None] = defer.Deferred()
+            self.parsers[netloc] = pending
             robots_request = Request(
-                robots_url,
+                f"{url.scheme}://{netloc}/robots.txt",
                 priority=self.DOWNLOAD_PRIORITY,
                 meta={"dont_obey_robotstxt": True},
                 callback=NO_CALLBACK,
             )
+            parser: RobotParser | None = None
             try:
                 response = await self.crawler.engine.download_async(robots_request)
-                await self._parse_robots(response, netloc, request)
+                self.stats.inc_value("robotstxt/response_count")
+                self.stats.inc_value(f"robotstxt/response_status_count/{response.status}")
+                parser = self.parser_class.from_crawler(self.crawler, response.body)
+                await self.crawler.signals.send_catch_log_async(
+                    signal=signals.robots_parsed, robotparser=parser, request=request
+                )
             except Exception as error:  # any failure means "no robots.txt": Scrapy's rule
+                parser = None
+                if not isinstance(error, IgnoreRequest):
+                    self.stats.inc_value(f"robotstxt/exception_count/{type(error)}")
                 if not isinstance(error, IgnoreRequest) or str(error).startswith("blocked"):
                     logger.warning(
                         "robots.txt of %s could not be fetched (%s); crawling it as if it had none",
                         netloc, _exception_reason(error, robots_request),
                     )  # fmt: skip
-                self._robots_error(error, netloc)
             else:
-                self._note_crawl_delay(netloc, request)
-            self._stats.inc_value("robotstxt/request_count")
-        parser = self._parsers[netloc]
-        if isinstance(parser, defer.Deferred):
-            return await maybe_deferred_to_future(parser)
-        return parser
+                self._note_crawl_delay(netloc, parser, request)
+            self.parsers[netloc] = parser
+            self.stats.inc_value("robotstxt/request_count")
+            pending.callback(parser)
+        known = self.parsers[netloc]
+        if isinstance(known, defer.Deferred):
+            return await maybe_deferred_to_future(known)
+        return known
 
-    def _note_crawl_delay(self, netloc: str, request: Request) -> None:
+    def _note_crawl_delay(self, netloc: str, parser: RobotParser, request: Request) -> None:
         """Remember the Crawl-delay robots.txt asks of us, if it asks one."""
-        parser = self._parsers.get(netloc)
         protego = getattr(parser, "rp", None)
         if protego is None or not hasattr(protego, "crawl_delay"):
             return  # only Protego (Scrapy's default parser) reads Crawl-delay
-        agent = self._robotstxt_useragent or self._default_useragent
-        delay = protego.crawl_delay(agent)
+        delay = protego.crawl_delay(self.robots_agent or self.default_agent)
         if not delay:
             return
         delay = float(delay)
@@ -482,7 +538,7 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
             delay = self.delay_cap
         key = self.crawler.engine.downloader.get_slot_key(request)
         self.crawl_delays[key] = delay
-        self._stats.set_value(f"newsmirror/crawl_delay/{key}", delay)
+        self.stats.set_value(f"newsmirror/crawl_delay/{key}", delay)
         logger.info("robots.txt of %s: Crawl-delay %.1f s", netloc, delay)
 
     def _apply_delay(self, key: str) -> None:

@@ -235,6 +235,8 @@ class WritePostPipeline:
             )
             key = item.canonical_url = own
             known = self.ledger.get(key)
+        if known is None:
+            known = self._rekeyed(key, item)
         if known and known.format != self.format_for(item).name:
             return self._keep_other_format(item, known)
         post_format = self.format_for(item)  # a known article's format, checked just above
@@ -294,15 +296,45 @@ class WritePostPipeline:
         logger.info("Post %s: %s (%s)", item.status, relpath, key)
         return item
 
+    def _rekeyed(self, key: str, item: ArticleItem) -> LedgerEntry | None:
+        """Return the entry of the post *item*'s URL led to under another key, now moved to *key*; or None.
+
+        A refresh may find that the page declares a new canonical URL (a renamed slug, or
+        one refused as another article's): the post stays where it is, same file and
+        date, under the new key, rather than a second post beside it.  A page whose
+        title and date both changed too is another article: it gets a post of its own.
+        """
+        previous = self.ledger.find(lookup_key(item.url))
+        if previous is None or previous.canonical_url == key:
+            return None
+        if self._is_other_article(previous, item):
+            logger.info(
+                "%s led to the post %s of %s, but now shows another title and date under %s: a post of its own",
+                item.url, previous.post_path, previous.canonical_url, key,
+            )  # fmt: skip
+            return None
+        self.ledger.rekey(previous.canonical_url, key)
+        if self.stats is not None:
+            self.stats.inc_value("newsmirror/rekeyed")
+        logger.info("Post %s re-keyed in place from %s to %s (%s)", previous.post_path, previous.canonical_url, key, item.url)
+        return self.ledger.get(key)
+
     def _holds_another_article(self, known: LedgerEntry, item: ArticleItem) -> bool:
         """Tell whether the ledger's entry for *item*'s key is a different article.
 
-        Different: the item's own URL never led to that entry, and both the date and the
-        title of the post on disk differ from the item's (a refresh may change either one).
+        Different: the item's own URL never led to that entry, and it is
+        :meth:`another article <_is_other_article>`.
         """
         found = self.ledger.find(lookup_key(item.url))
         if found is not None and found.canonical_url == known.canonical_url:
             return False
+        return self._is_other_article(known, item)
+
+    def _is_other_article(self, known: LedgerEntry, item: ArticleItem) -> bool:
+        """Tell whether both the date and the title of *known*'s post differ from *item*'s.
+
+        One of them may change on a refresh of the same article; not both.
+        """
         if item.date is None or known.published is None:
             return False
         if datetime.fromisoformat(known.published) == item.date:

@@ -25,6 +25,7 @@ import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.queues import SimpleQueue
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -169,8 +170,9 @@ class _WorkerLog(logging.Handler):
 _worker_log = _WorkerLog()
 
 
-def _start_worker(log_level: int | str) -> None:
-    """Prepare a worker: log for the crawl, leave signals to it, and exit when it is gone."""
+def _start_worker(log_level: int | str, started: SimpleQueue[int]) -> None:
+    """Prepare a worker: say its pid, log for the crawl, leave signals to it, and exit when it is gone."""
+    started.put(os.getpid())
     root = logging.getLogger()
     root.addHandler(_worker_log)
     root.setLevel(log_level)  # the crawl's LOG_LEVEL: records it would not write are not sent
@@ -219,6 +221,10 @@ class PageReaders:
         self.processes = processes
         self.log_level = log_level
         self._pool: ProcessPoolExecutor | None = None
+        # Each worker of the current pool puts its pid here as it starts: the pool itself
+        # has no public list of its processes.
+        self._started_pids: SimpleQueue[int] | None = None
+        self._pids: list[int] = []
 
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -226,11 +232,13 @@ class PageReaders:
             # reactor and its threads (and their held locks) into every worker.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_PRELOAD)
+            self._forget_workers()
+            self._started_pids = context.SimpleQueue()
             self._pool = ProcessPoolExecutor(
                 max_workers=self.processes,
                 mp_context=context,
                 initializer=_start_worker,
-                initargs=(self.log_level,),
+                initargs=(self.log_level, self._started_pids),
             )
             logger.info("Reading pages in %d worker processes (MIRROR_READER_PROCESSES)", self.processes)
         return self._pool
@@ -256,14 +264,21 @@ class PageReaders:
         return result
 
     def worker_pids(self) -> list[int]:
-        """Return the process ids of the running workers (for diagnostics and tests)."""
-        if self._pool is None:
-            return []
-        # ProcessPoolExecutor keeps its processes in a private mapping; no public way lists them.
-        return [process.pid for process in list((self._pool._processes or {}).values()) if process.pid is not None]
+        """Return the process ids of the current pool's workers that have started (for diagnostics and tests)."""
+        if self._started_pids is not None:
+            while not self._started_pids.empty():
+                self._pids.append(self._started_pids.get())
+        return list(self._pids)
+
+    def _forget_workers(self) -> None:
+        """Drop the pids of a pool that is gone, and the queue they came through."""
+        if self._started_pids is not None:
+            self._started_pids.close()
+        self._started_pids, self._pids = None, []
 
     def close(self) -> None:
         """Stop the workers; pages still queued are not read."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+            self._forget_workers()

@@ -4,8 +4,8 @@ An extension, on in every crawl.  It listens to signals (items written or droppe
 ``article_failed``, ``source_failed`` and ``source_not_modified``) and never parses logs.
 
 Where the JSON report goes: ``MIRROR_REPORT`` when set; else beside ``LOG_FILE``
-(``mirror.log`` -> ``mirror.report.json``); else ``.newsmirror/last-run.json`` in the
-folder that holds ``MIRROR_DIR`` (beside the ledger, never inside the mirror).
+(``mirror.log`` -> ``mirror.report.json``); else ``last-run.json`` beside the ledger
+(``.newsmirror/<name of MIRROR_DIR>/``, never inside the mirror).
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ MIRROR_PROGRESS_INTERVAL = 60
 # The end-of-run summary and JSON run report (newsmirror/report.py).
 MIRROR_REPORT_ENABLED = True
 # Where the JSON run report goes. Empty: beside LOG_FILE (x.log -> x.report.json) when
-# set, else .newsmirror/last-run.json in the folder that holds MIRROR_DIR.
+# set, else last-run.json beside the ledger (.newsmirror/<name of MIRROR_DIR>/).
 MIRROR_REPORT = ""
 # (RunReport is switched on in EXTENSIONS below, with the ledger.)
 

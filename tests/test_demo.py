@@ -7,9 +7,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.support.crawl import mtimes, read_tree, run_python
+from tests.support.crawl import mtimes, read_tree, run_crawl, run_python
+from tests.support.localsite import running_site
+from tests.support.pages import article_page
 from tests.support.posts import split_post
-
 
 
 def run_demo(cwd: Path, out: Path) -> subprocess.CompletedProcess[str]:
@@ -61,3 +62,34 @@ def test_demo_mirrors_the_bundled_site_and_rewrites_nothing_the_second_time(tmp_
     assert "Mirrored 5 posts" in again.stdout
     assert "5 unchanged" in again.stdout
     assert (read_tree(out), mtimes(out)) == before
+
+
+MIRROR_HOST = "news.example.com"
+
+
+def test_make_demo_then_make_mirror_in_one_folder_each_keep_a_ledger_of_their_own(tmp_path: Path) -> None:
+    """Issue 14: ``make mirror`` after ``make demo`` stopped: "the ledger ... belongs to .../demo-mirror".
+
+    What the two Makefile targets run, with their two mirror folders side by side in one
+    folder; the mirror's sources are served by the loopback server, not the internet.
+    """
+    demo = run_demo(tmp_path, tmp_path / "demo-mirror")
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    root = tmp_path / "site"
+    (root / MIRROR_HOST).mkdir(parents=True)
+    (root / MIRROR_HOST / "ferry.html").write_bytes(article_page("Ferry returns", "2024-07-10T08:00:00Z", "Text."))
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[[source]]\nname = "hand"\ntype = "urls"\nurls = ["http://{MIRROR_HOST}/ferry.html"]\n', "utf-8")
+    mirror = tmp_path / "mirror"
+    with running_site(root) as site:
+        result = run_crawl(
+            "mirror", env=site.proxy_env(), settings={"MIRROR_SOURCES": str(sources), "MIRROR_DIR": str(mirror)},
+            index=tmp_path / "index.jsonl",
+        )  # fmt: skip
+    assert "belongs to" not in result.log
+    assert [(item["url"], item["status"]) for item in result.items] == [(f"http://{MIRROR_HOST}/ferry.html", "new")]
+    assert len(list(mirror.rglob("*.md"))) == 1 and len(list((tmp_path / "demo-mirror").rglob("*.md"))) == 5
+    ledgers = sorted(path.relative_to(tmp_path).as_posix() for path in tmp_path.glob(".newsmirror/*/state.sqlite"))
+    assert ledgers == [".newsmirror/demo-mirror/state.sqlite", ".newsmirror/mirror/state.sqlite"]
+    again = run_demo(tmp_path, tmp_path / "demo-mirror")  # and the demo still runs after the mirror
+    assert again.returncode == 0 and "5 unchanged" in again.stdout, again.stdout + again.stderr

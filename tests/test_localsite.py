@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from newsmirror.localsite import flaky_outcome
-from tests.support.localsite import REPO_ROOT, LocalSite, running_site
+from tests.support.localsite import REPO_ROOT, LocalSite, flaky_outcome, running_site
 
 GBK_PAGE = "<html><title>新浪财经</title><body>中文新闻</body></html>".encode("gbk")
 
@@ -92,7 +91,7 @@ def tunnel_to(site: LocalSite, host: str, port: int = 443) -> http.client.HTTPSC
 
 def test_ready_line_and_clean_exit_on_sigterm(root: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    command = [sys.executable, "-m", "newsmirror.localsite", "--root", str(root), "--port", "0"]
+    command = [sys.executable, "-m", "tests.support.localsite", "--root", str(root), "--port", "0"]
     proc = subprocess.Popen(
         command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
@@ -114,7 +113,7 @@ def test_ready_line_and_clean_exit_on_sigterm(root: Path) -> None:
 
 def test_refuses_a_non_loopback_host(root: Path) -> None:
     command = [
-        sys.executable, "-m", "newsmirror.localsite", "--root", str(root), "--host", "0.0.0.0"
+        sys.executable, "-m", "tests.support.localsite", "--root", str(root), "--host", "0.0.0.0"
     ]  # fmt: skip
     result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, timeout=30)
     assert result.returncode != 0
@@ -125,6 +124,26 @@ def test_helper_reports_a_server_that_dies(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="is not a directory"):
         with running_site(tmp_path / "missing"):
             pass
+
+
+def test_the_demo_serves_through_a_static_server_of_its_own_and_the_runtime_holds_no_fault_server(root: Path) -> None:
+    # Issue 14: the fault-injecting server lived in the runtime package; it is the tests'
+    # now, and the demo keeps only the static server and proxy it needs.
+    from newsmirror.demo import site_server
+
+    write(root, "example.org/a.html", "first")
+    with site_server.running_site(root) as demo:
+        assert fetch(demo.url("/_fault/status/500"))[0] == 404  # no faults: a path like any other
+        conn = tunnel_to(demo, "example.org")
+        try:
+            conn.request("GET", "/a.html")
+            response = conn.getresponse()
+            assert (response.status, response.read()) == (200, b"first")
+        finally:
+            conn.close()
+    # No module of the runtime package serves fault resources.
+    runtime = sorted((REPO_ROOT / "newsmirror").rglob("*.py"))
+    assert runtime and not [path for path in runtime if "/_fault/" in path.read_text(encoding="utf-8")]
 
 
 # --------------------------------------------------------------------------- files

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -138,6 +139,23 @@ def test_a_worker_that_dies_fails_its_page_and_the_next_page_gets_a_fresh_worker
     assert fresh != dead
 
 
+def test_the_readers_know_the_pids_of_their_workers_and_forget_them_with_the_pool() -> None:
+    # Kept by the readers themselves (each worker says its pid as it starts), not read
+    # from the pool's private process map.
+    readers = PageReaders(2)
+
+    async def scenario() -> tuple[list[int], set[int]]:
+        await asyncio.gather(readers.run(time.sleep, 1), readers.run(time.sleep, 1))
+        return readers.worker_pids(), {process.pid for process in multiprocessing.active_children()}
+
+    try:
+        pids, children = asyncio.run(scenario())
+    finally:
+        readers.close()
+    assert len(set(pids)) == 2 and set(pids) <= children
+    assert readers.worker_pids() == []
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -152,12 +170,13 @@ def test_workers_exit_when_the_crawl_is_killed() -> None:
     # hold its output pipes open (and this subprocess.run would never return).
     script = textwrap.dedent(
         """
-        import asyncio, os, signal
+        import asyncio, os, signal, time
         from newsmirror.readers import PageReaders
 
         async def main():
             readers = PageReaders(2)
-            await asyncio.gather(readers.run(os.getpid), readers.run(os.getpid))
+            # Two pages that each keep a worker busy: both workers start, one page each.
+            await asyncio.gather(readers.run(time.sleep, 1), readers.run(time.sleep, 1))
             print(*readers.worker_pids(), flush=True)
             os.kill(os.getpid(), signal.SIGKILL)
 

@@ -172,3 +172,25 @@ def test_the_redis_ledger_gives_a_path_to_one_article_and_keeps_its_rows(redis_u
     assert list(second.entries()) == [entry]
     first.close()
     second.close()
+
+
+def test_both_ledgers_rekey_an_article_in_place(redis_url: str, tmp_path: Path) -> None:
+    """Issue 14: a refresh that finds a new canonical URL moves the row; path, date and aliases follow."""
+    import dataclasses
+
+    from newsmirror.store import Ledger, LedgerEntry
+    from newsmirror.store.redis import RedisLedger
+
+    stamp = "2024-01-01T00:00:00+00:00"
+    old, new, asked = "https://a.example/2024/05/harbour", "https://a.example/news/harbour-opens", "https://a.example/s/4711"
+    entry = LedgerEntry(old, "news/Harbour.md", "news/harbour.md", "1" * 64, stamp, stamp, stamp, status="new")
+    for ledger in (RedisLedger(redis_url, tmp_path / "w1"), Ledger(tmp_path / "state.sqlite", tmp_path / "mirror")):
+        ledger.open()
+        ledger.record(entry, aliases=[asked])
+        ledger.rekey(old, new)
+        assert ledger.get(old) is None  # the old key holds no post any more
+        assert ledger.get(new) == dataclasses.replace(entry, canonical_url=new)
+        assert ledger.find(asked) == ledger.find(old) == ledger.find(new) == ledger.get(new)
+        assert ledger.owner_of("news/harbour.md") == new
+        assert [row.canonical_url for row in ledger.entries()] == [new]
+        ledger.close()

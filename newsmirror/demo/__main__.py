@@ -1,7 +1,7 @@
 """``python -m newsmirror.demo [--out DIR] [--format FORMAT]``: mirror the bundled demo site, fully offline.
 
-The pages under ``site/`` are served by ``newsmirror.localsite`` acting as the crawl's
-HTTP(S) proxy, so the real ``scrapy crawl article`` runs with the real hostnames (and
+The pages under ``site/`` are served by :mod:`newsmirror.demo.site_server` acting as the
+crawl's HTTP(S) proxy, so the real ``scrapy crawl article`` runs with the real hostnames (and
 so the real site rules) without a single byte leaving the machine.
 """
 
@@ -17,8 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from newsmirror.demo.site_server import PACKAGE_ROOT, LocalSite, running_site
 from newsmirror.formats import DEFAULT_FORMAT, FORMATS
-from newsmirror.localsite import PACKAGE_ROOT, LocalSite, running_site
 
 SITE = Path(__file__).resolve().parent / "site"
 ARTICLES = [

@@ -108,6 +108,24 @@ class RedisLedger:
         """Change the status of a recorded article."""
         self.server.hset(f"{self.prefix}:post:{canonical_url}", "status", status)
 
+    def rekey(self, old_url: str, new_url: str) -> None:
+        """Move an article from *old_url* to *new_url*, a key no article holds; the old key becomes an alias.
+
+        Its aliases are found by a scan of ``:aliases``: a re-key is rare (a refresh that
+        finds a changed canonical URL), and the map has no index by value.
+        """
+        old_key, new_key = f"{self.prefix}:post:{old_url}", f"{self.prefix}:post:{new_url}"
+        path_of = self.server.hget(old_key, "path_key")
+        if path_of is None:
+            return
+        leading = [url for url, canonical in self.server.hscan_iter(f"{self.prefix}:aliases") if canonical == old_url]
+        pipe = self.server.pipeline(transaction=True)
+        pipe.rename(old_key, new_key)
+        pipe.hset(new_key, "canonical_url", new_url)
+        pipe.hset(f"{self.prefix}:paths", path_of, new_url)
+        pipe.hset(f"{self.prefix}:aliases", mapping=dict.fromkeys({*leading, old_url, new_url}, new_url))
+        pipe.execute()
+
     def entries(self) -> Iterator[LedgerEntry]:
         """Yield every recorded article."""
         for key in self.server.scan_iter(match=f"{self.prefix}:post:*", count=1000):

@@ -319,6 +319,25 @@ class Ledger:
         """Change the status of a recorded article (and nothing else)."""
         self.db.execute("UPDATE posts SET status = ? WHERE canonical_url = ?", (status, canonical_url))
 
+    def rekey(self, old_url: str, new_url: str) -> None:
+        """Move an article's row from *old_url* to *new_url*, a key no row holds; the old key becomes an alias.
+
+        Its post, path, date and checksum stay as they are: the same article under a new key.
+        """
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("UPDATE posts SET canonical_url = ? WHERE canonical_url = ?", (new_url, old_url))
+            db.execute("UPDATE aliases SET canonical_url = ? WHERE canonical_url = ?", (new_url, old_url))
+            db.executemany(
+                "INSERT OR REPLACE INTO aliases (url, canonical_url) VALUES (?, ?)",
+                [(old_url, new_url), (new_url, new_url)],
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
     def entries(self) -> Iterator[LedgerEntry]:
         """Yield every recorded article."""
         for row in self.db.execute(f"SELECT {_COLUMNS} FROM posts ORDER BY canonical_url"):

@@ -1,6 +1,11 @@
-"""A loopback static-site server and HTTP(S) proxy that serves recorded pages to tests.
+"""The demo's offline web: a loopback static-site server that is also an HTTP(S) proxy.
 
-Run it as ``python -m newsmirror.localsite --root DIR [--port 0] [--host 127.0.0.1]
+``make demo`` serves ``newsmirror/demo/site/`` through it, so the real ``scrapy crawl``
+runs with real hostnames (and so the real site rules) without a byte leaving the
+machine.  The tests' fault-injecting server (``tests/support/localsite.py``) builds on
+this one; faults, flaky answers and hotlink refusals live there, not here.
+
+Run it as ``python -m newsmirror.demo.site_server --root DIR [--port 0] [--host 127.0.0.1]
 [--log FILE]``. Once listening it prints one JSON line, ``{"port": ..., "url": ...}``,
 and serves until SIGTERM or SIGINT.
 
@@ -21,11 +26,6 @@ Files live at ``DIR/<hostname>/<url path>`` and are sent as raw bytes:
   is 200 with a charset-free Content-Type guessed from the extension.
 * A sidecar ``ETag`` matching ``If-None-Match``, or ``Last-Modified`` equal to
   ``If-Modified-Since``, answers 304.
-* ``/_fault/...`` on any host is a computed failure (see ``FAULTS``).
-* A sidecar ``<file>.referer`` lists allowed ``Referer`` prefixes, one per line: any
-  other request for the file gets 403, as from an image host that refuses hotlinking.
-* ``--flaky SEED``: every other request fails with a seeded chance (20 % answer 503,
-  5 % are reset), decided per URL and attempt number (see ``flaky_outcome``).
 
 From Python, ``running_site(root)`` starts it in a subprocess for the length of a
 ``with`` block and yields a ``LocalSite`` with its URLs and proxy environment.
@@ -33,16 +33,13 @@ From Python, ``running_site(root)`` starts it in a subprocess for the length of 
 With ``--log FILE`` every handled request, CONNECTs included, is appended as one JSON
 line: method, host, path, url, status, via_proxy and the request headers. A line is
 written once the status is decided, just before the response goes out, so a client
-that has its response always finds the line. ``status`` is null for ``/_fault/drop``.
+that has its response always finds the line.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import functools
-import gzip
-import hashlib
 import http
 import ipaddress
 import json
@@ -50,17 +47,15 @@ import os
 import queue
 import re
 import signal
-import socket
 import socketserver
 import ssl
-import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -90,20 +85,18 @@ CONTENT_TYPES: dict[str, str] = {
 }
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 SIDECAR_SUFFIX = ".headers"
-FAULT_PREFIX = "_fault"
 
 # Names a client uses for this server itself; they all map to the ``localhost`` folder.
 _LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", ""})
 LOCAL_FOLDER = "localhost"
 # A host becomes a folder name, so only plain DNS-ish names are accepted.
-_HOST_RE = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?$")
+HOST_RE = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?$")
 _STATUS_LINE_RE = re.compile(r"^STATUS\s+(\d{3})\s*$", re.IGNORECASE)
 # Headers this server computes itself; a sidecar copy would corrupt the framing.
 _FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
 _BODYLESS_STATUSES = frozenset({204, 304})
 # Idle keep-alive connections give their thread back after this many seconds.
 CONNECTION_TIMEOUT = 60.0
-MAX_SLOW_SECONDS = 600.0
 
 
 class NotFound(Exception):
@@ -181,7 +174,7 @@ def html_reply(status: int, text: str, extra: list[tuple[str, str]] | None = Non
     return Reply(status, headers, f"<html><body>{text}</body></html>".encode())
 
 
-def _not_found() -> Reply:
+def not_found() -> Reply:
     """Return the plain 404 reply."""
     return text_reply(404, "404 Not Found\n")
 
@@ -197,10 +190,10 @@ class Site:
 
     def lookup(self, target: Target) -> Reply:
         """Return the stored reply for *target*, or raise NotFound."""
-        if not _HOST_RE.match(target.folder):
+        if not HOST_RE.match(target.folder):
             raise NotFound(f"bad host {target.folder!r}")
         raw_path, sep, query = target.path.partition("?")
-        segments = self._segments(raw_path)
+        segments = self.segments(raw_path)
         leaf = segments.pop() if segments and not raw_path.endswith("/") else "index.html"
         folder = self.root.joinpath(target.folder, *segments)
         names = [leaf]
@@ -216,7 +209,7 @@ class Site:
         raise NotFound(target.path)
 
     @staticmethod
-    def _segments(raw_path: str) -> list[str]:
+    def segments(raw_path: str) -> list[str]:
         """Return the decoded path segments, refusing anything that could climb out."""
         if not raw_path.startswith("/"):
             raise NotFound(raw_path)
@@ -270,37 +263,11 @@ def parse_sidecar(data: bytes) -> tuple[int, list[tuple[str, str]]]:
     for line in lines:
         name, sep, value = line.partition(":")
         if not sep or not name.strip():
-            print(f"localsite: ignoring sidecar line {line!r}", file=sys.stderr)
+            print(f"site_server: ignoring sidecar line {line!r}", file=sys.stderr)
             continue
         if name.strip().lower() not in _FRAMING_HEADERS:
             headers.append((name.strip(), value.strip()))
     return status, headers
-
-
-REFERER_SUFFIX = ".referer"
-
-
-def referer_refusal(site: Site, target: Target, request_headers: Any) -> Reply | None:
-    """Return a 403 when the requested file has a ``<file>.referer`` sidecar the request fails.
-
-    The sidecar lists allowed ``Referer`` prefixes, one per line, as image hosts that
-    refuse hotlinking do (Sina's among them). The query is ignored; no sidecar, no check.
-    """
-    try:
-        segments = site._segments(target.path.partition("?")[0])
-    except NotFound:
-        return None
-    if not segments or not _HOST_RE.match(target.folder):
-        return None
-    rule = site.root.joinpath(target.folder, *segments[:-1], segments[-1] + REFERER_SUFFIX)
-    try:
-        prefixes = [line.strip() for line in rule.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except (OSError, UnicodeDecodeError):
-        return None
-    referer = request_headers.get("Referer") or ""
-    if any(referer.startswith(prefix) for prefix in prefixes):
-        return None
-    return text_reply(403, "403 Forbidden: hotlinking refused\n")
 
 
 def not_modified(reply: Reply, request_headers: Any) -> bool:
@@ -312,204 +279,6 @@ def not_modified(reply: Reply, request_headers: Any) -> bool:
         return inm.strip() == etag.strip()
     modified, ims = reply.header("Last-Modified"), request_headers.get("If-Modified-Since")
     return modified is not None and ims is not None and ims.strip() == modified.strip()
-
-
-# --------------------------------------------------------------------------- faults
-# A fault takes the handler and the path segments after its name. It either returns a
-# Reply to send normally, or writes to / closes the connection itself and returns None.
-
-Fault = Callable[["SiteHandler", list[str]], "Reply | None"]
-
-
-def _int_arg(args: list[str], low: int, high: int) -> int:
-    """Return the single integer argument, if it lies in [low, high]; else NotFound."""
-    if len(args) != 1 or not args[0].isdigit() or not low <= int(args[0]) <= high:
-        raise NotFound("/".join(args))
-    return int(args[0])
-
-
-def fault_status(handler: SiteHandler, args: list[str]) -> Reply:
-    """``/_fault/status/<code>``: answer that status with a tiny body."""
-    code = _int_arg(args, 200, 599)
-    return html_reply(code, f"status {code}")
-
-
-def fault_redirect(handler: SiteHandler, args: list[str]) -> Reply:
-    """``/_fault/redirect/<n>``: n more 302 hops, then 200 ``done``."""
-    hops = _int_arg(args, 0, 1000)
-    if hops == 0:
-        return html_reply(200, "done")
-    location = f"/{FAULT_PREFIX}/redirect/{hops - 1}"
-    return html_reply(302, "redirect", [("Location", location)])
-
-
-def fault_redirect_loop(handler: SiteHandler, args: list[str]) -> Reply:
-    """``/_fault/redirect-loop``: a 302 back to itself, forever."""
-    if args:
-        raise NotFound("/".join(args))
-    return html_reply(302, "loop", [("Location", f"/{FAULT_PREFIX}/redirect-loop")])
-
-
-def fault_slow(handler: SiteHandler, args: list[str]) -> Reply:
-    """``/_fault/slow/<seconds>``: wait, then answer 200."""
-    try:
-        seconds = float(args[0]) if len(args) == 1 else -1.0
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= MAX_SLOW_SECONDS:
-        raise NotFound("/".join(args))
-    time.sleep(seconds)
-    return html_reply(200, f"slow {args[0]}")
-
-
-def fault_drop(handler: SiteHandler, args: list[str]) -> None:
-    """``/_fault/drop``: close the connection without answering."""
-    handler.drop_connection()
-
-
-def fault_partial(handler: SiteHandler, args: list[str]) -> None:
-    """``/_fault/partial``: promise 10000 bytes, send 100, close."""
-    head = [("Content-Type", "text/html"), ("Content-Length", "10000")]
-    handler.send_head(200, head)
-    handler.wfile.write(b"x" * 100)
-    handler.wfile.flush()
-    handler.drop_connection()
-
-
-def fault_reset(handler: SiteHandler, args: list[str]) -> None:
-    """``/_fault/reset``: abort the connection with a TCP RST, as a crashed server does."""
-    if args:
-        raise NotFound("/".join(args))
-    handler.reset_connection()
-
-
-def fault_retry_after(handler: SiteHandler, args: list[str]) -> Reply:
-    """``/_fault/retry-after/<seconds>``: 429 Too Many Requests with that ``Retry-After``."""
-    seconds = _int_arg(args, 0, 86400)
-    return html_reply(429, "slow down", [("Retry-After", str(seconds))])
-
-
-def fault_fail_first(handler: SiteHandler, args: list[str]) -> Reply:
-    """``/_fault/fail-first/<n>/<code>/<path...>``: n times status *code*, then the file at /<path>.
-
-    The count is kept per full request path for the server's lifetime. A 429 or 503
-    carries ``Retry-After: 1``.
-    """
-    if len(args) < 3:
-        raise NotFound("/".join(args))
-    failures, code = _int_arg(args[:1], 0, 1000), _int_arg(args[1:2], 400, 599)
-    target = handler.current_target
-    if handler.server.count_request(target.url) <= failures:
-        extra = [("Retry-After", "1")] if code in (429, 503) else []
-        return html_reply(code, f"status {code}", extra)
-    rest = "/" + "/".join(args[2:])
-    query = target.path.partition("?")[2]
-    inner = Target(target.scheme, target.host, target.port, rest + (f"?{query}" if query else ""), target.via_proxy)
-    return handler.server.site.lookup(inner)
-
-
-def fault_big(handler: SiteHandler, args: list[str]) -> Reply:
-    """``/_fault/big/<megabytes>``: a well-formed HTML article page of that many MB."""
-    megabytes = _int_arg(args, 1, 64)
-    head = (
-        b"<html><head><title>An enormous page</title>"
-        b"<meta property='article:published_time' content='2024-01-02T03:04:05Z'></head><body><h1>An enormous page</h1>"
-    )
-    paragraph = b"<p>" + b"filler text " * 80 + b"</p>\n"
-    count = megabytes * 1024 * 1024 // len(paragraph) + 1
-    return Reply(200, [("Content-Type", "text/html")], head + paragraph * count + b"</body></html>")
-
-
-@functools.cache
-def _gzip_bomb() -> bytes:
-    """Return 64 MB of HTML-ish zeros-like filler, gzip-compressed to about 64 KB."""
-    return gzip.compress(b"<html><body>" + b" " * (64 * 1024 * 1024) + b"</body></html>", compresslevel=9)
-
-
-def fault_gzip_bomb(handler: SiteHandler, args: list[str]) -> Reply:
-    """``/_fault/gzip-bomb``: a small gzip body that inflates to 64 MB of HTML."""
-    if args:
-        raise NotFound("/".join(args))
-    headers = [("Content-Type", "text/html"), ("Content-Encoding", "gzip")]
-    return Reply(200, headers, _gzip_bomb())
-
-
-# Just enough of each format to be recognised by its magic bytes.
-_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6300010000050001e2269b1b0000000049454e44ae426082"
-)
-
-
-def fault_pdf(handler: SiteHandler, args: list[str]) -> Reply:
-    """``/_fault/pdf``: a PDF document, as some article URLs really answer."""
-    if args:
-        raise NotFound("/".join(args))
-    return Reply(200, [("Content-Type", "application/pdf")], _PDF)
-
-
-def fault_image(handler: SiteHandler, args: list[str]) -> Reply:
-    """``/_fault/image``: a 1x1 PNG image."""
-    if args:
-        raise NotFound("/".join(args))
-    return Reply(200, [("Content-Type", "image/png")], _PNG)
-
-
-def fault_html_feed(handler: SiteHandler, args: list[str]) -> Reply:
-    """``/_fault/html-feed``: an HTML sign-in page where a feed was expected."""
-    if args:
-        raise NotFound("/".join(args))
-    page = (
-        "<!DOCTYPE html><html><head><title>Sign in</title></head><body>"
-        "<form action='/login' method='post'><input name='user'></form></body></html>"
-    )
-    return Reply(200, [("Content-Type", "text/html; charset=utf-8")], page.encode())
-
-
-def fault_empty(handler: SiteHandler, args: list[str]) -> Reply:
-    """``/_fault/empty``: 200 text/html with an empty body."""
-    if args:
-        raise NotFound("/".join(args))
-    return Reply(200, [("Content-Type", "text/html")], b"")
-
-
-FAULTS: dict[str, Fault] = {
-    "status": fault_status,
-    "redirect": fault_redirect,
-    "redirect-loop": fault_redirect_loop,
-    "slow": fault_slow,
-    "drop": fault_drop,
-    "partial": fault_partial,
-    "reset": fault_reset,
-    "retry-after": fault_retry_after,
-    "fail-first": fault_fail_first,
-    "big": fault_big,
-    "gzip-bomb": fault_gzip_bomb,
-    "pdf": fault_pdf,
-    "image": fault_image,
-    "html-feed": fault_html_feed,
-    "empty": fault_empty,
-}
-
-# The flaky mode (``--flaky SEED``): these shares of ordinary (non-fault) requests fail.
-FLAKY_503_SHARE = 0.20
-FLAKY_RESET_SHARE = 0.05
-
-
-def flaky_outcome(seed: int, url: str, attempt: int) -> str | None:
-    """Return ``"503"``, ``"reset"`` or None for the *attempt*-th request (from 1) of *url*.
-
-    A pure function of its arguments, so a seeded run fails the same requests whatever
-    order concurrent requests arrive in.
-    """
-    digest = hashlib.sha256(f"{seed}\0{url}\0{attempt}".encode("utf-8", "surrogateescape")).digest()
-    draw = int.from_bytes(digest[:8], "big") / 2**64
-    if draw < FLAKY_503_SHARE:
-        return "503"
-    if draw < FLAKY_503_SHARE + FLAKY_RESET_SHARE:
-        return "reset"
-    return None
 
 
 # --------------------------------------------------------------------------- server
@@ -537,25 +306,18 @@ class RequestLog:
             self._file.close()
 
 
-class LocalSiteServer(ThreadingHTTPServer):
+class SiteServer(ThreadingHTTPServer):
     """A threaded HTTP server holding the site, the TLS context and the request log."""
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], site: Site, log: RequestLog, flaky_seed: int | None = None) -> None:
+    def __init__(
+        self, address: tuple[str, int], site: Site, log: RequestLog, handler: type[SiteHandler] | None = None
+    ) -> None:
         self.site = site
         self.log = log
-        self.flaky_seed = flaky_seed
         self.tls_context = Certificates().default
-        self._counts: dict[str, int] = {}
-        self._counts_lock = threading.Lock()
-        super().__init__(address, SiteHandler)
-
-    def count_request(self, url: str) -> int:
-        """Count one more request for *url* and return how many there have been, this one included."""
-        with self._counts_lock:
-            self._counts[url] = self._counts.get(url, 0) + 1
-            return self._counts[url]
+        super().__init__(address, handler or SiteHandler)
 
     def server_bind(self) -> None:
         """Bind without HTTPServer's reverse-DNS lookup, which can stall offline."""
@@ -572,7 +334,7 @@ class LocalSiteServer(ThreadingHTTPServer):
 class SiteHandler(BaseHTTPRequestHandler):
     """Answers direct, absolute-form proxy and CONNECT-tunnelled requests from the site."""
 
-    server: LocalSiteServer
+    server: SiteServer
     protocol_version = "HTTP/1.1"  # keep-alive, which Scrapy's connection pool uses
     timeout = CONNECTION_TIMEOUT
     _tunnel: tuple[str, int] | None = None
@@ -605,7 +367,7 @@ class SiteHandler(BaseHTTPRequestHandler):
     def send_head(self, status: int, headers: list[tuple[str, str]]) -> None:
         """Log the request, then write the status line and header lines exactly as given."""
         self._status = status
-        self._write_log()
+        self.write_log()
         try:
             reason = http.HTTPStatus(status).phrase
         except ValueError:
@@ -628,26 +390,6 @@ class SiteHandler(BaseHTTPRequestHandler):
                 self.wfile.write(reply.body)
         self.wfile.flush()
 
-    def drop_connection(self) -> None:
-        """Hang up at once, without a TLS close_notify: the client sees the line go dead."""
-        self.close_connection = True
-        self._write_log()
-        self.wfile.flush()
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-    def reset_connection(self) -> None:
-        """Abort the connection: SO_LINGER 0 makes close() send a TCP RST instead of a FIN."""
-        self.close_connection = True
-        self._write_log()
-        try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-        except OSError:
-            pass
-
     def _start_log(self, target: Target, url: str | None = None) -> None:
         """Note the request; its log line is written once the status is known."""
         self._status = None
@@ -662,7 +404,7 @@ class SiteHandler(BaseHTTPRequestHandler):
             "time": time.time(),
         }
 
-    def _write_log(self) -> None:
+    def write_log(self) -> None:
         """Write the pending log line, once.
 
         It goes out just before the response bytes, not after them, so a client that
@@ -707,7 +449,7 @@ class SiteHandler(BaseHTTPRequestHandler):
             length -= len(chunk)
 
     def _answer(self) -> None:
-        """Serve GET, HEAD and POST (body ignored): a fault, a stored file, or 404."""
+        """Serve GET, HEAD and POST (body ignored): the reply compute_reply gives, or 400 for a request it cannot place."""
         self._discard_body()
         try:
             target = self._target()
@@ -716,39 +458,24 @@ class SiteHandler(BaseHTTPRequestHandler):
             self.send_reply(text_reply(400, "400 Bad Request\n"))
             return
         self._start_log(target)
+        self.current_target = target
         try:
-            reply = self._compute(target)
+            reply = self.compute_reply(target)
             if reply is not None:
                 self.send_reply(reply)
         finally:
-            self._write_log()
+            self.write_log()
 
-    def _compute(self, target: Target) -> Reply | None:
-        """Return the reply for *target*, or None when a fault answered (or hung up) itself."""
-        segments = [s for s in target.path.partition("?")[0].split("/") if s]
-        self.current_target = target
-        if self.server.flaky_seed is not None and segments[:1] != [FAULT_PREFIX]:
-            outcome = flaky_outcome(self.server.flaky_seed, target.url, self.server.count_request(target.url))
-            if outcome == "reset":
-                self.reset_connection()
-                return None
-            if outcome == "503":
-                return html_reply(503, "flaky")
-        if segments and segments[0] == FAULT_PREFIX:
-            fault = FAULTS.get(segments[1]) if len(segments) > 1 else None
-            try:
-                if fault is None:
-                    raise NotFound(target.path)
-                return fault(self, segments[2:])
-            except NotFound:
-                return _not_found()
-        refusal = referer_refusal(self.server.site, target, self.headers)
-        if refusal is not None:
-            return refusal
+    def compute_reply(self, target: Target) -> Reply | None:
+        """Return the reply for *target*: the stored file, 304 when the client has it, or 404.
+
+        A subclass may answer some targets itself, and return None when it already sent
+        its answer (or hung up).
+        """
         try:
             reply = self.server.site.lookup(target)
         except NotFound:
-            return _not_found()
+            return not_found()
         if not_modified(reply, self.headers):
             return Reply(304, [(n, v) for n, v in reply.headers if n.lower() != "content-type"])
         return reply
@@ -760,13 +487,13 @@ class SiteHandler(BaseHTTPRequestHandler):
         host, _, port_text = self.path.rpartition(":")
         target = Target("https", host.strip("[]").lower(), None, self.path, via_proxy=True)
         self._start_log(target, url=f"https://{self.path}")
-        bad_target = not port_text.isdigit() or not _HOST_RE.match(target.folder)
+        bad_target = not port_text.isdigit() or not HOST_RE.match(target.folder)
         if self._tunnel is not None or bad_target:
             self.close_connection = True
             self.send_reply(text_reply(400, "400 Bad Request\n"))
             return
         self._status = 200
-        self._write_log()
+        self.write_log()
         self.wfile.write(f"{self.protocol_version} 200 Connection established\r\n\r\n".encode())
         self.wfile.flush()
         try:
@@ -782,7 +509,7 @@ class SiteHandler(BaseHTTPRequestHandler):
         self._tls = self.connection = tls
         self._tunnel = (target.host, int(port_text))
         self.rfile = tls.makefile("rb", self.rbufsize)
-        self.wfile = socketserver._SocketWriter(tls)  # type: ignore[attr-defined]
+        self.wfile = tls.makefile("wb")  # buffered: every reply ends with a flush
         self.close_connection = False
 
 
@@ -824,7 +551,7 @@ class Certificates:
         ]
         if hostname:
             names.insert(0, x509.DNSName(hostname))
-        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "newsmirror localsite")])
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "newsmirror site server")])
         now = datetime.datetime.now(datetime.timezone.utc)
         cert = (
             x509.CertificateBuilder()
@@ -853,13 +580,10 @@ class Certificates:
         return context
 
 
-# --------------------------------------------------------------------------- main
-
-
 # --- running the server from Python (the demo and the tests) -----------------------------
 
 # The folder that holds the ``newsmirror`` package: the subprocess must import it from any cwd.
-PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
 _PROXY_VARS = ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")
@@ -917,17 +641,19 @@ def _read_ready_line(proc: subprocess.Popen[str], stderr_path: Path) -> dict[str
     proc.wait()
     stderr = stderr_path.read_text(encoding="utf-8", errors="replace")
     raise RuntimeError(
-        f"localsite did not start (exit code {proc.returncode}); stderr:\n{stderr}"
+        f"the site server did not start (exit code {proc.returncode}); stderr:\n{stderr}"
     )
 
 
 @contextmanager
-def running_site(root: Path, log: Path | None = None, *, flaky_seed: int | None = None) -> Iterator[LocalSite]:
-    """Run the local site server on a free loopback port for the duration of the block.
+def running_server(
+    module: str, root: Path, log: Path | None = None, options: Sequence[str] = ()
+) -> Iterator[LocalSite]:
+    """Run ``python -m MODULE --root ROOT ... OPTIONS`` on a free loopback port for the duration of the block.
 
-    With *flaky_seed*, the server runs in the flaky mode (``--flaky SEED``).
+    *module* is this one, or a server built on it that takes the same options.
     """
-    with tempfile.TemporaryDirectory(prefix="localsite-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="site-server-") as scratch:
         log_path = Path(log) if log is not None else Path(scratch, "requests.jsonl")
         stderr_path = Path(scratch, "stderr.txt")
         env = dict(os.environ)
@@ -935,11 +661,9 @@ def running_site(root: Path, log: Path | None = None, *, flaky_seed: int | None 
             filter(None, [str(PACKAGE_ROOT), env.get("PYTHONPATH")])
         )
         command = [
-            sys.executable, "-m", "newsmirror.localsite",
-            "--root", str(root), "--port", "0", "--log", str(log_path),
+            sys.executable, "-m", module,
+            "--root", str(root), "--port", "0", "--log", str(log_path), *options,
         ]  # fmt: skip
-        if flaky_seed is not None:
-            command += ["--flaky", str(flaky_seed)]
         # stderr goes to a file: a pipe nobody drains could fill up and stall the server.
         with stderr_path.open("w", encoding="utf-8") as stderr:
             proc = subprocess.Popen(
@@ -966,6 +690,11 @@ def running_site(root: Path, log: Path | None = None, *, flaky_seed: int | None 
             proc.stdout.close()
 
 
+def running_site(root: Path, log: Path | None = None) -> AbstractContextManager[LocalSite]:
+    """Serve *root* with this static server (no faults) for the duration of a ``with`` block."""
+    return running_server("newsmirror.demo.site_server", root, log)
+
+
 def _loopback(host: str) -> str:
     """Return *host* if it is an IPv4 loopback address (or localhost); refuse anything else."""
     if host == "localhost":
@@ -978,31 +707,26 @@ def _loopback(host: str) -> str:
     raise argparse.ArgumentTypeError(f"{host!r} is not an IPv4 loopback address")
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Parse the command line."""
-    parser = argparse.ArgumentParser(
-        prog="python -m newsmirror.localsite", description=__doc__.split("\n")[0]
-    )
+def argument_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """Return the command line parser every server built on this one starts from."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--root", type=Path, required=True, help="folder of <host>/<path> files")
     parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 = any free")
     parser.add_argument("--host", type=_loopback, default="127.0.0.1", help="loopback address")
     parser.add_argument("--log", type=Path, default=None, help="append JSON request lines here")
-    parser.add_argument(
-        "--flaky", type=int, default=None, metavar="SEED",
-        help=f"answer a seeded {FLAKY_503_SHARE:.0%} of ordinary requests 503 and {FLAKY_RESET_SHARE:.0%} with a reset"
-        .replace("%", "%%"),  # argparse formats help text with %
-    )
+    return parser
+
+
+def checked_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """Parse *argv*; refuse a ``--root`` that is not a folder."""
     args = parser.parse_args(argv)
     if not args.root.is_dir():
         parser.error(f"--root {args.root} is not a directory")
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Serve until SIGTERM or SIGINT; return the exit status."""
-    args = parse_args(argv)
-    log = RequestLog(args.log)
-    server = LocalSiteServer((args.host, args.port), Site(args.root), log, args.flaky)
+def serve(server: SiteServer, host: str) -> int:
+    """Print the ready line, serve until SIGTERM or SIGINT, and return the exit status."""
 
     def stop(signum: int, frame: object) -> None:
         # shutdown() waits for serve_forever() to return, which runs on this very
@@ -1012,14 +736,21 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     port = server.server_address[1]
-    print(json.dumps({"port": port, "url": f"http://{args.host}:{port}"}), flush=True)
+    print(json.dumps({"port": port, "url": f"http://{host}:{port}"}), flush=True)
     try:
         # A short poll keeps shutdown (and so test teardown) quick.
         server.serve_forever(poll_interval=0.1)
     finally:
         server.server_close()
-        log.close()
+        server.log.close()
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve until SIGTERM or SIGINT; return the exit status."""
+    parser = argument_parser("python -m newsmirror.demo.site_server", __doc__.split("\n")[0])
+    args = checked_args(parser, argv)
+    return serve(SiteServer((args.host, args.port), Site(args.root), RequestLog(args.log)), args.host)
 
 
 if __name__ == "__main__":
