@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# The job `make mirror` runs: every enabled source of this file (README: "The sources file").
+# The job `make mirror` runs: every enabled source of this file (docs/spiders.md: "The sources file").
 SOURCES ?= sources.toml
 MIRROR_DIR ?= mirror
 # The demo's post format: make demo FORMAT=hugo (docs/formats/).

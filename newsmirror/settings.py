@@ -83,7 +83,7 @@ MIRROR_IMAGES_MAXSIZE = 10 * 1024 * 1024
 # Image CDNs often redirect (http to https, to a resized copy): follow them for images too.
 MEDIA_ALLOW_REDIRECTS = True
 # --- sources, feeds and the run report (scrapy crawl mirror) ----------------------------
-# The sources file `scrapy crawl mirror` reads (TOML; README: "The sources file").
+# The sources file `scrapy crawl mirror` reads (TOML; docs/spiders.md: "The sources file").
 MIRROR_SOURCES = "sources.toml"
 # Seconds between progress lines (posts written/skipped/failed per source, pages); 0: none.
 MIRROR_PROGRESS_INTERVAL = 60

@@ -2,7 +2,7 @@
 
 Read with the standard library's ``tomllib`` and checked completely before the crawl
 starts: a mistake stops the run with the file name, the line and what is wrong, before
-any request.  Each source is one ``[[source]]`` table; README.md lists every key.
+any request.  Each source is one ``[[source]]`` table; docs/spiders.md lists every key.
 """
 
 from __future__ import annotations

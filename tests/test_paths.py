@@ -86,7 +86,7 @@ def test_folders_keep_inner_dots() -> None:
 def test_long_names_are_cut_on_a_character_boundary() -> None:
     path = build("长" * 300)
     name = path.rsplit("/", 1)[1]
-    assert len(name.encode("utf-8")) <= 200  # MIRROR_DIR names: at most 200 bytes, as the README says
+    assert len(name.encode("utf-8")) <= 200  # MIRROR_DIR names: at most 200 bytes, as docs/post-format.md says
     # Whole three-byte characters only (a split one would not be "长"), and ".md" stays.
     stem = name.removesuffix(".md")
     assert name.endswith(".md") and set(stem) == {"长"} and len(stem) >= 60
