@@ -21,6 +21,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("sites/generic.py", "parts._replace"): "namedtuple's documented API (SplitResult._replace)",
     ("clean.py", "lxml.etree._Comment"): "lxml documents _Comment as the class of comment nodes",
     ("sitemaps.py", "lxml.etree._Element"): "lxml documents _Element as the element class",
+    ("siterules/apply.py", "lxml.etree._Element"): "lxml documents _Element as the element class (XPath results)",
     # ScrapyCommand._create_crawler adds Scrapy's "feeds unused" warning to the crawler;
     # the public crawler_process.create_crawler would drop it.
     ("commands/crawl.py", "self._create_crawler"): "keeps Scrapy's own crawl command behaviour",
