@@ -192,7 +192,8 @@ class WritePostPipeline:
 
     def process_item(self, item: Any) -> Any:
         """Write the post if its bytes changed, and record it."""
-        if not isinstance(item, ArticleItem) or item.body_html is None:
+        # A status set already: a pipeline before this one decided on no post (MIRROR_PARTIAL/DUPLICATES=skip).
+        if not isinstance(item, ArticleItem) or item.body_html is None or item.status is not None:
             return item
         key = item.canonical_url or item.url
         known = self.ledger.get(key)

@@ -24,7 +24,8 @@ from newsmirror.items import ArticleItem, ListingHints
 from newsmirror.fields.image import lead_image
 from newsmirror.sites import extract_article, site_for
 from newsmirror.sites.base import PageFields, Site
-from newsmirror.text import fold_text
+from newsmirror.teasers import teaser_reason
+from newsmirror.text import fold_text, html_text
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -139,6 +140,8 @@ def fill_from_page(item: ArticleItem, page_url: str, fields: PageFields, site: S
     item.canonical_url = site.canonicalize(fields.canonical_url)
     item.content = fields.body
     item.share_image = fields.share_image or None
+    if fields.paywalled:
+        item.partial = "its structured data says isAccessibleForFree: false"
     return item
 
 
@@ -174,13 +177,16 @@ def clean_item(item: ArticleItem) -> ArticleItem:
         else ""
     )
     item.content = None
+    # The feed's own HTML for the item, to measure the page's body against (fulltext=auto).
+    feed_html = item.hints.content_html if item.fetched_url is not None else None
     if not has_content(body) and item.hints.content_html:
         # fulltext=auto: the page had no body we could find; the feed carried one.
         logger.info("No article body on %s; using the feed's HTML", base_url)
-        feed_html = feed_body(item.hints.content_html)
-        body = clean_body(feed_html, base_url, site.junk, item.title or "", site.junk_spans)
+        body = clean_body(feed_body(item.hints.content_html), base_url, site.junk, item.title or "", site.junk_spans)
+        feed_html = None  # the body is the feed's: nothing to compare
     if not has_content(body):
         raise Unreadable("body", f"no article body found on {base_url}")
+    item.partial = item.partial or teaser_reason(html_text(body), html_text(feed_html) if feed_html else None)
     item.body_html = body
     item.lead_image = lead_image(item.share_image, first_image(body), site.is_default_image, site.body_image_first)
     return item

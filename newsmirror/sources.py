@@ -16,12 +16,15 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsmirror.feeds import FULLTEXT_MODES
+from newsmirror.screening import DUPLICATE_POLICIES, PARTIAL_POLICIES
 from newsmirror.sites import sina
 from newsmirror.spiders.article import read_url_file
 from newsmirror.spiders.base import SpiderArgumentError, check_url, split_list
 
 SOURCE_TYPES = ("sina", "feed", "sitemap", "urls")
-COMMON_KEYS = frozenset({"name", "type", "categories", "site_name", "timezone", "max_items", "enabled"})
+COMMON_KEYS = frozenset(
+    {"name", "type", "categories", "site_name", "timezone", "max_items", "enabled", "partial", "duplicates"}
+)
 # Keys only some types understand; any other key is a mistake worth stopping for.
 TYPE_KEYS: dict[str, frozenset[str]] = {
     "sina": frozenset({"channel", "pages"}),
@@ -58,6 +61,9 @@ class Source:
     since: timedelta | None = None
     pages: int = 1
     urls: list[str] = field(default_factory=list)
+    # MIRROR_PARTIAL and MIRROR_DUPLICATES for this source alone (None: the setting's).
+    partial: str | None = None
+    duplicates: str | None = None
 
 
 def parse_window(value: str) -> timedelta:
@@ -212,6 +218,12 @@ def _check_entry(entry: dict[str, Any], where: _EntryText, number: int) -> Sourc
             since = parse_window(str(entry["since"]))
         except ValueError as error:
             raise where.error("since", f"'since': {error}") from None
+    policies = {}
+    for key, allowed in (("partial", PARTIAL_POLICIES), ("duplicates", DUPLICATE_POLICIES)):
+        value = entry.get(key)
+        if value is not None and value not in allowed:
+            raise where.error(key, f"{key!r} must be one of {', '.join(allowed)}, not {value!r}")
+        policies[key] = value
     urls = _entry_urls(entry, where) if kind == "urls" else []
     default_name = {"sina": f"sina-{channel}", "urls": f"urls-{number}"}.get(kind, url or "")
     return Source(
@@ -229,6 +241,7 @@ def _check_entry(entry: dict[str, Any], where: _EntryText, number: int) -> Sourc
         since=since,
         pages=positive("pages") or 1,
         urls=urls,
+        **policies,
     )
 
 

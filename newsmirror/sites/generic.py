@@ -16,7 +16,7 @@ import tldextract
 from newsmirror.clean import absolute_url
 from newsmirror.extract.language import guess_timezone, is_chinese
 from newsmirror.extract.page import Page
-from newsmirror.fields import author, body, date, image, title
+from newsmirror.fields import access, author, body, date, image, title
 from newsmirror.fields.base import PageContext
 from newsmirror.fields.image import is_default_image
 from newsmirror.sites.base import PageFields, Site
@@ -169,6 +169,7 @@ def fill_missing(fields: PageFields, page: Page, zone: tzinfo) -> PageFields:
     fields.share_image = choices["share_image"].value or ""
     choices["body"] = body.choose(context, fields.body)
     fields.body = choices["body"].value
+    fields.paywalled = fields.paywalled or access.paywalled(context)
     return fields
 
 
