@@ -8,8 +8,8 @@ headline or an added paragraph changes a few shingles, a different story from th
 template shares only the template's.
 
 Fingerprints are stored in the ledger; :class:`FingerprintIndex` holds them in memory,
-banded by MinHash LSH, so a check costs the same at 20,000 articles as at 20
-(``bench/duplicates.py``). Pure Python and numpy: reader processes and benchmarks use it
+banded for locality-sensitive hashing, so a check costs about the same at 20,000
+articles as at 20 (``bench/duplicates.py``). Pure Python and numpy: reader processes and benchmarks use it
 without Scrapy.
 """
 
@@ -21,7 +21,7 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import MinHash
 
 from newsmirror.store.ledger import StoredFingerprint
 
@@ -92,17 +92,16 @@ def fingerprint_of(text: str) -> bytes | None:
     return minhash.hashvalues.astype("<u4").tobytes()
 
 
-def _minhash(signature: bytes) -> LeanMinHash:
-    """Rebuild a MinHash from a stored fingerprint."""
+def _signature_array(signature: bytes) -> np.ndarray:
+    """Return a stored fingerprint as its NUM_PERM MinHash values."""
     if len(signature) != NUM_PERM * 4:
         raise ValueError(f"a fingerprint is {NUM_PERM * 4} bytes, not {len(signature)}")
-    values = np.frombuffer(signature, dtype="<u4").astype(np.uint32)
-    return LeanMinHash(seed=_SEED, hashvalues=values, scheme=_DATASKETCH_SCHEME)
+    return np.frombuffer(signature, dtype="<u4").astype(np.uint32)
 
 
 def similarity(first: bytes, second: bytes) -> float:
-    """Return the estimated Jaccard similarity of two fingerprints' shingle sets."""
-    return float(_minhash(first).jaccard(_minhash(second)))
+    """Return the estimated Jaccard similarity of two fingerprints' shingle sets (their share of equal values)."""
+    return float((_signature_array(first) == _signature_array(second)).mean())
 
 
 @dataclass(frozen=True)
@@ -114,39 +113,134 @@ class Match:
     similarity: float
 
 
+def band_layout(threshold: float) -> tuple[int, int]:
+    """Return (bands, rows) for LSH at *threshold*: the most rows per band whose S-curve turns at or below it.
+
+    Two fingerprints share a band with probability 1 - (1 - s**rows)**bands for similarity
+    s; that curve rises around (1 / bands) ** (1 / rows). Turning below the threshold keeps
+    every copy a candidate; candidates are then checked on their estimate.
+    """
+    layout = (NUM_PERM, 1)
+    for rows in range(1, 9):
+        bands = NUM_PERM // rows
+        if (1 / bands) ** (1 / rows) <= threshold:
+            layout = (bands, rows)
+    return layout
+
+
+# Band keys: a band's rows rolled into 64 bits, the low 6 bits replaced by the band's number
+# (at most 64 bands), so all bands share one sorted array.
+_BAND_ROLL = np.uint64(0x9E37_79B9_7F4A_7C15)
+_BAND_BITS = np.uint64(~np.uint64(63))
+_GROWTH = 1024
+
+
 class FingerprintIndex:
-    """The fingerprints of every article mirrored so far, searchable by similarity (MinHash LSH)."""
+    """The fingerprints of every article mirrored so far, searchable by similarity (MinHash LSH).
+
+    Compact on purpose: the signatures sit in one numpy matrix and the band keys in one
+    sorted array (new rows wait in a short unsorted tail), 1.3 KB an article. datasketch's
+    own MinHashLSH held 20,000 fingerprints in 171 MB and took 3.8 s to load them at each
+    run's start (``bench/RESULTS.md``).
+    """
 
     def __init__(self, threshold: float) -> None:
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"the duplicate threshold must be between 0 and 1, not {threshold!r}")
         self.threshold = threshold
-        # LSH finds candidates above about the threshold; each is then checked on its estimate.
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        self._entries: dict[str, tuple[StoredFingerprint, LeanMinHash]] = {}
+        self.bands, self.rows = band_layout(threshold)
+        self._signatures = np.zeros((0, NUM_PERM), dtype=np.uint32)
+        self._keys = np.zeros((0, self.bands), dtype=np.uint64)
+        self._urls: list[str | None] = []  # by row; None once replaced or discarded
+        self._duplicate_of: list[str | None] = []
+        self._schemes: list[str] = []
+        self._row: dict[str, int] = {}
+        self._size = 0
+        self._sorted_keys = np.zeros(0, dtype=np.uint64)
+        self._sorted_rows = np.zeros(0, dtype=np.int64)
+        self._sorted_upto = 0  # rows below this are in the sorted arrays
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._row)
 
     def __contains__(self, canonical_url: object) -> bool:
-        return canonical_url in self._entries
+        return canonical_url in self._row
+
+    def _band_keys(self, signatures: np.ndarray) -> np.ndarray:
+        """Return the band keys (one per band) of each row of *signatures*."""
+        banded = signatures[:, : self.bands * self.rows].astype(np.uint64).reshape(-1, self.bands, self.rows)
+        keys = banded[:, :, 0].copy()
+        for row in range(1, self.rows):
+            keys = keys * _BAND_ROLL + banded[:, :, row]  # uint64 arrays wrap around, as a hash should
+        return (keys & _BAND_BITS) | np.arange(self.bands, dtype=np.uint64)
 
     def add(self, stored: StoredFingerprint) -> None:
         """Add (or replace) one article's fingerprint."""
-        self.discard(stored.canonical_url)
-        minhash = _minhash(stored.signature)
-        self._lsh.insert(stored.canonical_url, minhash)
-        self._entries[stored.canonical_url] = (stored, minhash)
+        self.add_many([stored])
+
+    def add_many(self, found: list[StoredFingerprint]) -> None:
+        """Add (or replace) fingerprints, later ones of a URL replacing earlier ones: a ledger's, at a run's start."""
+        if not found:
+            return
+        for stored in found:
+            self.discard(stored.canonical_url)
+        if any(len(stored.signature) != NUM_PERM * 4 for stored in found):
+            raise ValueError(f"a fingerprint is {NUM_PERM * 4} bytes")
+        joined = b"".join(stored.signature for stored in found)
+        signatures = np.frombuffer(joined, dtype="<u4").astype(np.uint32).reshape(len(found), NUM_PERM)
+        needed = self._size + len(found)
+        if needed > len(self._signatures):
+            grow = max(_GROWTH, needed - len(self._signatures), self._size // 2)
+            self._signatures = np.concatenate([self._signatures, np.zeros((grow, NUM_PERM), dtype=np.uint32)])
+            self._keys = np.concatenate([self._keys, np.zeros((grow, self.bands), dtype=np.uint64)])
+        self._signatures[self._size : needed] = signatures
+        self._keys[self._size : needed] = self._band_keys(signatures)
+        for offset, stored in enumerate(found):
+            previous = self._row.get(stored.canonical_url)
+            if previous is not None:
+                self._urls[previous] = None  # a later line of the same batch replaces it
+            self._urls.append(stored.canonical_url)
+            self._duplicate_of.append(stored.duplicate_of)
+            self._schemes.append(stored.scheme)
+            self._row[stored.canonical_url] = self._size + offset
+        self._size = needed
+        if self._size - self._sorted_upto > max(_GROWTH, self._sorted_upto // 8):
+            self._sort()
+
+    def _sort(self) -> None:
+        """Move the tail into the sorted band keys."""
+        flat = self._keys[: self._size].ravel()
+        order = np.argsort(flat)
+        self._sorted_keys = flat[order]
+        self._sorted_rows = order // self.bands
+        self._sorted_upto = self._size
 
     def discard(self, canonical_url: str) -> None:
         """Remove an article's fingerprint, if it is indexed."""
-        if self._entries.pop(canonical_url, None) is not None:
-            self._lsh.remove(canonical_url)
+        row = self._row.pop(canonical_url, None)
+        if row is not None:
+            self._urls[row] = None
 
     def get(self, canonical_url: str) -> StoredFingerprint | None:
         """Return an indexed article's fingerprint, or None."""
-        entry = self._entries.get(canonical_url)
-        return entry[0] if entry else None
+        row = self._row.get(canonical_url)
+        if row is None:
+            return None
+        signature = self._signatures[row].astype("<u4").tobytes()
+        return StoredFingerprint(canonical_url, signature, self._duplicate_of[row], self._schemes[row])
+
+    def _candidates(self, keys: np.ndarray) -> np.ndarray:
+        """Return the rows that share at least one band with *keys*."""
+        found = []
+        if self._sorted_upto:
+            low = np.searchsorted(self._sorted_keys, keys, side="left")
+            high = np.searchsorted(self._sorted_keys, keys, side="right")
+            hits = np.flatnonzero(high > low)
+            found += [self._sorted_rows[low[band] : high[band]] for band in hits.tolist()]
+        if self._size > self._sorted_upto:
+            tail = self._keys[self._sorted_upto : self._size]
+            found.append(np.flatnonzero((tail == keys).any(axis=1)) + self._sorted_upto)
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
     def match(self, signature: bytes, own_url: str) -> Match | None:
         """Return the earlier story *signature* is a copy of, or None.
@@ -155,13 +249,17 @@ class FingerprintIndex:
         never count. Of several matches the closest wins; its original is the answer, so
         a copy of a copy points at the first.
         """
-        minhash = _minhash(signature)
+        query = _signature_array(signature)
+        rows = self._candidates(self._band_keys(query[np.newaxis, :])[0])
+        if not len(rows):
+            return None
+        scores = (self._signatures[rows] == query).mean(axis=1)
         best: Match | None = None
-        for candidate in self._lsh.query(minhash):
-            stored, other = self._entries[candidate]
-            if candidate == own_url or stored.original == own_url:
+        for row, score in zip(rows.tolist(), scores.tolist()):
+            url = self._urls[row]
+            if url is None or url == own_url or score < self.threshold:
                 continue
-            score = float(minhash.jaccard(other))
-            if score >= self.threshold and (best is None or score > best.similarity):
-                best = Match(stored.original, candidate, score)
+            original = self._duplicate_of[row] or url
+            if original != own_url and (best is None or score > best.similarity):
+                best = Match(original, url, score)
         return best

@@ -17,17 +17,19 @@ Both settings can be set per source in the sources file (``partial``, ``duplicat
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from newsmirror.fingerprints import FINGERPRINT_SCHEME, FingerprintIndex, fingerprint_of
 from newsmirror.incremental import lookup_key
 from newsmirror.items import ArticleItem
 from newsmirror.store import LedgerStore, StoredFingerprint, ledger_for
 from newsmirror.text import html_text
+
+if TYPE_CHECKING:
+    from newsmirror.fingerprints import FingerprintIndex
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +104,10 @@ class DuplicatePipeline:
         self.crawler = crawler
         self.ledger = ledger
         self.policy = check_policy("MIRROR_DUPLICATES", policy, DUPLICATE_POLICIES)
-        self.index = FingerprintIndex(threshold)
+        if not 0.0 < threshold < 1.0:
+            raise ValueError(f"MIRROR_DUPLICATE_THRESHOLD must be between 0 and 1, not {threshold!r}")
+        self.threshold = threshold
+        self.index: FingerprintIndex | None = None  # built when the spider opens, unless every policy is off
         self.position = 0  # how far into the ledger's fingerprints this index has read
         self.stats: StatsCollector | None = crawler.stats
         self.per_source: dict[str, str] = {}
@@ -124,34 +129,43 @@ class DuplicatePipeline:
     def open_spider(self) -> None:
         """Load every fingerprint the ledger holds, and the sources' own ``duplicates`` keys."""
         self.per_source = _source_policies(self.crawler, "duplicates")
-        if self.policy != "off" or "keep" in self.per_source.values() or "skip" in self.per_source.values():
-            self._catch_up()
-            logger.info("Duplicate check: %d fingerprints of earlier articles loaded", len(self.index))
+        if {self.policy, *self.per_source.values()} == {"off"}:
+            return
+        # Imported only when used: numpy, datasketch and the scipy it loads cost the crawl
+        # process about 70 MB (bench/RESULTS.md); MIRROR_DUPLICATES=off saves them.
+        from newsmirror.fingerprints import FingerprintIndex
 
-    def _catch_up(self) -> None:
+        self.index = FingerprintIndex(self.threshold)
+        self._catch_up(self.index)
+        logger.info("Duplicate check: %d fingerprints of earlier articles loaded", len(self.index))
+
+    def _catch_up(self, index: FingerprintIndex) -> None:
         """Add the fingerprints recorded since this index last read the ledger."""
+        from newsmirror.fingerprints import FINGERPRINT_SCHEME
+
         found, self.position = self.ledger.fingerprints_after(self.position)
-        for stored in found:
-            if stored.scheme == FINGERPRINT_SCHEME:
-                self.index.add(stored)
+        index.add_many([stored for stored in found if stored.scheme == FINGERPRINT_SCHEME])
 
     def process_item(self, item: Any) -> Any:
         """Fingerprint the body; mark a copy's ``duplicate_of`` and, with ``skip``, keep it from being written."""
         if not _screened(item):
             return item
         policy = self.per_source.get(item.source, self.policy)
-        if policy == "off":
+        if policy == "off" or self.index is None:
             return item
+        from newsmirror.fingerprints import FINGERPRINT_SCHEME, fingerprint_of
+
         key = item.canonical_url or item.url
         signature = fingerprint_of(html_text(item.body_html))
         if signature is None:
             logger.debug("Duplicate check: the body of %s is too short to fingerprint", key)
             return item
-        self._catch_up()
-        match = self.index.match(signature, key)
+        index = self.index
+        self._catch_up(index)
+        match = index.match(signature, key)
         stored = StoredFingerprint(key, signature, match.original if match else None, FINGERPRINT_SCHEME)
-        self.pending[id(item)] = (stored, self.index.get(key))
-        self.index.add(stored)
+        self.pending[id(item)] = (stored, index.get(key))
+        index.add(stored)
         if match is None:
             return item
         item.duplicate_of = match.original
@@ -190,7 +204,8 @@ class DuplicatePipeline:
             # The writer keyed it on its own URL (its canonical belonged to another article).
             self._forget(entry)
             stored = StoredFingerprint(key, stored.signature, stored.duplicate_of, stored.scheme)
-            self.index.add(stored)
+            if self.index is not None:
+                self.index.add(stored)
         self.ledger.record_fingerprint(stored)
 
     def item_left(self, item: Any) -> None:
@@ -201,6 +216,8 @@ class DuplicatePipeline:
 
     def _forget(self, entry: tuple[StoredFingerprint, StoredFingerprint | None]) -> None:
         stored, replaced = entry
+        if self.index is None:
+            return
         self.index.discard(stored.canonical_url)
         if replaced is not None:
             self.index.add(replaced)
