@@ -1,6 +1,6 @@
 """Syndicated copies (issue 16): how well fingerprints tell one story from two, and what a check costs.
 
-Usage: python bench/duplicates.py [--corpus ../shared/corpus] [--articles 20000] [--checks 2000] [--cache FILE]
+Usage: python bench/duplicates.py [--corpus ../shared/corpus] [--articles 20000] [--checks 2000] [--cache FILE] [--cost-only]
 
 1. The labelled set, built here from the corpus pages' bodies as a crawl extracts them
    (``newsmirror.pipelines.read_article``; sets sina, zh-news, en-news, multilang):
@@ -324,6 +324,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=default_corpus())
     parser.add_argument("--articles", type=int, default=20000)
     parser.add_argument("--checks", type=int, default=2000)
+    parser.add_argument("--cost-only", action="store_true", help="skip the labelled pairs; measure the cost alone")
     parser.add_argument("--cache", type=Path, default=REPO_ROOT / "bench" / "out" / "duplicate-bodies.json",
                         help="the extracted corpus bodies, kept between runs (delete it after changing extraction)")
     args = parser.parse_args()
@@ -331,7 +332,8 @@ def main() -> None:
     bodies = corpus_bodies(args.corpus, args.cache)
     print(f"{len(bodies)} corpus bodies long enough to fingerprint "
           f"({sum(body['cjk'] for body in bodies)} Chinese/Japanese/Korean), read in {time.perf_counter() - started:.0f} s")
-    accuracy(bodies)
+    if not args.cost_only:
+        accuracy(bodies)
     cost(bodies, args.articles, args.checks)
 
 

@@ -71,6 +71,8 @@ class ArticleItem:
     last_modified: str | None = None
     # MIRROR_IMAGES: image URL -> its copy in the image store, filled by images.ImageCopyPipeline.
     local_images: dict[str, str] = field(default_factory=dict)
+    # MIRROR_JOIN_PAGES: the article's later pages, in order, read with the first (then dropped).
+    more_pages: list[Response] = field(default_factory=list)
     # The canonical URL of the first article of the same story, when this is a copy (issue 16).
     duplicate_of: str | None = None
     # Why the body is only part of the article (a teaser, a paywall), or None when it is whole.

@@ -116,12 +116,13 @@ class ExtractPipeline:
                     raise dropped(problem) from None
             return item
         fetched = FetchedPage.from_response(item.response)
-        item.response = None  # only the bytes go on; the response need not live any longer
+        later = tuple(FetchedPage.from_response(page) for page in item.more_pages)  # MIRROR_JOIN_PAGES
+        item.response, item.more_pages = None, []  # only the bytes go on; the responses need not live any longer
         if self.readers is None:
-            outcome = read_page(item, fetched, self.timezones, self.undated)
+            outcome = read_page(item, fetched, self.timezones, self.undated, later)
         else:
             try:
-                outcome = await self.readers.run(read_page, item, fetched, self.timezones, self.undated)
+                outcome = await self.readers.run(read_page, item, fetched, self.timezones, self.undated, later)
             except ReaderDied as error:
                 raise ArticleDropped(f"the process reading {fetched.url} died ({error}); the next run tries again") from None
         if self.stats is not None:

@@ -85,16 +85,27 @@ class ReadOutcome:
     site_empty: tuple[str, ...]  # the layout fields its own rules left empty
 
 
-def read_page(item: ArticleItem, fetched: FetchedPage, timezones: dict[str, str], undated: str) -> ReadOutcome:
+def read_page(
+    item: ArticleItem,
+    fetched: FetchedPage,
+    timezones: dict[str, str],
+    undated: str,
+    later: tuple[FetchedPage, ...] = (),
+) -> ReadOutcome:
     """Extract and clean one fetched page into *item*: what the extract and clean pipelines do.
 
-    *timezones* and *undated* are ``MIRROR_TIMEZONES`` and ``MIRROR_UNDATED``.
+    *timezones* and *undated* are ``MIRROR_TIMEZONES`` and ``MIRROR_UNDATED``; *later* are
+    the article's later pages (``MIRROR_JOIN_PAGES``), whose bodies follow the first's.
     """
-    return read_page_explained(item, fetched, timezones, undated)[0]
+    return read_page_explained(item, fetched, timezones, undated, later)[0]
 
 
 def read_page_explained(
-    item: ArticleItem, fetched: FetchedPage, timezones: dict[str, str], undated: str
+    item: ArticleItem,
+    fetched: FetchedPage,
+    timezones: dict[str, str],
+    undated: str,
+    later: tuple[FetchedPage, ...] = (),
 ) -> tuple[ReadOutcome, PageFields]:
     """Do what :func:`read_page` does; also return the page's fields with their sources (``scrapy extract``).
 
@@ -105,10 +116,25 @@ def read_page_explained(
     site, fields = extract_article(page, zones_for(timezones, page.url, item.hints))
     try:
         fill_from_page(item, page.url, fields, site, undated)
+        for number, extra in enumerate(later, 2):
+            join_page(item, extra, number, timezones)
         clean_item(item)
     except Unreadable as problem:
         return ReadOutcome(None, problem, site.key, fields.site_empty), fields
     return ReadOutcome(item, None, site.key, fields.site_empty), fields
+
+
+def join_page(item: ArticleItem, extra: FetchedPage, number: int, timezones: dict[str, str]) -> None:
+    """Append the body of an article's page *number* to *item*'s body; a page without one fails the article."""
+    page = Page.from_bytes(extra.url, extra.body, extra.charset)
+    _, fields = extract_article(page, zones_for(timezones, page.url, item.hints))
+    if fields.body is None or item.content is None:
+        raise Unreadable("body", f"no article body found on page {number} of {item.url} ({extra.url})")
+    # Its links are relative to its own URL; the joined body is cleaned against the first page's.
+    fields.body.make_links_absolute(extra.url, resolve_base_href=False)
+    item.content.append(fields.body)
+    if fields.paywalled and not item.partial:
+        item.partial = f"page {number}: its structured data says isAccessibleForFree: false"
 
 
 def zones_for(timezones: dict[str, str], url: str, hints: ListingHints) -> dict[str, str]:

@@ -68,6 +68,13 @@ MIRROR_DUPLICATES = "keep"
 # story. 0.5: on bench/duplicates.py's labelled pairs it finds 986 of 1,002 copies (a paragraph
 # added, a dateline and credit line) and no pair of different stories (the closest is 0.27).
 MIRROR_DUPLICATE_THRESHOLD = 0.5
+# An article split over pages (rel="next", a "next page" / 下一页 link, ?page=2) is joined into
+# one post, its pages in order. Later pages stay on the first page's host and extend its
+# path; a link back to a page already taken (a loop) ends the chain with a logged reason; a
+# page that fails fails the whole article. Off: each post is its first page, as before.
+MIRROR_JOIN_PAGES = False
+# At most this many pages are joined; an article with more is joined up to here and marked partial.
+MIRROR_MAX_PAGES = 10
 # `-O items.jsonl` writes the index other tools read: these fields, UTF-8 as is.
 FEED_EXPORT_FIELDS = INDEX_FIELDS
 FEED_EXPORT_ENCODING = "utf-8"

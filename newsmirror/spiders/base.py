@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,8 +15,9 @@ from twisted.python.failure import Failure
 from newsmirror import signals
 from newsmirror.incremental import KNOWN_META, ArticleNotModified
 from newsmirror.middlewares import RetryDeferred
-from newsmirror.failures import describe_failure
+from newsmirror.failures import describe_failure, status_text
 from newsmirror.items import ArticleItem, ListingHints
+from newsmirror.spiders.pages import next_page_link
 
 logger = logging.getLogger(__name__)
 
@@ -139,10 +140,10 @@ class MirrorSpider(scrapy.Spider):
             },
         )
 
-    def parse_article(
+    async def parse_article(
         self, response: Response, requested_url: str, hints: ListingHints, source: str, categories: list[str]
-    ) -> Iterator[ArticleItem]:
-        """Hand a fetched article page to the pipelines."""
+    ) -> AsyncIterator[ArticleItem]:
+        """Hand a fetched article page (with its later pages, ``MIRROR_JOIN_PAGES``) to the pipelines."""
         if is_refresh(response.request) and hints.content_html:
             # A refresh keeps the post rather than fall back to the feed's HTML (see kept_on_refresh).
             hints = replace(hints, content_html=None)
@@ -154,7 +155,47 @@ class MirrorSpider(scrapy.Spider):
                 return
             self.report_failure(requested_url, kept_on_refresh(reason, response.request), "not_html", source)
             return
-        yield ArticleItem(url=requested_url, response=response, hints=hints, source=source, categories=categories)
+        item = ArticleItem(url=requested_url, response=response, hints=hints, source=source, categories=categories)
+        if self.crawler.settings.getbool("MIRROR_JOIN_PAGES"):
+            problem = await self.fetch_later_pages(item, response)
+            if problem is not None:
+                self.report_failure(requested_url, kept_on_refresh(problem, response.request), "page_failed", source)
+                return
+        yield item
+
+    async def fetch_later_pages(self, item: ArticleItem, first: HtmlResponse) -> str | None:
+        """Fetch the article's later pages into ``item.more_pages``, in order; return why one failed, or None.
+
+        Same host only, at most ``MIRROR_MAX_PAGES`` pages (more: the article is marked
+        partial), and a link back to a page already taken ends the chain (a loop). One page
+        that fails fails the whole article: half an article is never posted as whole.
+        """
+        max_pages = self.crawler.settings.getint("MIRROR_MAX_PAGES")
+        taken = {first.url}
+        current: Response = first
+        while (link := next_page_link(current, first.url)) is not None:
+            if link in taken:
+                logger.info("Next page of %s refused: %s was taken already (a loop)", first.url, link)
+                break
+            if len(taken) >= max_pages:
+                item.partial = f"more than MIRROR_MAX_PAGES={max_pages} pages; the first {max_pages} are joined"
+                logger.warning("Article %s has more than %d pages; the first %d are joined", item.url, max_pages, max_pages)
+                break
+            try:
+                current = await self.crawler.engine.download_async(scrapy.Request(link, headers={"Referer": current.url}))
+            except Exception as error:  # any failure of one page is the article's failure
+                return f"page {len(taken) + 1} ({link}) failed: {describe_failure(Failure(error))}"
+            if current.status >= 400 or not isinstance(current, HtmlResponse):
+                what = f"HTTP {status_text(current.status)}" if current.status >= 400 else "not an HTML page"
+                return f"page {len(taken) + 1} ({link}) failed: {what}"
+            taken.add(link)
+            taken.add(current.url)
+            item.more_pages.append(current)
+        if item.more_pages:
+            logger.info("Article %s: %d pages joined", item.url, len(item.more_pages) + 1)
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value("newsmirror/pages/joined", len(item.more_pages))
+        return None
 
     def article_failed(self, failure: Failure) -> list[ArticleItem]:
         """Report an article whose page could not be fetched, or fall back to its feed's HTML."""
