@@ -233,6 +233,7 @@ class FingerprintIndex:
         """Return the rows that share at least one band with *keys*."""
         found = []
         if self._sorted_upto:
+            keys = np.sort(keys)  # sorted needles: searchsorted walks the haystack once, cache-friendly
             low = np.searchsorted(self._sorted_keys, keys, side="left")
             high = np.searchsorted(self._sorted_keys, keys, side="right")
             hits = np.flatnonzero(high > low)
