@@ -61,7 +61,8 @@ def next_page_candidates(response: Response) -> list[str]:
     links to the same path with ``page=`` one higher.
     """
     base = response.url
-    found = [urljoin(base, href.strip()) for href in response.xpath(f"//link[{_REL_NEXT}]/@href | //a[{_REL_NEXT}]/@href").getall() if href.strip()]
+    marked = response.xpath(f"//link[{_REL_NEXT}]/@href | //a[{_REL_NEXT}]/@href").getall()
+    found = [urljoin(base, href.strip()) for href in marked if href.strip()]
     for anchor in response.xpath("//a[@href]"):
         if _NEXT_TEXT.match(" ".join(anchor.xpath(".//text()").getall())):
             found.append(urljoin(base, anchor.attrib["href"].strip()))

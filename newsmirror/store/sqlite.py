@@ -364,7 +364,10 @@ class Ledger:
             " ORDER BY position",
             (position,),
         ).fetchall()
-        found = [StoredFingerprint(url, bytes(signature), duplicate_of, scheme) for _, url, signature, duplicate_of, scheme in rows]
+        found = [
+            StoredFingerprint(url, bytes(signature), duplicate_of, scheme)
+            for _, url, signature, duplicate_of, scheme in rows
+        ]
         return found, (rows[-1][0] if rows else position)
 
 
