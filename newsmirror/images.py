@@ -183,8 +183,8 @@ class ImageCopyPipeline(FilesPipeline):
 
     def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
         """Return one request per image to copy, each sent with the article's URL as Referer."""
-        if not isinstance(item, ArticleItem) or item.body_html is None:
-            return []
+        if not isinstance(item, ArticleItem) or item.body_html is None or item.status is not None:
+            return []  # no body, or no post to be written (MIRROR_PARTIAL/DUPLICATES=skip)
         referer = item.fetched_url or item.url
         found = image_urls(item)
         urls = found[: self.per_article]
@@ -241,7 +241,7 @@ class ImageCopyPipeline(FilesPipeline):
 
     def item_completed(self, results: list[FileInfoOrError], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
         """Record which images have a copy; log each one that does not, with its reason."""
-        if not isinstance(item, ArticleItem) or item.body_html is None:
+        if not isinstance(item, ArticleItem) or item.body_html is None or item.status is not None:
             return item
         # The same pure function chose the requests, and results come in request order.
         urls = image_urls(item)[: self.per_article]

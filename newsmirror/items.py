@@ -69,12 +69,20 @@ class ArticleItem:
     body_html: str | None = None
     site_name: str | None = None
     post_path: str | None = None
-    status: str | None = None  # "new", "updated", "unchanged" or "hand-edited" once written
+    # "new", "updated", "unchanged" or "hand-edited" once written; "duplicate" or "partial"
+    # when MIRROR_DUPLICATES / MIRROR_PARTIAL = skip keeps it from being written at all.
+    status: str | None = None
     format: str | None = None  # the post's format (MIRROR_FORMAT, or the source's) once written
     etag: str | None = None  # the article page's validators, kept in the ledger for refreshes
     last_modified: str | None = None
     # MIRROR_IMAGES: image URL -> its copy in the image store, filled by images.ImageCopyPipeline.
     local_images: dict[str, str] = field(default_factory=dict)
+    # MIRROR_JOIN_PAGES: the article's later pages, in order, read with the first (then dropped).
+    more_pages: list[Response] = field(default_factory=list)
+    # The canonical URL of the first article of the same story, when this is a copy (issue 16).
+    duplicate_of: str | None = None
+    # Why the body is only part of the article (a teaser, a paywall), or None when it is whole.
+    partial: str | None = None
 
     def __repr__(self) -> str:
         # Scrapy logs every scraped item; a full page body in the log helps nobody.
@@ -94,5 +102,7 @@ INDEX_FIELDS: list[str] = [
     "post_path",
     "status",
     "format",
+    "duplicate_of",
+    "partial",
 ]
 

@@ -122,14 +122,15 @@ class ExtractPipeline:
                     raise dropped(problem) from None
             return item
         fetched = FetchedPage.from_response(item.response)
-        item.response = None  # only the bytes go on; the response need not live any longer
+        later = tuple(FetchedPage.from_response(page) for page in item.more_pages)  # MIRROR_JOIN_PAGES
+        item.response, item.more_pages = None, []  # only the bytes go on; the responses need not live any longer
         # Only the page's own rule crosses to a reader process, not the whole book.
         rule = self.rules.rule_for(fetched.url) if self.rules is not None else None
         if self.readers is None:
-            outcome = read_page(item, fetched, self.timezones, self.undated, rule)
+            outcome = read_page(item, fetched, self.timezones, self.undated, rule, later)
         else:
             try:
-                outcome = await self.readers.run(read_page, item, fetched, self.timezones, self.undated, rule)
+                outcome = await self.readers.run(read_page, item, fetched, self.timezones, self.undated, rule, later)
             except ReaderDied as error:
                 raise ArticleDropped(f"the process reading {fetched.url} died ({error}); the next run tries again") from None
         if self.stats is not None:
@@ -221,7 +222,8 @@ class WritePostPipeline:
 
     def process_item(self, item: Any) -> Any:
         """Write the post if its bytes changed, and record it."""
-        if not isinstance(item, ArticleItem) or item.body_html is None:
+        # A status set already: a pipeline before this one decided on no post (MIRROR_PARTIAL/DUPLICATES=skip).
+        if not isinstance(item, ArticleItem) or item.body_html is None or item.status is not None:
             return item
         key = item.canonical_url or item.url
         known = self.ledger.get(key)

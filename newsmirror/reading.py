@@ -27,7 +27,8 @@ from newsmirror.sites import extract_article, site_for
 from newsmirror.sites.base import PageFields, Site
 from newsmirror.siterules.apply import rewrite_html
 from newsmirror.siterules.rules import SiteRule
-from newsmirror.text import fold_text
+from newsmirror.teasers import teaser_reason
+from newsmirror.text import fold_text, html_text
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -90,18 +91,29 @@ class ReadOutcome:
 
 
 def read_page(
-    item: ArticleItem, fetched: FetchedPage, timezones: dict[str, str], undated: str, rule: SiteRule | None = None
+    item: ArticleItem,
+    fetched: FetchedPage,
+    timezones: dict[str, str],
+    undated: str,
+    rule: SiteRule | None = None,
+    later: tuple[FetchedPage, ...] = (),
 ) -> ReadOutcome:
     """Extract and clean one fetched page into *item*: what the extract and clean pipelines do.
 
     *timezones* and *undated* are ``MIRROR_TIMEZONES`` and ``MIRROR_UNDATED``; *rule* is
-    the site rule for the page's host (``MIRROR_SITE_RULES``), plain data like the rest.
+    the site rule for the page's host (``MIRROR_SITE_RULES``), plain data like the rest;
+    *later* are the article's later pages (``MIRROR_JOIN_PAGES``), whose bodies follow the first's.
     """
-    return read_page_explained(item, fetched, timezones, undated, rule)[0]
+    return read_page_explained(item, fetched, timezones, undated, rule, later)[0]
 
 
 def read_page_explained(
-    item: ArticleItem, fetched: FetchedPage, timezones: dict[str, str], undated: str, rule: SiteRule | None = None
+    item: ArticleItem,
+    fetched: FetchedPage,
+    timezones: dict[str, str],
+    undated: str,
+    rule: SiteRule | None = None,
+    later: tuple[FetchedPage, ...] = (),
 ) -> tuple[ReadOutcome, PageFields]:
     """Do what :func:`read_page` does; also return the page's fields with their sources (``scrapy extract``).
 
@@ -113,10 +125,25 @@ def read_page_explained(
     site, fields = extract_article(page, zones_for(timezones, page.url, item.hints), rule)
     try:
         fill_from_page(item, page.url, fields, site, undated)
+        for number, extra in enumerate(later, 2):
+            join_page(item, extra, number, timezones)
         clean_item(item)
     except Unreadable as problem:
         return ReadOutcome(None, problem, site.key, fields.site_empty, fields.rule_name, fields.rule_fallbacks), fields
     return ReadOutcome(item, None, site.key, fields.site_empty, fields.rule_name, fields.rule_fallbacks), fields
+
+
+def join_page(item: ArticleItem, extra: FetchedPage, number: int, timezones: dict[str, str]) -> None:
+    """Append the body of an article's page *number* to *item*'s body; a page without one fails the article."""
+    page = Page.from_bytes(extra.url, extra.body, extra.charset)
+    _, fields = extract_article(page, zones_for(timezones, page.url, item.hints))
+    if fields.body is None or item.content is None:
+        raise Unreadable("body", f"no article body found on page {number} of {item.url} ({extra.url})")
+    # Its links are relative to its own URL; the joined body is cleaned against the first page's.
+    fields.body.make_links_absolute(extra.url, resolve_base_href=False)
+    item.content.append(fields.body)
+    if fields.paywalled and not item.partial:
+        item.partial = f"page {number}: its structured data says isAccessibleForFree: false"
 
 
 def zones_for(timezones: dict[str, str], url: str, hints: ListingHints) -> dict[str, str]:
@@ -149,6 +176,8 @@ def fill_from_page(item: ArticleItem, page_url: str, fields: PageFields, site: S
     item.canonical_url = site.canonicalize(hints.canonical_url or fields.canonical_url)
     item.content = fields.body
     item.share_image = fields.share_image or None
+    if fields.paywalled:
+        item.partial = "its structured data says isAccessibleForFree: false"
     return item
 
 
@@ -184,13 +213,16 @@ def clean_item(item: ArticleItem) -> ArticleItem:
         else ""
     )
     item.content = None
+    # The feed's own HTML for the item, to measure the page's body against (fulltext=auto).
+    feed_html = item.hints.content_html if item.fetched_url is not None else None
     if not has_content(body) and item.hints.content_html:
         # fulltext=auto: the page had no body we could find; the feed carried one.
         logger.info("No article body on %s; using the feed's HTML", base_url)
-        feed_html = feed_body(item.hints.content_html)
-        body = clean_body(feed_html, base_url, site.junk, item.title or "", site.junk_spans)
+        body = clean_body(feed_body(item.hints.content_html), base_url, site.junk, item.title or "", site.junk_spans)
+        feed_html = None  # the body is the feed's: nothing to compare
     if not has_content(body):
         raise Unreadable("body", f"no article body found on {base_url}")
+    item.partial = item.partial or teaser_reason(html_text(body), html_text(feed_html) if feed_html else None)
     item.body_html = body
     item.lead_image = lead_image(item.share_image, first_image(body), site.is_default_image, site.body_image_first)
     return item

@@ -44,6 +44,8 @@ class SourceTally:
     failures: list[dict[str, str]] = field(default_factory=list)  # articles without a post: url, reason
     errors: list[dict[str, str]] = field(default_factory=list)  # the source itself failed: url, reason
     not_modified: list[str] = field(default_factory=list)  # listing URLs (feeds, sitemaps, lists) that answered 304
+    # articles whose body is only part of them (teasers, paywalls), posted or not: url, reason
+    partial: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def written(self) -> int:
@@ -79,6 +81,9 @@ class SourceTally:
             if status not in ("new", "updated", "unchanged")
         )
         text = f"{counts}{others}, {len(self.failures)} failed"
+        posted_partial = sum(1 for entry in self.partial if entry["posted"])
+        if posted_partial:
+            text += f" ({posted_partial} posted partial)"
         if self.errors:
             text += " (partly failed: " + "; ".join(error["reason"] for error in self.errors) + ")"
         return text
@@ -175,9 +180,11 @@ class RunReport:
     def item_scraped(self, item: Any) -> None:
         """Count a post by its status."""
         if isinstance(item, ArticleItem):
-            posts = self.tally(item.source).posts
+            tally = self.tally(item.source)
             status = item.status or "written"
-            posts[status] = posts.get(status, 0) + 1
+            tally.posts[status] = tally.posts.get(status, 0) + 1
+            if item.partial:
+                tally.partial.append({"url": item.url, "reason": item.partial, "posted": item.post_path is not None})
 
     def item_dropped(self, item: Any, exception: BaseException) -> None:
         """Count an article a pipeline dropped, with its reason."""
@@ -276,6 +283,7 @@ class RunReport:
                     "failures": tally.failures,
                     "errors": tally.errors,
                     "not_modified": tally.not_modified,
+                    "partial": tally.partial,
                 }
                 for name, tally in self.tallies.items()
             ],

@@ -17,12 +17,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsmirror.feeds import FULLTEXT_MODES
 from newsmirror.formats import FORMATS
+from newsmirror.screening import DUPLICATE_POLICIES, PARTIAL_POLICIES
 from newsmirror.sites import sina
 from newsmirror.spiders.article import read_url_file
 from newsmirror.spiders.base import SpiderArgumentError, check_url, split_list
 
 SOURCE_TYPES = ("sina", "feed", "sitemap", "urls")
-COMMON_KEYS = frozenset({"name", "type", "categories", "site_name", "timezone", "max_items", "enabled", "format"})
+COMMON_KEYS = frozenset(
+    {"name", "type", "categories", "site_name", "timezone", "max_items", "enabled", "format", "partial", "duplicates"}
+)
 # Keys only some types understand; any other key is a mistake worth stopping for.
 TYPE_KEYS: dict[str, frozenset[str]] = {
     "sina": frozenset({"channel", "pages"}),
@@ -60,6 +63,9 @@ class Source:
     pages: int = 1
     urls: list[str] = field(default_factory=list)
     format: str | None = None  # its post format; None: MIRROR_FORMAT
+    # MIRROR_PARTIAL and MIRROR_DUPLICATES for this source alone (None: the setting's).
+    partial: str | None = None
+    duplicates: str | None = None
 
 
 def parse_window(value: str) -> timedelta:
@@ -217,6 +223,12 @@ def _check_entry(entry: dict[str, Any], where: _EntryText, number: int) -> Sourc
     post_format = text("format")
     if post_format is not None and post_format not in FORMATS:
         raise where.error("format", f"'format' must be one of {', '.join(FORMATS)}, not {post_format!r}")
+    policies = {}
+    for key, allowed in (("partial", PARTIAL_POLICIES), ("duplicates", DUPLICATE_POLICIES)):
+        value = entry.get(key)
+        if value is not None and value not in allowed:
+            raise where.error(key, f"{key!r} must be one of {', '.join(allowed)}, not {value!r}")
+        policies[key] = value
     urls = _entry_urls(entry, where) if kind == "urls" else []
     default_name = {"sina": f"sina-{channel}", "urls": f"urls-{number}"}.get(kind, url or "")
     return Source(
@@ -235,6 +247,7 @@ def _check_entry(entry: dict[str, Any], where: _EntryText, number: int) -> Sourc
         pages=positive("pages") or 1,
         urls=urls,
         format=post_format,
+        **policies,
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from newsmirror.store.posts import OutsideMirrorError, contained_path, write_atomic
 from newsmirror.paths import path_key
-from newsmirror.store import Ledger, LedgerEntry, LedgerError, default_state_path
+from newsmirror.store import SCHEMA_VERSION, Ledger, LedgerEntry, LedgerError, default_state_path
 
 
 def entry(url: str = "https://a.example/1", path: str = "x/a.md") -> LedgerEntry:
@@ -125,7 +125,7 @@ def test_a_v1_ledger_is_migrated_in_place_and_keeps_its_rows(tmp_path: Path) -> 
     assert ledger.find("https://a.example/1") == migrated  # the canonical URL is its own alias
     # Keys follow today's rule, so a new "A - B" post cannot take the older article's page.
     assert ledger.owner_of(path_key("news/A - B.md")) == "https://a.example/2"
-    assert ledger.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("3",)
+    assert ledger.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
     ledger.close()
 
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from newsmirror.paths import path_key
-from newsmirror.store import DEFAULT_FORMAT, Ledger, LedgerEntry
+from newsmirror.store import DEFAULT_FORMAT, SCHEMA_VERSION, Ledger, LedgerEntry
 
 # The v2 posts table, as the ledger wrote it before posts had a format.
 V2_SCHEMA = """
@@ -54,7 +54,7 @@ def test_a_v2_ledger_is_migrated_in_place_and_its_posts_are_hexo(tmp_path: Path)
     ledger = Ledger(state, tmp_path / "m")
     ledger.open()
     assert ledger.find("https://a.example/1?x=1") == old and old.format == "hexo"
-    assert ledger.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("3",)
+    assert ledger.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
     ledger.close()
 
 

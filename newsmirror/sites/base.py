@@ -32,6 +32,8 @@ class PageFields:
     body: lxml.html.HtmlElement | None = None
     share_image: str = ""  # og:image or JSON-LD image, a lead-image candidate
     site_name: str = ""
+    # The structured data says the article is not free to read (isAccessibleForFree false).
+    paywalled: bool = False
     # The LAYOUT_FIELDS the site module's own rules left empty, before the generic rules
     # filled them: what the layout-change alarm counts.
     site_empty: tuple[str, ...] = ()

@@ -16,7 +16,7 @@ import tldextract
 from newsmirror.clean import absolute_url
 from newsmirror.extract.language import guess_timezone, is_chinese
 from newsmirror.extract.page import Page
-from newsmirror.fields import author, body, date, image, title
+from newsmirror.fields import access, author, body, date, image, title
 from newsmirror.fields.base import FieldChoice, PageContext
 from newsmirror.fields.image import is_default_image
 from newsmirror.sites.base import PageFields, Site
@@ -186,6 +186,7 @@ def fill_missing(fields: PageFields, page: Page, zone: tzinfo, rule: SiteRule | 
         fields.rule_name = reading.rule.name
         fields.rule_fallbacks = tuple(reading.fallbacks)
         fields.rule_reading = reading
+    fields.paywalled = fields.paywalled or access.paywalled(context)
     return fields
 
 

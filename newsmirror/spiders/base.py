@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,11 +16,12 @@ from twisted.python.failure import Failure
 from newsmirror import signals
 from newsmirror.incremental import KNOWN_META, ArticleNotModified
 from newsmirror.middlewares import RetryDeferred
-from newsmirror.failures import describe_failure
 from newsmirror.extract.page import Page
+from newsmirror.failures import describe_failure, status_text
 from newsmirror.items import ArticleItem, ListingHints
 from newsmirror.sites.generic import canonical_url, normalize_url
 from newsmirror.siterules import RuleBook, rule_book_for, single_page_url
+from newsmirror.spiders.pages import next_page_link
 
 logger = logging.getLogger(__name__)
 
@@ -154,10 +155,10 @@ class MirrorSpider(scrapy.Spider):
             },
         )
 
-    def parse_article(
+    async def parse_article(
         self, response: Response, requested_url: str, hints: ListingHints, source: str, categories: list[str]
-    ) -> Iterator[ArticleItem]:
-        """Hand a fetched article page to the pipelines."""
+    ) -> AsyncIterator[ArticleItem | scrapy.Request]:
+        """Hand a fetched article page (with its later pages, ``MIRROR_JOIN_PAGES``) to the pipelines."""
         if is_refresh(response.request) and hints.content_html:
             # A refresh keeps the post rather than fall back to the feed's HTML (see kept_on_refresh).
             hints = replace(hints, content_html=None)
@@ -173,7 +174,47 @@ class MirrorSpider(scrapy.Spider):
         if single_page is not None:
             yield single_page
             return
-        yield ArticleItem(url=requested_url, response=response, hints=hints, source=source, categories=categories)
+        item = ArticleItem(url=requested_url, response=response, hints=hints, source=source, categories=categories)
+        if self.crawler.settings.getbool("MIRROR_JOIN_PAGES"):
+            problem = await self.fetch_later_pages(item, response)
+            if problem is not None:
+                self.report_failure(requested_url, kept_on_refresh(problem, response.request), "page_failed", source)
+                return
+        yield item
+
+    async def fetch_later_pages(self, item: ArticleItem, first: HtmlResponse) -> str | None:
+        """Fetch the article's later pages into ``item.more_pages``, in order; return why one failed, or None.
+
+        Same host only, at most ``MIRROR_MAX_PAGES`` pages (more: the article is marked
+        partial), and a link back to a page already taken ends the chain (a loop). One page
+        that fails fails the whole article: half an article is never posted as whole.
+        """
+        max_pages = self.crawler.settings.getint("MIRROR_MAX_PAGES")
+        taken = {first.url}
+        current: Response = first
+        while (link := next_page_link(current, first.url)) is not None:
+            if link in taken:
+                logger.info("Next page of %s refused: %s was taken already (a loop)", first.url, link)
+                break
+            if len(taken) >= max_pages:
+                item.partial = f"more than MIRROR_MAX_PAGES={max_pages} pages; the first {max_pages} are joined"
+                logger.warning("Article %s has more than %d pages; the first %d are joined", item.url, max_pages, max_pages)
+                break
+            try:
+                current = await self.crawler.engine.download_async(scrapy.Request(link, headers={"Referer": current.url}))
+            except Exception as error:  # any failure of one page is the article's failure
+                return f"page {len(taken) + 1} ({link}) failed: {describe_failure(Failure(error))}"
+            if current.status >= 400 or not isinstance(current, HtmlResponse):
+                what = f"HTTP {status_text(current.status)}" if current.status >= 400 else "not an HTML page"
+                return f"page {len(taken) + 1} ({link}) failed: {what}"
+            taken.add(link)
+            taken.add(current.url)
+            item.more_pages.append(current)
+        if item.more_pages:
+            logger.info("Article %s: %d pages joined", item.url, len(item.more_pages) + 1)
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value("newsmirror/pages/joined", len(item.more_pages))
+        return None
 
     @cached_property
     def site_rules(self) -> RuleBook | None:

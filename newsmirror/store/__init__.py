@@ -17,6 +17,7 @@ from newsmirror.store.ledger import (
     LedgerError,
     LedgerLocked,
     LedgerStore,
+    StoredFingerprint,
     rebuild_from_posts,
     utc_now,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "LedgerLocked",
     "LedgerStore",
     "OutsideMirrorError",
+    "StoredFingerprint",
     "acquire_run_lock",
     "adopt_legacy_ledger",
     "contained_path",

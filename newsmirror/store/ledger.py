@@ -24,8 +24,9 @@ from newsmirror.paths import path_key
 # A day-only post's date line (its page gave the day, no time): 2024-05-16.
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
-# Shared by both backends. v3 added each post's format (its output profile, issue 17).
-SCHEMA_VERSION = 3
+# Shared by both backends. v3 added each post's format (its output profile, issue 17);
+# v4 the fingerprints of mirrored bodies (syndicated copies, issue 16).
+SCHEMA_VERSION = 4
 # The profile of a post written before the ledger recorded one: Hexo was the only format.
 DEFAULT_FORMAT = "hexo"
 
@@ -62,6 +63,26 @@ class LedgerEntry:
     format: str = DEFAULT_FORMAT
 
 
+@dataclass(frozen=True)
+class StoredFingerprint:
+    """One article body's fingerprint, as the ledger keeps it (newsmirror.fingerprints makes them).
+
+    *duplicate_of* is the canonical URL of the first article of the same story when this
+    one is a copy of it, None for that first article itself; *scheme* names how the
+    fingerprint was computed, so a future change of method never compares unlike values.
+    """
+
+    canonical_url: str
+    signature: bytes
+    duplicate_of: str | None = None
+    scheme: str = ""
+
+    @property
+    def original(self) -> str:
+        """The first article of this story: what a copy of this one is a copy of."""
+        return self.duplicate_of or self.canonical_url
+
+
 class LedgerStore(Protocol):
     """What every ledger backend offers (SQLite and Redis)."""
 
@@ -75,6 +96,9 @@ class LedgerStore(Protocol):
     def set_status(self, canonical_url: str, status: str) -> None: ...
     def rekey(self, old_url: str, new_url: str) -> None: ...
     def entries(self) -> Iterator[LedgerEntry]: ...
+    def add_aliases(self, canonical_url: str, urls: Iterable[str]) -> None: ...
+    def record_fingerprint(self, fingerprint: StoredFingerprint) -> None: ...
+    def fingerprints_after(self, position: int) -> tuple[list[StoredFingerprint], int]: ...
 
 
 def utc_now() -> datetime:

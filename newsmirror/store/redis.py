@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from pathlib import Path
 
 import redis
 
-from newsmirror.store.ledger import DEFAULT_FORMAT, SCHEMA_VERSION, LedgerEntry, LedgerError
+from newsmirror.store.ledger import DEFAULT_FORMAT, SCHEMA_VERSION, LedgerEntry, LedgerError, StoredFingerprint
 
-# Redis ledgers of these versions are read as they are: v2 lacked only the post format.
-_READABLE_VERSIONS = {"2", str(SCHEMA_VERSION)}
+# Redis ledgers of these versions are read as they are: v2 lacked the post format, v3 the
+# body fingerprints (a list that starts empty).
+_READABLE_VERSIONS = {"2", "3", str(SCHEMA_VERSION)}
 
 
 _ENTRY_FIELDS = [field.name for field in fields(LedgerEntry)]
@@ -22,7 +24,9 @@ class RedisLedger:
 
     Keys (under ``MIRROR_REDIS_PREFIX``): ``:meta`` (schema version), ``:post:<url>`` (a
     hash per article, with the ``mirror_dir`` of the worker that wrote it), ``:aliases``
-    (requested URL -> canonical URL) and ``:paths`` (path key -> canonical URL).
+    (requested URL -> canonical URL), ``:paths`` (path key -> canonical URL) and
+    ``:fingerprints`` (a list, in the order written, of JSON ``[scheme, url, duplicate_of,
+    hex]``: every worker reads the ones it has not seen yet before each check).
     """
 
     def __init__(self, url: str, mirror_dir: Path, *, prefix: str = "newsmirror") -> None:
@@ -43,8 +47,9 @@ class RedisLedger:
         try:
             server.hsetnx(f"{self.prefix}:meta", "schema_version", str(SCHEMA_VERSION))
             version = server.hget(f"{self.prefix}:meta", "schema_version")
-            if version == "2":
-                # Entries without a format read as DEFAULT_FORMAT: nothing to rewrite.
+            if version in ("2", "3"):
+                # Entries without a format read as DEFAULT_FORMAT, and fingerprints start
+                # empty: nothing to rewrite.
                 server.hset(f"{self.prefix}:meta", "schema_version", str(SCHEMA_VERSION))
         except redis.RedisError as error:
             raise LedgerError(f"the Redis ledger at {_safe(self.url)} cannot be reached ({error})") from error
@@ -125,6 +130,26 @@ class RedisLedger:
         pipe.hset(f"{self.prefix}:paths", path_of, new_url)
         pipe.hset(f"{self.prefix}:aliases", mapping=dict.fromkeys({*leading, old_url, new_url}, new_url))
         pipe.execute()
+
+    def add_aliases(self, canonical_url: str, urls: Iterable[str]) -> None:
+        """Record more URLs that lead to a recorded article (a skipped copy's URLs lead to its original)."""
+        mapping = dict.fromkeys(urls, canonical_url)
+        if mapping:
+            self.server.hset(f"{self.prefix}:aliases", mapping=mapping)
+
+    def record_fingerprint(self, fingerprint: StoredFingerprint) -> None:
+        """Append an article's body fingerprint to the shared list (a later line for a URL replaces earlier ones)."""
+        line = [fingerprint.scheme, fingerprint.canonical_url, fingerprint.duplicate_of, fingerprint.signature.hex()]
+        self.server.rpush(f"{self.prefix}:fingerprints", json.dumps(line, ensure_ascii=False))
+
+    def fingerprints_after(self, position: int) -> tuple[list[StoredFingerprint], int]:
+        """Return the fingerprints any worker appended after the first *position*, and the new position."""
+        lines = self.server.lrange(f"{self.prefix}:fingerprints", position, -1)
+        found = []
+        for line in lines:
+            scheme, url, duplicate_of, signature = json.loads(line)
+            found.append(StoredFingerprint(url, bytes.fromhex(signature), duplicate_of, scheme))
+        return found, position + len(lines)
 
     def entries(self) -> Iterator[LedgerEntry]:
         """Yield every recorded article."""

@@ -16,13 +16,23 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from newsmirror.paths import path_key
-from newsmirror.store.ledger import SCHEMA_VERSION, LedgerEntry, LedgerError, LedgerLocked
+from newsmirror.store.ledger import SCHEMA_VERSION, LedgerEntry, LedgerError, LedgerLocked, StoredFingerprint
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
+# The body fingerprints (issue 16), in the order they were recorded: a position per write.
+_FINGERPRINTS = """
+CREATE TABLE IF NOT EXISTS fingerprints (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    canonical_url TEXT NOT NULL UNIQUE,
+    signature BLOB NOT NULL,
+    duplicate_of TEXT,
+    scheme TEXT NOT NULL
+);
+"""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS posts (
@@ -42,7 +52,7 @@ CREATE TABLE IF NOT EXISTS aliases (
     url TEXT PRIMARY KEY,
     canonical_url TEXT NOT NULL REFERENCES posts (canonical_url)
 );
-"""
+""" + _FINGERPRINTS
 # v1 (the foundation's) lacked the page validators, the status and the aliases.
 _MIGRATE_V1 = """
 ALTER TABLE posts ADD COLUMN etag TEXT;
@@ -59,6 +69,12 @@ UPDATE meta SET value = '2' WHERE key = 'schema_version';
 _MIGRATE_V2 = """
 ALTER TABLE posts ADD COLUMN format TEXT NOT NULL DEFAULT 'hexo';
 UPDATE meta SET value = '3' WHERE key = 'schema_version';
+"""
+# v3 lacked the body fingerprints: the articles it holds are compared from their next
+# write on. A skipped copy (MIRROR_DUPLICATES=skip) has a fingerprint and no post, so the
+# table has no foreign key to posts.
+_MIGRATE_V3 = _FINGERPRINTS + """
+UPDATE meta SET value = '4' WHERE key = 'schema_version';
 """
 _COLUMNS = (
     "canonical_url, post_path, path_key, content_sha256, published, first_seen, written, etag, last_modified,"
@@ -206,7 +222,7 @@ class Ledger:
                 "Restore it from a backup, or move it away to start a fresh ledger."
             ) from error
         version = rows.get("schema_version")
-        if existed and version not in (None, "1", "2", str(SCHEMA_VERSION)):
+        if existed and version not in (None, "1", "2", "3", str(SCHEMA_VERSION)):
             db.close()
             raise LedgerError(
                 f"the ledger {self.path} has schema version {version}, "
@@ -219,9 +235,10 @@ class Ledger:
                 "set MIRROR_STATE to a ledger of its own for each MIRROR_DIR"
             )
         try:
-            if version in ("1", "2"):
+            if version in ("1", "2", "3"):
                 # One transaction: a crash mid-migration leaves the old ledger as it was.
-                db.executescript("BEGIN IMMEDIATE;" + (_MIGRATE_V1 if version == "1" else "") + _MIGRATE_V2)
+                steps = {"1": _MIGRATE_V1 + _MIGRATE_V2 + _MIGRATE_V3, "2": _MIGRATE_V2 + _MIGRATE_V3, "3": _MIGRATE_V3}
+                db.executescript("BEGIN IMMEDIATE;" + steps[version])
                 try:
                     if version == "1":
                         _rekey_paths(db)
@@ -345,5 +362,31 @@ class Ledger:
 
     def __len__(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM posts").fetchone()[0])
+
+    def add_aliases(self, canonical_url: str, urls: Iterable[str]) -> None:
+        """Record more URLs that lead to a recorded article (a skipped copy's URLs lead to its original)."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO aliases (url, canonical_url) VALUES (?, ?)", [(url, canonical_url) for url in urls]
+        )
+
+    def record_fingerprint(self, fingerprint: StoredFingerprint) -> None:
+        """Record (or replace) an article's body fingerprint, after its post is in place."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO fingerprints (canonical_url, signature, duplicate_of, scheme) VALUES (?, ?, ?, ?)",
+            (fingerprint.canonical_url, fingerprint.signature, fingerprint.duplicate_of, fingerprint.scheme),
+        )
+
+    def fingerprints_after(self, position: int) -> tuple[list[StoredFingerprint], int]:
+        """Return the fingerprints recorded (or replaced) after *position*, and the position to ask from next."""
+        rows = self.db.execute(
+            "SELECT position, canonical_url, signature, duplicate_of, scheme FROM fingerprints WHERE position > ?"
+            " ORDER BY position",
+            (position,),
+        ).fetchall()
+        found = [
+            StoredFingerprint(url, bytes(signature), duplicate_of, scheme)
+            for _, url, signature, duplicate_of, scheme in rows
+        ]
+        return found, (rows[-1][0] if rows else position)
 
 
