@@ -298,14 +298,37 @@ def test_a_long_feed_hands_its_requests_over_as_the_queue_drains(site: LocalSite
         assert first == LONG_FEED - 1
 
 
-def test_a_paced_feed_larger_than_scrapys_processing_limit_still_finishes(site: LocalSite, tmp_path: Path) -> None:
+def test_a_feed_larger_than_scrapys_processing_limit_is_released_and_stays_paced(site: LocalSite, tmp_path: Path) -> None:
     # Scrapy takes nothing from its queue while the responses in processing pass
-    # SCRAPER_SLOT_MAX_ACTIVE_SIZE, and a paced feed is in processing until it is done:
-    # were it alone over the limit, waiting for the queue to drain would never end.
+    # SCRAPER_SLOT_MAX_ACTIVE_SIZE. A feed whose callback handed its requests out itself
+    # stayed in processing until done: over the limit, it blocked every fetch, and
+    # pacing had to give way (all requests at once, the last item fetched first). Now
+    # the callback ends once the feed is read (its response leaves the scraper slot),
+    # the items wait on the spider, and the queue still never holds more than 3.
+    before = len(site.requests())
     out = tmp_path / "mirror"
     settings = {"MIRROR_SCHEDULER_BACKLOG": "3", "SCRAPER_SLOT_MAX_ACTIVE_SIZE": "1000", "CONCURRENT_REQUESTS": "1"}
     result = crawl_feed(site, out, "-a", f"url=http://{FEED_HOST}/long.xml", settings=settings)
     assert len(result.items) == LONG_FEED
+    fetched = [request["path"] for request in site.requests()[before:] if request["path"].startswith("/long/")]
+    assert len(fetched) == LONG_FEED
+    first = int(fetched[0].removeprefix("/long/").removesuffix(".html"))
+    assert first <= 3
+    assert result.stat("newsmirror/listings/waiting_max") == LONG_FEED
+
+
+def test_a_feed_of_known_articles_is_sifted_and_nothing_waits(site: LocalSite, tmp_path: Path) -> None:
+    # The second run over the same feed: every item is known, found by batched ledger
+    # lookups while the feed is read; nothing waits on the spider, nothing is fetched.
+    out = tmp_path / "mirror"
+    feed = f"http://{FEED_HOST}/long.xml"
+    assert len(crawl_feed(site, out, "-a", f"url={feed}").items) == LONG_FEED
+    before = len(site.requests())
+    again = crawl_feed(site, out, "-a", f"url={feed}")
+    assert again.items == []
+    assert again.stat("newsmirror/skipped/known") == LONG_FEED
+    assert again.stat("newsmirror/listings/waiting_max") == 0
+    assert not [request for request in site.requests()[before:] if request["path"].startswith("/long/")]
 
 
 def test_an_unchanged_feed_is_a_304_and_nothing_more(site: LocalSite, site_root: Path, tmp_path: Path) -> None:
