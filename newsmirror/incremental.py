@@ -91,13 +91,17 @@ class KnownArticles:
     ) -> Iterator[tuple[T, LedgerEntry | None]]:
         """Yield ``(article, None)`` for a new article and ``(article, entry)`` for one due for a refresh; skip the rest.
 
-        *listed* are URLs, or values whose URL *url_of* returns. Each skip is counted and
-        told to the run report, as with :meth:`check`.
+        *listed* are URLs, or values whose URL *url_of* returns. The skips are counted and
+        told to the run report (``articles_known``), a chunk at a time.
         """
         for chunk in chunks(listed, SIFT_CHUNK):
             urls = [url_of(article) for article in chunk]
             keys = [lookup_key(url) for url in urls]
             known = self.ledger.find_many(keys)
+            if not known:
+                yield from ((article, None) for article in chunk)
+                continue
+            skipped = []
             for article, url, key in zip(chunk, urls, keys, strict=True):
                 entry = known.get(key)
                 if entry is None:
@@ -105,7 +109,11 @@ class KnownArticles:
                 elif self.due_for_refresh(entry):
                     yield article, entry
                 else:
-                    self.skip(source, url)
+                    skipped.append(url)
+            if skipped:
+                # One stat update and one signal per chunk: per URL, they cost more than the lookup.
+                self.stats.inc_value("newsmirror/skipped/known", len(skipped))
+                self.crawler.signals.send_catch_log(signals.articles_known, source=source, urls=skipped)
 
     def check(self, url: str, source: str) -> tuple[bool, LedgerEntry | None]:
         """Return (fetch it?, its ledger entry when it is a refresh) for one URL; a skip is counted."""
