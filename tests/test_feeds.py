@@ -342,10 +342,14 @@ def test_a_feed_larger_than_scrapys_processing_limit_is_released_and_stays_paced
     settings = {"MIRROR_SCHEDULER_BACKLOG": "3", "SCRAPER_SLOT_MAX_ACTIVE_SIZE": "1000", "CONCURRENT_REQUESTS": "1"}
     result = crawl_feed(site, out, "-a", f"url=http://{FEED_HOST}/long.xml", settings=settings)
     assert len(result.items) == LONG_FEED
-    fetched = [request["path"] for request in site.requests()[before:] if request["path"].startswith("/long/")]
+    pages = [request for request in site.requests()[before:] if request["path"].startswith("/long/")]
+    fetched = [request["path"] for request in pages]
     assert len(fetched) == LONG_FEED
     first = int(fetched[0].removeprefix("/long/").removesuffix(".html"))
     assert first <= 3
+    # Handed to the engine, not through the spider middlewares: the Referer Scrapy's
+    # RefererMiddleware would have set is set all the same.
+    assert {request["headers"].get("Referer") for request in pages} == {f"http://{FEED_HOST}/long.xml"}
     assert result.stat("newsmirror/listings/waiting_max") == LONG_FEED
 
 

@@ -14,6 +14,7 @@ from scrapy import signals as scrapy_signals
 from scrapy.core.scheduler import Scheduler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
+from scrapy.spidermiddlewares.referer import ReferrerPolicy, RefererMiddleware
 from twisted.python.failure import Failure
 
 from newsmirror import signals
@@ -36,6 +37,23 @@ class ListedArticle:
     categories: list[str] | None  # shared by every article of one listing, not copied
 
 
+@dataclass(frozen=True, slots=True)
+class ListingOrigin:
+    """Where a listing's waiting articles came from: its URL and the Referer policy its response set.
+
+    Requests handed to ``engine.crawl`` skip the spider middlewares, Scrapy's
+    RefererMiddleware among them, so the Referer it would have sent is set from this;
+    one per listing, shared by its articles, and it holds no response.
+    """
+
+    url: str
+    policy: ReferrerPolicy
+
+    def referrer(self, request_url: str) -> str | None:
+        """Return the Referer an article request from this listing carries, or None."""
+        return self.policy.referrer(self.url, request_url)
+
+
 class ListingDiscovery:
     """Spider methods that hand a listing's articles over as the queue drains, and report a source that yielded nothing.
 
@@ -51,14 +69,15 @@ class ListingDiscovery:
     never holds up the fetches, and memory does not grow with the listing (issue 15).
     """
 
-    _waiting: deque[tuple[ListedArticle, LedgerEntry | None]] | None = None
+    _waiting: deque[tuple[ListedArticle, LedgerEntry | None, ListingOrigin | None]] | None = None
 
-    def listing_outputs(self, outputs: Iterable[Any]) -> Iterator[Any]:
+    def listing_outputs(self, response: Response, outputs: Iterable[Any]) -> Iterator[Any]:
         """Yield a listing's requests and items; keep its articles (sifted) to hand over as the queue drains.
 
         With ``MIRROR_SCHEDULER_BACKLOG = 0``, or a scheduler that keeps its queue
         elsewhere (scrapy-redis), the articles' requests are yielded at once instead.
         """
+        origin = self._origin(response)
         batch: list[ListedArticle] = []
         for output in outputs:
             if not isinstance(output, ListedArticle):
@@ -66,17 +85,25 @@ class ListingDiscovery:
                 continue
             batch.append(output)
             if len(batch) >= SIFT_CHUNK:
-                yield from self._take(batch)
+                yield from self._take(batch, origin)
                 batch = []
         if batch:
-            yield from self._take(batch)
+            yield from self._take(batch, origin)
 
-    def _take(self, batch: list[ListedArticle]) -> Iterator[scrapy.Request]:
+    def _origin(self, response: Response) -> ListingOrigin | None:
+        """Return the listing's URL and Referer policy, or None when RefererMiddleware is off."""
+        referer = self.crawler.get_spider_middleware(RefererMiddleware)  # type: ignore[attr-defined]
+        if referer is None or response.request is None:
+            return None
+        return ListingOrigin(response.url, referer.policy(response, response.request))
+
+    def _take(self, batch: list[ListedArticle], origin: ListingOrigin | None) -> Iterator[scrapy.Request]:
         """Sift *batch* against the ledger; queue the articles to fetch, or yield their requests when not paced."""
         crawler = self.crawler  # type: ignore[attr-defined]
         known = known_articles_for(crawler)
         sifted = known.sift(batch, batch[0].source, attrgetter("url")) if known is not None else ((article, None) for article in batch)
         if not self._paced():
+            # Yielded, they pass the spider middlewares: RefererMiddleware sets their Referer.
             for article, entry in sifted:
                 yield self._listed_request(article, entry)
             return
@@ -84,7 +111,7 @@ class ListingDiscovery:
             self._waiting = deque()
             crawler.signals.connect(self._hand_over, signal=scrapy_signals.scheduler_empty)
             crawler.signals.connect(self._hand_over_when_idle, signal=scrapy_signals.spider_idle)
-        self._waiting.extend(sifted)
+        self._waiting.extend((article, entry, origin) for article, entry in sifted)
         crawler.stats.max_value("newsmirror/listings/waiting_max", len(self._waiting))
 
     def _paced(self) -> bool:
@@ -93,11 +120,16 @@ class ListingDiscovery:
         backlog = crawler.settings.getint("MIRROR_SCHEDULER_BACKLOG")
         return backlog > 0 and isinstance(crawler.engine.scheduler, Scheduler)
 
-    def _listed_request(self, article: ListedArticle, entry: LedgerEntry | None) -> scrapy.Request:
+    def _listed_request(
+        self, article: ListedArticle, entry: LedgerEntry | None, origin: ListingOrigin | None = None
+    ) -> scrapy.Request:
         """Build the request of a sifted article: a plain one, or a conditional refresh of a known one."""
         request = self.article_request(  # type: ignore[attr-defined]
             article.url, article.hints, source=article.source, categories=article.categories
         )
+        referrer = origin.referrer(request.url) if origin is not None else None
+        if referrer is not None:
+            request.headers.setdefault("Referer", referrer)
         if entry is not None:
             known = known_articles_for(self.crawler)  # type: ignore[attr-defined]
             assert known is not None  # an entry comes only from a sift

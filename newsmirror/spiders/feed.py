@@ -107,7 +107,7 @@ class FeedDiscovery(ListingDiscovery):
         )
         # The articles wait on the spider, sifted, and this callback ends here: the feed's
         # response leaves Scrapy's processing before its first article is fetched.
-        for output in self.listing_outputs(outputs):
+        for output in self.listing_outputs(response, outputs):
             yield output
 
     def _entry_output(

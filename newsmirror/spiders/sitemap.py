@@ -75,7 +75,7 @@ class SitemapDiscovery(ListingDiscovery):
 
         *listing* is the request's cb_kwargs, as :meth:`_sitemap_requests` names them.
         """
-        for request in self.listing_outputs(self._sitemap_requests(response, **listing)):
+        for request in self.listing_outputs(response, self._sitemap_requests(response, **listing)):
             yield request
 
     def _sitemap_requests(
