@@ -17,7 +17,7 @@ failed download is never answered from that copy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any, TypeVar
@@ -97,16 +97,21 @@ class KnownArticles:
         for chunk in chunks(listed, SIFT_CHUNK):
             urls = [url_of(article) for article in chunk]
             keys = [lookup_key(url) for url in urls]
-            known = self.ledger.find_many(keys)
+            if not self.refresh_days:
+                # No refresh window: whether it is known is all that matters, not its row.
+                known: Mapping[str, LedgerEntry | None] | set[str] = self.ledger.known_among(keys)
+            else:
+                known = self.ledger.find_many(keys)
             if not known:
                 yield from ((article, None) for article in chunk)
                 continue
             skipped = []
             for article, url, key in zip(chunk, urls, keys, strict=True):
-                entry = known.get(key)
-                if entry is None:
+                if key not in known:
                     yield article, None
-                elif self.due_for_refresh(entry):
+                    continue
+                entry = known.get(key) if isinstance(known, Mapping) else None
+                if entry is not None and self.due_for_refresh(entry):
                     yield article, entry
                 else:
                     skipped.append(url)

@@ -131,4 +131,5 @@ def test_a_batched_lookup_finds_what_one_by_one_lookups_find(
     assert len(found) == 400 + 100  # 0..1197 step 3, and old/1100..1199
     assert found["https://a.example/old/1150"].canonical_url == "https://a.example/1150"
     assert ledger.find_many([]) == {}
+    assert ledger.known_among(asked) == set(found) and ledger.known_among([]) == set()
     ledger.close()

@@ -97,6 +97,14 @@ class RedisLedger:
                 found[url] = entry
         return found
 
+    def known_among(self, urls: Iterable[str]) -> set[str]:
+        """Return which of the URLs lead to a recorded article: one round trip."""
+        wanted = list(dict.fromkeys(urls))
+        if not wanted:
+            return set()
+        canonicals = self.server.hmget(f"{self.prefix}:aliases", wanted)
+        return {url for url, canonical in zip(wanted, canonicals, strict=True) if canonical}
+
     def owner_of(self, path_key: str) -> str | None:
         """Return the canonical URL of the article that owns a post path, if any."""
         return self.server.hget(f"{self.prefix}:paths", path_key)

@@ -288,6 +288,16 @@ class Ledger:
             found.update((row[0], LedgerEntry(*row[1:])) for row in rows)
         return found
 
+    def known_among(self, urls: Iterable[str]) -> set[str]:
+        """Return which of the (canonicalized) URLs lead to a recorded article: find_many without the rows."""
+        wanted = list(dict.fromkeys(urls))
+        found: set[str] = set()
+        for start in range(0, len(wanted), _FIND_CHUNK):
+            chunk = wanted[start : start + _FIND_CHUNK]
+            rows = self.db.execute(f"SELECT url FROM aliases WHERE url IN ({', '.join('?' * len(chunk))})", chunk)
+            found.update(row[0] for row in rows)
+        return found
+
     def owner_of(self, path_key: str) -> str | None:
         """Return the canonical URL of the article that owns a post path, if any."""
         row = self.db.execute("SELECT canonical_url FROM posts WHERE path_key = ?", (path_key,)).fetchone()
