@@ -10,7 +10,7 @@ FORMAT ?= hexo
 # How site owners reach whoever runs the mirror (a URL or mailto:); the User-Agent carries it.
 CONTACT ?= $(MIRROR_CONTACT)
 
-.PHONY: install test demo mirror bench bench-quality clean
+.PHONY: install test demo mirror bench bench-full bench-quality clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,13 +52,28 @@ $(COMPARE_VENV)/.installed: bench/requirements-compare.txt
 bench-quality: $(VENV)/.installed-dev $(COMPARE_VENV)/.installed
 	$(BIN)/python bench/quality.py --profile
 
-# Throughput, memory and no-op re-run of the real crawl beside raw Scrapy and trafilatura
-# (bench/throughput.py; about 40 min here), and the no-op re-run of a URL list at 20,000 known
-# articles (bench/noop_rerun.py, ~30 s); BENCH_ARGS passes flags, e.g. BENCH_ARGS="--articles 300 --rounds 1".
+# The issue-15 figures side by side, in about 10 minutes here: CPU per page and per stage
+# (bench/extract_speed.py); the crawl beside raw Scrapy and trafilatura (bench/throughput.py,
+# BENCH_ARTICLES articles, BENCH_ROUNDS rounds); peak memory of the process tree at each of
+# BENCH_MEMORY_SIZES over the sitemap and over one feed, each memory run ending after
+# BENCH_STOP_AFTER posts (the whole listing is still fetched, read and waiting; 0 crawls
+# every article); the no-op re-run at BENCH_NOOP known articles over a URL file and a feed
+# (bench/noop_rerun.py, wall and CPU, the list's time apart). `make bench-full` runs the
+# full sizes (2,000 articles x 3 rounds, every memory run to its end: about 90 min here).
+# BENCH_ARGS passes more flags to bench/throughput.py.
+BENCH_ARTICLES ?= 300
+BENCH_ROUNDS ?= 1
+BENCH_MEMORY_SIZES ?= 2000,20000
+BENCH_STOP_AFTER ?= 2000
+BENCH_NOOP ?= 20000
 bench: $(VENV)/.installed-dev $(COMPARE_VENV)/.installed $(VENV)/.installed-bench
 	$(BIN)/python bench/extract_speed.py
-	$(BIN)/python bench/throughput.py $(BENCH_ARGS)
-	$(BIN)/python bench/noop_rerun.py --articles 20000 --rounds 3
+	$(BIN)/python -u bench/throughput.py --articles $(BENCH_ARTICLES) --rounds $(BENCH_ROUNDS) \
+		--rss-sizes $(BENCH_MEMORY_SIZES) --listing both --stop-after $(BENCH_STOP_AFTER) --noop-rows 0 $(BENCH_ARGS)
+	$(BIN)/python -u bench/noop_rerun.py --articles $(BENCH_NOOP) --rounds 3 --crawled 20 --listing both
+
+bench-full:
+	$(MAKE) bench BENCH_ARTICLES=2000 BENCH_ROUNDS=3 BENCH_STOP_AFTER=0
 
 $(VENV)/.installed-bench: bench/requirements-bench.txt $(VENV)/.installed-dev
 	$(BIN)/python -m pip install --quiet -r bench/requirements-bench.txt

@@ -1,7 +1,8 @@
 """Throughput and memory of the real crawl, beside raw Scrapy and trafilatura, on one loopback site.
 
 Usage: python bench/throughput.py [--articles 2000] [--rounds 3] [--concurrency 16]
-           [--skip-peer] [--rss-sizes 2000,20000] [--noop-rows 20000] [--corpus DIR] [--profile]
+           [--skip-peer] [--rss-sizes 2000,20000] [--listing feed|sitemap|both] [--stop-after K]
+           [--noop-rows 20000] [--corpus DIR] [--profile]
 
 A loopback site (bench/perfsite.py, its own process) serves N distinct copies of the real
 corpus pages (50-250 KB), an RSS feed of them and their URL list. Each round runs, one
@@ -288,19 +289,28 @@ def failure_reasons(log: str) -> dict[str, int]:
 
 
 def run_newsmirror(
-    site: PerfSiteProcess, articles: int, concurrency: int, work: Path, label: str = "newsmirror", listing: str = "feed"
-) -> Run:
-    """Run the real crawl of the feed (or sitemap) into a fresh MIRROR_DIR (its ledger beside it, in *work*)."""
+    site: PerfSiteProcess, articles: int, concurrency: int, work: Path, label: str = "newsmirror", listing: str = "feed",
+    stop_after: int = 0,
+) -> Run:  # fmt: skip
+    """Run the real crawl of the feed (or sitemap) into a fresh MIRROR_DIR (its ledger beside it, in *work*).
+
+    *stop_after* > 0 ends the crawl after that many posts (CLOSESPIDER_ITEMCOUNT).
+    """
     folder = work / label
     folder.mkdir()
     mirror = folder / "mirror"
-    return crawl_into(site, mirror, articles, concurrency, label, listing)
+    return crawl_into(site, mirror, articles, concurrency, label, listing, stop_after)
 
 
-def crawl_into(site: PerfSiteProcess, mirror: Path, articles: int, concurrency: int, label: str, listing: str = "feed") -> Run:
+def crawl_into(
+    site: PerfSiteProcess, mirror: Path, articles: int, concurrency: int, label: str, listing: str = "feed",
+    stop_after: int = 0,
+) -> Run:  # fmt: skip
     """Run the crawl of the feed (or sitemap) into *mirror* (new or filled) and read back what it did."""
     log_file = mirror.parent / f"{label}.log"
     command = newsmirror_command(f"{site.base}/{listing}.xml", mirror, concurrency, log_file)
+    if stop_after:
+        command += ["-s", f"CLOSESPIDER_ITEMCOUNT={stop_after}"]
     env = clean_env()
     env["PYTHONPATH"] = str(REPO_ROOT)
     before = site.stats()
@@ -492,8 +502,11 @@ def main() -> int:
     parser.add_argument("--rss-sizes", default="2000,20000", help="N of the peak-RSS runs; empty for none")
     parser.add_argument("--noop-rows", type=int, default=20000, help="ledger rows of the no-op re-run; 0 for none")
     parser.add_argument("--profile", action="store_true", help="only profile one newsmirror crawl of --articles")
-    parser.add_argument("--listing", choices=("feed", "sitemap"), default="feed",
-                        help="what the memory runs and the no-op re-run crawl (the rounds always crawl the feed)")  # fmt: skip
+    parser.add_argument("--listing", choices=("feed", "sitemap", "both"), default="both",
+                        help="what the memory runs crawl, each N over each listing (the rounds and the no-op re-run always crawl the feed)")  # fmt: skip
+    parser.add_argument("--stop-after", type=int, default=0,
+                        help="memory runs end after this many posts (CLOSESPIDER_ITEMCOUNT): the whole listing is"
+                             " still fetched, read and waiting, so its memory shows, in minutes; 0 crawls all N")  # fmt: skip
     args = parser.parse_args()
     if not (args.corpus / "pages").is_dir():
         print(f"skipped: no corpus at {args.corpus} (pass --corpus DIR, the folder holding pages/)")
@@ -540,37 +553,51 @@ def measure_all(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         print_outputs(rounds)
 
     sizes = [int(size) for size in args.rss_sizes.split(",") if size.strip()]
-    if args.noop_rows and args.noop_rows not in sizes:
-        sizes.append(args.noop_rows)
-    rss_runs: dict[int, Run] = {}
-    for size in sizes:
-        if size == args.articles and rounds and size != args.noop_rows:
-            # The rounds already crawled this N: take the first round's run, saving a crawl.
-            rss_runs[size] = rounds[0]["newsmirror"]
+    listings = ["feed", "sitemap"] if args.listing == "both" else [args.listing]
+    stop_after = args.stop_after
+    if args.noop_rows and stop_after:
+        print("  --stop-after leaves the mirror short: no no-op re-run here (bench/noop_rerun.py --listing feed has one)")
+    rss_runs: dict[str, dict[int, Run]] = {}
+    for listing in listings:
+        runs_here = rss_runs.setdefault(listing, {})
+        wanted = sizes + ([args.noop_rows] if listing == "feed" and args.noop_rows and not stop_after
+                          and args.noop_rows not in sizes else [])  # fmt: skip
+        for size in wanted:
+            if listing == "feed" and size == args.articles and rounds and size != args.noop_rows and not stop_after:
+                # The rounds already crawled this N: take the first round's run, saving a crawl.
+                runs_here[size] = rounds[0]["newsmirror"]
+                continue
+            with perf_site(args.corpus, size) as site:
+                label = f"rss-{listing}-{size}"
+                limit = stop_after if stop_after and stop_after < size else 0
+                run = run_newsmirror(site, size, args.concurrency, work, label=label, listing=listing, stop_after=limit)
+                runs_here[size] = run
+                print(f"  newsmirror over the {listing} at N={size}: {run.seconds:.1f} s, {run.written} posts, "
+                      f"peak RSS {run.max_rss_kb / 1024:.0f} MB, tree PSS {run.tree_pss_kb / 1024:.0f} MB", flush=True)  # fmt: skip
+                if listing == "feed" and size == args.noop_rows and not stop_after:
+                    # The feed: the same URLs, and its log marks when the list was read.
+                    result["noop"] = noop_rerun(site, run, args.concurrency)
+    result["rss"] = {listing: {str(size): {**asdict(run), "rate": run.rate} for size, run in runs.items()}
+                     for listing, runs in rss_runs.items()}  # fmt: skip
+    result["stop_after"] = stop_after
+    for listing, runs in rss_runs.items():
+        if not runs:
             continue
-        with perf_site(args.corpus, size) as site:
-            run = run_newsmirror(site, size, args.concurrency, work, label=f"rss{size}", listing=args.listing)
-            rss_runs[size] = run
-            print(f"  newsmirror at N={size}: {run.seconds:.1f} s, {run.rate:.1f} art/s, {run.written} posts, "
-                  f"peak RSS {run.max_rss_kb / 1024:.0f} MB, tree PSS {run.tree_pss_kb / 1024:.0f} MB", flush=True)  # fmt: skip
-            if size == args.noop_rows:
-                # Always the feed: the same URLs, and its log marks when the list was read.
-                result["noop"] = noop_rerun(site, run, args.concurrency)
-    result["rss"] = {str(size): {**asdict(run), "rate": run.rate} for size, run in rss_runs.items()}
-    if rss_runs:
-        print("\npeak memory of the newsmirror crawl (one run each): the crawl process's RSS; the summed PSS"
-              " and RSS of its whole process tree (crawl, fork server, reader processes)")  # fmt: skip
-        for size, run in rss_runs.items():
-            shortfall = "" if run.written == size else f"  SHORT {size - run.written}: {run.notes['failure_reasons']}"
+        ended = f", each run ended after {stop_after} posts (the whole listing read and waiting)" if stop_after else ""
+        print(f"\npeak memory of the newsmirror crawl over the {listing} (one run each{ended}): the crawl process's RSS;"
+              " the summed PSS and RSS of its whole process tree (crawl, fork server, reader processes); CPU of the tree")  # fmt: skip
+        for size, run in runs.items():
+            expected = min(size, stop_after) if stop_after else size
+            shortfall = "" if run.written >= expected else f"  SHORT {expected - run.written}: {run.notes['failure_reasons']}"
             print(f"  N={size:>6}: crawl {run.max_rss_kb / 1024:4.0f} MB RSS; tree {run.tree_pss_kb / 1024:4.0f} MB PSS,"
-                  f" {run.tree_rss_kb / 1024:4.0f} MB RSS; {run.seconds:6.1f} s  {run.rate:6.1f} art/s  "
+                  f" {run.tree_rss_kb / 1024:4.0f} MB RSS; {run.seconds:6.1f} s wall, {run.cpu_seconds:6.1f} s CPU; "
                   f"{run.written} posts  exit {run.returncode}{shortfall}")  # fmt: skip
-        if len(rss_runs) > 1:
-            small, big = rss_runs[min(rss_runs)], rss_runs[max(rss_runs)]
-            result["rss_ratio"] = ratio(big.max_rss_kb, small.max_rss_kb)
-            result["tree_pss_ratio"] = ratio(big.tree_pss_kb, small.tree_pss_kb)
-            print(f"  ratio N={max(rss_runs)} / N={min(rss_runs)}: crawl RSS {result['rss_ratio']:.2f}, "
-                  f"tree PSS {result['tree_pss_ratio']:.2f}")  # fmt: skip
+        if len(runs) > 1:
+            small, big = runs[min(runs)], runs[max(runs)]
+            result[f"rss_ratio/{listing}"] = ratio(big.max_rss_kb, small.max_rss_kb)
+            result[f"tree_pss_ratio/{listing}"] = ratio(big.tree_pss_kb, small.tree_pss_kb)
+            print(f"  ratio N={max(runs)} / N={min(runs)}: crawl RSS {result[f'rss_ratio/{listing}']:.2f}, "
+                  f"tree PSS {result[f'tree_pss_ratio/{listing}']:.2f}")  # fmt: skip
     if "noop" in result:
         noop = result["noop"]
         print(f"\nno-op re-run, {noop['ledger_rows']} known articles: {noop['seconds']:.2f} s wall, exit {noop['returncode']}")

@@ -160,6 +160,7 @@ class RunReport:
             (report.source_failed, signals.source_failed),
             (report.source_not_modified, signals.source_not_modified),
             (report.article_known, signals.article_known),
+            (report.articles_known, signals.articles_known),
         ):
             crawler.signals.connect(handler, signal=signal)
         return report
@@ -212,6 +213,11 @@ class RunReport:
         """Count an article of *source* skipped because an earlier run mirrored it."""
         posts = self.tally(source).posts
         posts["known"] = posts.get("known", 0) + 1
+
+    def articles_known(self, source: str, urls: list[str]) -> None:
+        """Count the articles of *source* a sifted listing chunk skipped as known."""
+        posts = self.tally(source).posts
+        posts["known"] = posts.get("known", 0) + len(urls)
 
     def source_not_modified(self, source: str, url: str) -> None:
         """Note a feed that has not changed since the last run."""

@@ -43,9 +43,9 @@ MIRROR_TIMEZONES: dict[str, str] = {}
 # on a single CPU); 0 reads in the crawl's own process. Reading a real
 # page costs far more CPU than fetching it, so one process caps a crawl at one core.
 MIRROR_READER_PROCESSES = "auto"
-# At most this many article requests wait in Scrapy's in-memory queue; a feed or sitemap
-# listing more articles hands them over as the queue drains, so memory stays flat however
-# long the listing is. 0 hands everything over at once.
+# At most this many article requests wait in Scrapy's in-memory queue; the rest of a feed
+# or sitemap waits on the spider and is handed over whenever the queue runs empty, so
+# memory stays flat however long the listing is. 0 hands everything over at once.
 MIRROR_SCHEDULER_BACKLOG = 500
 
 # Site rules without Python (issue 16): a folder of FiveFilters Full-Text RSS site config

@@ -20,3 +20,8 @@ source_not_modified = object()
 # An article already in the ledger was not fetched again (no refresh asked for it).
 # Sent with ``source`` and ``url`` (as listed), so the run report counts it as ``known``.
 article_known = object()
+
+# Known articles of one listing chunk were not fetched again: the batched form of
+# ``article_known`` (one signal for up to 500 URLs, not one each). Sent with ``source``
+# and ``urls`` (a list, as listed).
+articles_known = object()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.counting import COUNTING_MIDDLEWARES
 from tests.support.crawl import REPO_ROOT, mtimes, read_tree, run_crawl, run_python
 from tests.support.localsite import LocalSite, running_site
 from tests.support.posts import check_posts
@@ -91,6 +92,23 @@ def test_a_run_with_nothing_new_sends_no_article_request_and_changes_no_file(
     assert second.stat("newsmirror/failed") is None
     assert read_tree(out) == produced and mtimes(out) == before
     check_posts(out, first.items)
+
+
+def test_known_urls_of_a_list_are_sifted_before_any_request_is_built(
+    site: LocalSite, site_root: Path, tmp_path: Path
+) -> None:
+    # The URL list is looked up in the ledger a chunk at a time (one query per chunk),
+    # and a known article never becomes a Request: a cron run over 20,000 known URLs
+    # builds none. A middleware nearer the spider than ours counts what the spider built.
+    urls = [serve(site_root, f"sifted-{n}.html", f"Sifted {n}", "2024-05-01T08:00:00Z", f"Text {n}.") for n in range(4)]
+    out = tmp_path / "mirror"
+    counting = {"SPIDER_MIDDLEWARES": COUNTING_MIDDLEWARES}
+    first = crawl(site, out, "-a", "url=" + ",".join(urls[:3]), settings=counting)
+    assert len(first.items) == 3 and first.stat("test/article_requests_built") == 3
+    second = crawl(site, out, "-a", "url=" + ",".join(urls), settings=counting)
+    assert [item["url"] for item in second.items] == [urls[3]]
+    assert second.stat("test/article_requests_built") == 1  # only the new one
+    assert second.stat("newsmirror/skipped/known") == 3
 
 
 def test_refresh_rewrites_a_changed_page_in_place_with_a_conditional_request(

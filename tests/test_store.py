@@ -8,8 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from newsmirror.paths import path_key
 from newsmirror.store import DEFAULT_FORMAT, SCHEMA_VERSION, Ledger, LedgerEntry
+from tests.test_scaleout import redis_url  # noqa: F401 (the fixture of a real redis-server)
 
 # The v2 posts table, as the ledger wrote it before posts had a format.
 V2_SCHEMA = """
@@ -129,4 +132,32 @@ def test_a_rebuilt_ledger_knows_each_posts_format_and_date(tmp_path: Path) -> No
         entry = ledger.get(f"https://a.example/{number}")
         assert entry is not None and entry.format == name, name
         assert datetime.fromisoformat(entry.published) == when, name
+    ledger.close()
+
+
+def _ledger_to_test(backend: str, tmp_path: Path, request: pytest.FixtureRequest):
+    if backend == "sqlite":
+        return Ledger(tmp_path / "state.sqlite", tmp_path / "m")
+    from newsmirror.store.redis import RedisLedger
+
+    return RedisLedger(request.getfixturevalue("redis_url"), tmp_path / "m")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_a_batched_lookup_finds_what_one_by_one_lookups_find(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    # A listing's URLs are looked up a chunk at a time (KnownArticles.sift): the batch
+    # must answer exactly as find() does, aliases included, across the chunk boundary.
+    ledger = _ledger_to_test(backend, tmp_path, request)
+    ledger.open()
+    for n in range(1200):
+        ledger.record(_entry(f"https://a.example/{n}", f"p{n}.md"), aliases=[f"https://a.example/old/{n}"])
+    asked = [f"https://a.example/{n}" for n in range(0, 1500, 3)] + [f"https://a.example/old/{n}" for n in range(1100, 1300)]
+    found = ledger.find_many(asked + asked[:10])  # repeats are harmless
+    assert found == {url: entry for url in asked if (entry := ledger.find(url)) is not None}
+    assert len(found) == 400 + 100  # 0..1197 step 3, and old/1100..1199
+    assert found["https://a.example/old/1150"].canonical_url == "https://a.example/1150"
+    assert ledger.find_many([]) == {}
+    assert ledger.known_among(asked) == set(found) and ledger.known_among([]) == set()
     ledger.close()

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from newsmirror.incremental import known_articles_for, mark_sifted
 from newsmirror.spiders.base import MirrorSpider, SpiderArgumentError, check_url, split_list
 
 
@@ -34,6 +35,12 @@ class ArticleSpider(MirrorSpider):
         self.article_urls = [check_url(item) for item in dict.fromkeys(given)]
 
     async def start(self) -> AsyncIterator[Any]:
-        """Request every given article."""
-        for url in self.article_urls:
-            yield self.article_request(url)
+        """Request every given article not already mirrored (sifted against the ledger in chunks)."""
+        known = known_articles_for(self.crawler)
+        if known is None:
+            for url in self.article_urls:
+                yield self.article_request(url)
+            return
+        for url, entry in known.sift(self.article_urls, self.name):
+            request = self.article_request(url)
+            yield known.as_refresh(request, entry) if entry is not None else mark_sifted(request)

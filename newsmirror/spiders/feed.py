@@ -19,7 +19,7 @@ from newsmirror.incremental import LISTING_META
 from newsmirror.items import ArticleItem, ListingHints
 from newsmirror.sites import listing_timezone
 from newsmirror.spiders.base import MirrorSpider, SpiderArgumentError, check_url, positive_int, split_list
-from newsmirror.spiders.discovery import ListingDiscovery
+from newsmirror.spiders.discovery import ListedArticle, ListingDiscovery
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class FeedDiscovery(ListingDiscovery):
         site_name: str | None,
         timezone: str | None,
     ) -> AsyncIterator[Any]:
-        """Read a fetched feed and request (or, with ``fulltext=feed``, yield) its articles, paced."""
+        """Read a fetched feed and request (or, with ``fulltext=feed``, yield) its articles as the queue drains."""
         crawler = self.crawler  # type: ignore[attr-defined]
         # On a 304 this is the stored copy. It is read again all the same: its known articles
         # are dropped before any request, and an article a stopped or failed run missed is
@@ -105,7 +105,9 @@ class FeedDiscovery(ListingDiscovery):
             for number, entry in enumerate(entries, 1)
             for output in self._entry_output(entry, number, feed_url, source, categories, fulltext, site_name, timezone)
         )
-        async for output in self.paced(outputs):
+        # The articles wait on the spider, sifted, and this callback ends here: the feed's
+        # response leaves Scrapy's processing before its first article is fetched.
+        for output in self.listing_outputs(response, outputs):
             yield output
 
     def _entry_output(
@@ -119,7 +121,7 @@ class FeedDiscovery(ListingDiscovery):
         site_name: str | None,
         timezone: str | None,
     ) -> Iterator[Any]:
-        """Yield the request or item for one feed entry, or report why there is none."""
+        """Yield the listed article or the item of one feed entry, or report why there is none."""
         url = entry.article_url
         if url is None or urlsplit(url).scheme not in ("http", "https"):
             self.report_failure(  # type: ignore[attr-defined]
@@ -139,7 +141,7 @@ class FeedDiscovery(ListingDiscovery):
             timezone=timezone,
         )
         if fulltext != "feed":
-            yield self.article_request(url, hints, source=source, categories=categories)  # type: ignore[attr-defined]
+            yield ListedArticle(url, hints, source, categories)
         elif entry.content_html:
             yield ArticleItem(url=url, hints=hints, source=source, categories=categories)
         else:

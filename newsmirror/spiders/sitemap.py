@@ -21,7 +21,7 @@ from newsmirror.sitemaps import SitemapError, decompress, read_sitemap, robots_s
 from newsmirror.sites import listing_timezone
 from newsmirror.sources import parse_window
 from newsmirror.spiders.base import MirrorSpider, SpiderArgumentError, check_url
-from newsmirror.spiders.discovery import ListingDiscovery
+from newsmirror.spiders.discovery import ListedArticle, ListingDiscovery
 from newsmirror.spiders.feed import check_max_items
 
 logger = logging.getLogger(__name__)
@@ -71,11 +71,11 @@ class SitemapDiscovery(ListingDiscovery):
         )
 
     async def parse_sitemap(self, response: Response, **listing: Any) -> AsyncIterator[scrapy.Request]:
-        """Follow a robots.txt or an index, or request the articles of a sitemap, paced.
+        """Follow a robots.txt or an index, or request the articles of a sitemap as the queue drains.
 
         *listing* is the request's cb_kwargs, as :meth:`_sitemap_requests` names them.
         """
-        async for request in self.paced(self._sitemap_requests(response, **listing)):
+        for request in self.listing_outputs(response, self._sitemap_requests(response, **listing)):
             yield request
 
     def _sitemap_requests(
@@ -88,8 +88,8 @@ class SitemapDiscovery(ListingDiscovery):
         site_name: str | None,
         timezone: str | None,
         depth: int,
-    ) -> Iterator[scrapy.Request]:
-        """Return the requests a sitemap, an index or a robots.txt leads to."""
+    ) -> Iterator[scrapy.Request | ListedArticle]:
+        """Return the sitemap requests, or the articles, a sitemap, an index or a robots.txt leads to."""
         crawler = self.crawler  # type: ignore[attr-defined]
         options = {
             "source": source,
@@ -138,16 +138,15 @@ class SitemapDiscovery(ListingDiscovery):
             taken += 1
             # news:publication_date is the article's date; lastmod is only when the page last changed.
             hints = ListingHints(title=entry.news_title, date=entry.news_date, site_name=site_name, timezone=timezone)
-            yield self.article_request(  # type: ignore[attr-defined]
-                url, hints, source=source, categories=categories or None
-            )
+            yield ListedArticle(url, hints, source, categories or None)
         logger.info("Sitemap of %s: %d entries, %d taken: %s", source, len(sitemap.entries), taken, response.url)
 
     def _nested(self, url: str, not_before: str | None, depth: int, options: dict[str, Any]) -> scrapy.Request:
         """Return the request for a sitemap named by a robots.txt or an index, same cut-off."""
         request = self.sitemap_request(url, depth=depth, **options)
         request.cb_kwargs["not_before"] = not_before
-        # Articles go before further sitemaps: one sitemap's entries wait in memory at a time.
+        # Articles already in Scrapy's queue go before further sitemaps; those waiting on the
+        # spider (compact, sifted) are handed over once the queue is empty.
         return request.replace(priority=request.priority - 1)
 
 

@@ -85,6 +85,31 @@ class RedisLedger:
         canonical = self.server.hget(f"{self.prefix}:aliases", url)
         return self.get(canonical) if canonical else None
 
+    def find_many(self, urls: Iterable[str]) -> dict[str, LedgerEntry]:
+        """Return {url: entry} for the URLs known to lead to an article: two round trips, whatever the count."""
+        wanted = list(dict.fromkeys(urls))
+        if not wanted:
+            return {}
+        canonicals = self.server.hmget(f"{self.prefix}:aliases", wanted)
+        known = [(url, canonical) for url, canonical in zip(wanted, canonicals, strict=True) if canonical]
+        pipeline = self.server.pipeline(transaction=False)
+        for _, canonical in known:
+            pipeline.hgetall(f"{self.prefix}:post:{canonical}")
+        found = {}
+        for (url, _), values in zip(known, pipeline.execute(), strict=True):
+            entry = self._entry(values)
+            if entry is not None:
+                found[url] = entry
+        return found
+
+    def known_among(self, urls: Iterable[str]) -> set[str]:
+        """Return which of the URLs lead to a recorded article: one round trip."""
+        wanted = list(dict.fromkeys(urls))
+        if not wanted:
+            return set()
+        canonicals = self.server.hmget(f"{self.prefix}:aliases", wanted)
+        return {url for url, canonical in zip(wanted, canonicals, strict=True) if canonical}
+
     def owner_of(self, path_key: str) -> str | None:
         """Return the canonical URL of the article that owns a post path, if any."""
         return self.server.hget(f"{self.prefix}:paths", path_key)

@@ -76,6 +76,8 @@ UPDATE meta SET value = '3' WHERE key = 'schema_version';
 _MIGRATE_V3 = _FINGERPRINTS + """
 UPDATE meta SET value = '4' WHERE key = 'schema_version';
 """
+# URLs per batched lookup: well under SQLite's bound-parameter limit (32,766 since 3.32).
+_FIND_CHUNK = 500
 _COLUMNS = (
     "canonical_url, post_path, path_key, content_sha256, published, first_seen, written, etag, last_modified,"
     " status, format"
@@ -283,6 +285,35 @@ class Ledger:
             (url,),
         ).fetchone()
         return LedgerEntry(*row) if row else None
+
+    def find_many(self, urls: Iterable[str]) -> dict[str, LedgerEntry]:
+        """Return {url: entry} for the (canonicalized) URLs known to lead to an article; one query per chunk.
+
+        A listing's known articles are looked up together: one indexed query for a chunk
+        of a feed costs what one query for one URL does.
+        """
+        wanted = list(dict.fromkeys(urls))
+        found: dict[str, LedgerEntry] = {}
+        columns = ", ".join("posts." + name for name in _COLUMNS.split(", "))
+        for start in range(0, len(wanted), _FIND_CHUNK):
+            chunk = wanted[start : start + _FIND_CHUNK]
+            rows = self.db.execute(
+                f"SELECT aliases.url, {columns} FROM aliases JOIN posts ON posts.canonical_url = aliases.canonical_url"
+                f" WHERE aliases.url IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((row[0], LedgerEntry(*row[1:])) for row in rows)
+        return found
+
+    def known_among(self, urls: Iterable[str]) -> set[str]:
+        """Return which of the (canonicalized) URLs lead to a recorded article: find_many without the rows."""
+        wanted = list(dict.fromkeys(urls))
+        found: set[str] = set()
+        for start in range(0, len(wanted), _FIND_CHUNK):
+            chunk = wanted[start : start + _FIND_CHUNK]
+            rows = self.db.execute(f"SELECT url FROM aliases WHERE url IN ({', '.join('?' * len(chunk))})", chunk)
+            found.update(row[0] for row in rows)
+        return found
 
     def owner_of(self, path_key: str) -> str | None:
         """Return the canonical URL of the article that owns a post path, if any."""
