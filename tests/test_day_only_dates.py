@@ -32,8 +32,9 @@ PROSE = "<p>" + "The harbour office said the new schedule keeps the night crossi
 DAY = datetime(2024, 5, 16, tzinfo=timezone.utc)
 
 
-def page(url: str, head: str = "") -> PageContext:
-    html = f"<html><head><meta charset='utf-8'><title>Harbour adds a ferry</title>{head}</head><body><article><h1>Harbour adds a ferry</h1>{PROSE}</article></body></html>"
+def page(url: str, head: str = "", aside: str = "") -> PageContext:
+    html = (f"<html><head><meta charset='utf-8'><title>Harbour adds a ferry</title>{head}</head><body>{aside}"
+            f"<article><h1>Harbour adds a ferry</h1>{PROSE}</article></body></html>")
     return PageContext(Page.from_bytes(url, html.encode("utf-8")), timezone.utc)
 
 
@@ -98,3 +99,18 @@ def test_a_crawled_page_dated_only_by_its_url_posts_the_day_and_hexo_reads_it(si
     assert "date: 2024-05-16" in post.splitlines()
     [loaded] = hexo_load(out)
     assert loaded["date"].startswith("2024-05-16T00:00:00")
+
+
+def test_the_url_day_overrules_a_printed_time_element_naming_another_day() -> None:
+    # A <time> of a comment or a related story, years from the permalink's day.
+    context = page(f"https://{HOST}/2019/10/22/harbour.html", aside="<time datetime='2009-04-11T18:06:36Z'>old</time>")
+    choice = date.choose(context)
+    assert (choice.value, choice.source, choice.day_only) == (datetime(2019, 10, 22, tzinfo=timezone.utc), "url path", True)
+    assert any("the URL path names 2019-10-22" in lost.reason for lost in choice.passed_over)
+
+
+def test_the_url_day_does_not_overrule_the_pages_structured_data() -> None:
+    context = page(f"https://{HOST}/2019/10/22/harbour.html",
+                   '<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2019-11-30T08:00:00Z"}</script>')
+    choice = date.choose(context)
+    assert (choice.source, choice.value.date().isoformat()) == ("json-ld datePublished", "2019-11-30")

@@ -136,6 +136,8 @@ def choose(context: PageContext, site_value: datetime | None = None) -> FieldCho
         choice.day_only = _gives_day_only(candidate)
     if not choice.source:
         _choose_fallback(context, choice, problems)
+    else:
+        _check_against_url_day(context, choice)
     if not choice.source:
         choice.problem = "; ".join(problems)
     _log_disagreement(choice, context)
@@ -179,6 +181,42 @@ def _choose_fallback(context: PageContext, choice: FieldChoice, problems: list[s
             continue
         choice.win(candidate, moment)
         choice.day_only = True  # the URL path and htmldate give a day, never a time
+
+
+def url_day(context: PageContext) -> Candidate | None:
+    """Return the day the page's URL path names (``/2024/05/16/``), as a day-only candidate, or None."""
+    match = _URL_DAY.search(urlsplit(context.page.url).path)
+    if match is None:
+        return None
+    year, _, month, day = match.groups()
+    return Candidate(f"{year}-{month}-{day}", "url path", Tier.PRINTED, note="day only")
+
+
+def _check_against_url_day(context: PageContext, choice: FieldChoice) -> None:
+    """Let the URL path's day overrule a printed date more than a day from it.
+
+    A CMS writes the publication day into the permalink when the article is published;
+    a ``<time>`` or a date in the header that names another day is most often a
+    comment's, a related article's or an update's. The page's own metadata (JSON-LD,
+    meta tags) and the site module are not overruled: they are written with the article.
+    """
+    winner = next((c for c in choice.candidates if c.source == choice.source), None)
+    if winner is None or winner.tier != Tier.PRINTED or choice.value is None:
+        return
+    from_url = url_day(context)
+    if from_url is None:
+        return
+    try:
+        day = parse_date(from_url.value, context.zone)
+        check_plausible(day)
+    except DateProblem:
+        return
+    if abs(choice.value - day) <= _AGREEMENT:
+        return
+    choice.pass_over(winner, f"the URL path names {from_url.value}, more than a day away")
+    choice.candidates.append(from_url)
+    choice.win(from_url, day)
+    choice.day_only = True
 
 
 def _gives_day_only(candidate: Candidate) -> bool:
