@@ -46,6 +46,9 @@ FILES = {
     # a loop: page 2 names page 1 as next
     "loop.html": page("Loop", "Loop page one.", "<a href='/loop.html?page=2'>2</a>"),
     "loop.html?page=2": page("Loop", "Loop page two.", "<a href='/loop.html'>Next page</a>"),
+    # only a site rule knows page 2: "Continue" is no next-page marker, and the path does not extend
+    "ruled.html": page("Ruled", "Ruled page one.", "<a class='more' href='/r2/part.html'>Continue</a>"),
+    "r2/part.html": page("Ruled", "Ruled page two."),
     # page 2 is missing: the whole article fails
     "broken.html": page("Broken", "Broken page one.", "<a href='/broken_2.html'>Next page</a>"),
 }
@@ -140,3 +143,14 @@ def test_a_page_that_fails_fails_the_whole_article(site: LocalSite, tmp_path: Pa
     assert failure["url"] == f"http://{HOST}/broken.html"
     assert failure["reason"].startswith(f"page 2 (http://{HOST}/broken_2.html) failed: HTTP 404")
     assert "zh/doc.html" in items  # the run goes on
+
+
+def test_a_site_rules_next_page_link_joins_pages_without_mirror_join_pages(site: LocalSite, tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / f"{HOST}.txt").write_text("next_page_link: //a[@class='more']\n", encoding="utf-8")
+    _, items, out = crawl(site, tmp_path, "ruled.html", MIRROR_JOIN_PAGES="False", MIRROR_SITE_RULES=str(rules))
+    body = body_of(out, items["ruled.html"])
+    assert body.index("Ruled page one") < body.index("Ruled page two")
+    _, items, out = crawl(site, tmp_path / "plain", "ruled.html", MIRROR_JOIN_PAGES="True")
+    assert "Ruled page two" not in body_of(out, items["ruled.html"])  # no marker the generic rules know

@@ -20,7 +20,7 @@ from newsmirror.extract.page import Page
 from newsmirror.failures import describe_failure, status_text
 from newsmirror.items import ArticleItem, ListingHints
 from newsmirror.sites.generic import canonical_url, normalize_url
-from newsmirror.siterules import RuleBook, rule_book_for, single_page_url
+from newsmirror.siterules import RuleBook, SiteRule, next_page_url, rule_book_for, single_page_url
 from newsmirror.spiders.pages import next_page_link
 
 logger = logging.getLogger(__name__)
@@ -175,24 +175,27 @@ class MirrorSpider(scrapy.Spider):
             yield single_page
             return
         item = ArticleItem(url=requested_url, response=response, hints=hints, source=source, categories=categories)
-        if self.crawler.settings.getbool("MIRROR_JOIN_PAGES"):
-            problem = await self.fetch_later_pages(item, response)
+        # A site rule that names a next-page link asks for the join itself (MIRROR_SITE_RULES is opt-in).
+        rule = self.site_rules.rule_for(response.url) if self.site_rules is not None else None
+        if self.crawler.settings.getbool("MIRROR_JOIN_PAGES") or (rule is not None and rule.next_page_link):
+            problem = await self.fetch_later_pages(item, response, rule)
             if problem is not None:
                 self.report_failure(requested_url, kept_on_refresh(problem, response.request), "page_failed", source)
                 return
         yield item
 
-    async def fetch_later_pages(self, item: ArticleItem, first: HtmlResponse) -> str | None:
+    async def fetch_later_pages(self, item: ArticleItem, first: HtmlResponse, rule: SiteRule | None = None) -> str | None:
         """Fetch the article's later pages into ``item.more_pages``, in order; return why one failed, or None.
 
         Same host only, at most ``MIRROR_MAX_PAGES`` pages (more: the article is marked
         partial), and a link back to a page already taken ends the chain (a loop). One page
-        that fails fails the whole article: half an article is never posted as whole.
+        that fails fails the whole article: half an article is never posted as whole. The
+        site rule's ``next_page_link``, when it names one, is the strongest marker.
         """
         max_pages = self.crawler.settings.getint("MIRROR_MAX_PAGES")
         taken = {first.url}
         current: Response = first
-        while (link := next_page_link(current, first.url)) is not None:
+        while (link := next_page_link(current, first.url, _rule_next_page(rule, current))) is not None:
             if link in taken:
                 logger.info("Next page of %s refused: %s was taken already (a loop)", first.url, link)
                 break
@@ -315,3 +318,10 @@ class MirrorSpider(scrapy.Spider):
         self.crawler.signals.send_catch_log(
             signals.article_failed, url=url, reason=reason, kind=kind, source=source
         )
+
+
+def _rule_next_page(rule: SiteRule | None, response: Response) -> str | None:
+    """Return the next page a site rule's ``next_page_link`` names on *response*, or None."""
+    if rule is None or not rule.next_page_link or not isinstance(response, HtmlResponse):
+        return None
+    return next_page_url(rule, Page.from_response(response))

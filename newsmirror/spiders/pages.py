@@ -75,12 +75,19 @@ def next_page_candidates(response: Response) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def next_page_link(response: Response, first_url: str) -> str | None:
+def next_page_link(response: Response, first_url: str, named: str | None = None) -> str | None:
     """Return the next page of the article that starts at *first_url*, or None.
 
-    A candidate on another host is refused with a logged reason; one on the same host
+    *named* is the next page a site rule's ``next_page_link`` names: it comes first, and
+    need not extend the first page's path (the rule knows the site's layout). Any candidate
+    on another host is refused with a logged reason; a marker-found one on the same host
     that does not extend the first page's path ("Next story") is passed over.
     """
+    if named:
+        if same_host(first_url, named):
+            return named
+        logger.info("Next page of %s refused: %s is on another host (site rule)", first_url, named)
+        return None
     for candidate in next_page_candidates(response):
         if not same_host(first_url, candidate):
             logger.info("Next page of %s refused: %s is on another host", first_url, candidate)
