@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+import lxml.etree
 import lxml.html
 from lxml.etree import ParserError
 from parsel import Selector
@@ -50,14 +51,26 @@ def squash(text: str | None) -> str:
     return _WHITESPACE.sub(" ", text or "").strip()
 
 
+# lxml.html's own lookup is a Python method called for every element proxy lxml creates
+# (2.7 million calls over the corpus, a tenth of a read); this one is resolved in C.
+# It gives every element lxml.html's HtmlElement, as the page's rules and readability
+# expect, without the form-field classes (<input>, <select>), which nothing here uses.
+_HTML_CLASSES = lxml.etree.ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+    pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity,
+)
+
+
 def _parser() -> lxml.html.HTMLParser:
     # recover: real pages are malformed; no_network and no entity resolution: a page
     # must never make the parser fetch or expand anything. Comments stay in the tree:
     # some sites mark widgets only by comments around them (see clean.drop_comment_spans);
     # the sanitizer removes every comment from the post.
-    return lxml.html.HTMLParser(
+    parser = lxml.html.HTMLParser(
         recover=True, no_network=True, remove_comments=False, remove_pis=True, huge_tree=False
     )
+    parser.set_element_class_lookup(_HTML_CLASSES)
+    return parser
 
 
 @dataclass
