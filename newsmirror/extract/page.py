@@ -38,6 +38,9 @@ def _drop_unholdable_reference(match: re.Match[str]) -> str:
     return match.group(0)
 _WHITESPACE = re.compile(r"\s+")
 _META_KEYS = ("property", "name", "itemprop")
+# The HTML parser reads a script or style as one text node with no elements inside, so
+# a text node's parent tells what its ancestors would (a cheaper test for every node).
+_VISIBLE_TEXT = lxml.etree.XPath(".//text()[not(parent::script or parent::style)]")
 
 
 def header_charset(response: Response) -> str | None:
@@ -109,6 +112,12 @@ class Page:
     def selector(self) -> Selector:
         """A parsel selector over the same tree, for CSS and XPath queries."""
         return Selector(root=self.tree, type="html")
+
+    @cached_property
+    def visible_text(self) -> str:
+        """The squashed text of the page's body, without scripts and styles."""
+        body = self.tree.find("body")
+        return squash(" ".join(_VISIBLE_TEXT(body))) if body is not None else ""
 
     def first_text(self, *css: str) -> str:
         """Return the squashed text of the first element matching any selector, or ''."""
