@@ -89,19 +89,20 @@ def read_page(item: ArticleItem, fetched: FetchedPage, timezones: dict[str, str]
 
     *timezones* and *undated* are ``MIRROR_TIMEZONES`` and ``MIRROR_UNDATED``.
     """
-    return read_page_explained(item, fetched, timezones, undated)[0]
+    return read_page_explained(item, fetched, timezones, undated, explain=False)[0]
 
 
 def read_page_explained(
-    item: ArticleItem, fetched: FetchedPage, timezones: dict[str, str], undated: str
+    item: ArticleItem, fetched: FetchedPage, timezones: dict[str, str], undated: str, explain: bool = True
 ) -> tuple[ReadOutcome, PageFields]:
     """Do what :func:`read_page` does; also return the page's fields with their sources (``scrapy extract``).
 
     The fields stay in this process: they hold the parsed body, which is not picklable,
-    so reader processes return the outcome alone.
+    so reader processes return the outcome alone. *explain* (on here, off for a crawl)
+    collects every candidate of every field, not only those up to the tier that settles it.
     """
     page = Page.from_bytes(fetched.url, fetched.body, fetched.charset)
-    site, fields = extract_article(page, zones_for(timezones, page.url, item.hints))
+    site, fields = extract_article(page, zones_for(timezones, page.url, item.hints), explain)
     try:
         fill_from_page(item, page.url, fields, site, undated)
         clean_item(item)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from newsmirror.extract.bylines import (
     chinese_byline,
@@ -30,9 +31,23 @@ _MAX_BYLINE_ELEMENTS = 40
 
 def candidates(context: PageContext, site_value: str = "") -> list[Candidate]:
     """Return every byline the page offers, with its source, in the order they are believed."""
+    found = [candidate for tier in _tiers(context, site_value) for candidate in tier()]
+    return [candidate for candidate in found if candidate.value]
+
+
+def _tiers(context: PageContext, site_value: str) -> tuple[Callable[[], list[Candidate]], ...]:
+    """Return the sources in the order they are believed, each computed only when called."""
+    return (
+        lambda: [Candidate(site_value, "site module", Tier.SITE)] if site_value else [],
+        lambda: [Candidate(clean_author(name), "json-ld author", Tier.STRUCTURED) for name in ld_authors(context.article)],
+        lambda: _page_candidates(context),
+    )
+
+
+def _page_candidates(context: PageContext) -> list[Candidate]:
+    """Return the bylines the page's meta tags and printed text offer (below the structured data)."""
     page = context.page
-    found = [Candidate(site_value, "site module", Tier.SITE)] if site_value else []
-    found += [Candidate(clean_author(name), "json-ld author", Tier.STRUCTURED) for name in ld_authors(context.article)]
+    found = []
     meta = clean_author(page.meta(*_AUTHOR_METAS))
     if context.chinese:
         # On Chinese pages <meta name=author> often holds the responsible editor, the
@@ -46,7 +61,7 @@ def candidates(context: PageContext, site_value: str = "") -> list[Candidate]:
         found.append(_meta_candidate(meta, context, Tier.META, ""))
         found.append(Candidate(printed_byline(page), "byline element", Tier.PRINTED))
         found.append(Candidate(chinese_byline(context.header), "printed 来源/作者/记者", Tier.PRINTED))
-    return [candidate for candidate in found if candidate.value]
+    return found
 
 
 def _meta_candidate(meta: str, context: PageContext, tier: Tier, note: str) -> Candidate:
@@ -57,8 +72,17 @@ def _meta_candidate(meta: str, context: PageContext, tier: Tier, note: str) -> C
 
 
 def choose(context: PageContext, site_value: str = "") -> FieldChoice:
-    """Choose the byline: the most precise source that names someone."""
-    return FieldChoice("author").take_first(by_tier(candidates(context, site_value)), "is more precise")
+    """Choose the byline: the most precise source that names someone.
+
+    The sources are asked tier by tier: once one names someone, the weaker ones (the
+    printed header, the visible text) are not computed, unless ``context.explain``.
+    """
+    found: list[Candidate] = []
+    for tier in _tiers(context, site_value):
+        found += [candidate for candidate in tier() if candidate.value]
+        if found and not context.explain:
+            break
+    return FieldChoice("author").take_first(by_tier(found), "is more precise")
 
 
 def printed_byline(page: Page) -> str:

@@ -48,12 +48,18 @@ def timezone_for(page: Page, site: Site, overrides: dict[str, str] | None = None
     return ZoneInfo(site.timezone) if site.timezone else generic.guess_timezone(page)
 
 
-def extract_article(page: Page, timezones: dict[str, str] | None = None) -> tuple[Site, PageFields]:
-    """Read the article fields of *page*: its site's rules, then the generic ones."""
+def extract_article(
+    page: Page, timezones: dict[str, str] | None = None, explain: bool = False
+) -> tuple[Site, PageFields]:
+    """Read the article fields of *page*: its site's rules, then the generic ones.
+
+    *explain*: every field collects all its candidates (``scrapy extract``), not only
+    those up to the tier that settles it.
+    """
     site = site_for(page.url)
     zone = timezone_for(page, site, timezones)
-    fields = site.extract(page, zone)
     if site is generic.SITE:
-        return site, fields
+        return site, generic.fill_missing(PageFields(), page, zone, explain)
+    fields = site.extract(page, zone)
     fields.site_empty = tuple(name for name in LAYOUT_FIELDS if getattr(fields, name) in (None, ""))
-    return site, generic.fill_missing(fields, page, zone)
+    return site, generic.fill_missing(fields, page, zone, explain)

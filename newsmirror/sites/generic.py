@@ -150,11 +150,15 @@ def site_name(page: Page) -> str:
     return host.removeprefix("www.")
 
 
-def fill_missing(fields: PageFields, page: Page, zone: tzinfo) -> PageFields:
-    """Choose every field of *fields* by its field module, the site's values first; return it."""
+def fill_missing(fields: PageFields, page: Page, zone: tzinfo, explain: bool = False) -> PageFields:
+    """Choose every field of *fields* by its field module, the site's values first; return it.
+
+    *explain*: collect every candidate of every field, for ``scrapy extract``; a crawl
+    leaves it off, and the weaker sources of a field settled already are never computed.
+    """
     fields.site_name = fields.site_name or site_name(page)
     names = tuple(dict.fromkeys(name for name in (fields.site_name, site_name(page)) if name))
-    context = PageContext(page, zone, names)
+    context = PageContext(page, zone, names, explain=explain)
     choices = fields.choices
     choices["title"] = title.choose(context, fields.title)
     context.title = fields.title = choices["title"].value or ""
