@@ -42,7 +42,7 @@ STAGES: dict[str, list[tuple[str, str]]] = {
     "date": [("sites/generic.py", "published"), ("fields/date.py", "*")],
     "image": [("sites/generic.py", "share_image"), ("fields/image.py", "*"), ("clean.py", "first_image")],
     "body": [("sites/generic.py", "main_content"), ("fields/body.py", "*")],
-    "header text (shared)": [("sites/generic.py", "header_text")],
+    "header text (shared)": [("sites/generic.py", "header_text"), ("extract/header.py", "printed_header")],
     "site module (sina)": [("sites/sina.py", "*")],
     "clean (incl. sanitize)": [("clean.py", "clean_body")],
     "sanitize": [("clean.py", "sanitize")],

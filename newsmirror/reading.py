@@ -104,7 +104,7 @@ def read_page(
     the site rule for the page's host (``MIRROR_SITE_RULES``), plain data like the rest;
     *later* are the article's later pages (``MIRROR_JOIN_PAGES``), whose bodies follow the first's.
     """
-    return read_page_explained(item, fetched, timezones, undated, rule, later)[0]
+    return read_page_explained(item, fetched, timezones, undated, rule, later, explain=False)[0]
 
 
 def read_page_explained(
@@ -114,15 +114,17 @@ def read_page_explained(
     undated: str,
     rule: SiteRule | None = None,
     later: tuple[FetchedPage, ...] = (),
+    explain: bool = True,
 ) -> tuple[ReadOutcome, PageFields]:
     """Do what :func:`read_page` does; also return the page's fields with their sources (``scrapy extract``).
 
     The fields stay in this process: they hold the parsed body, which is not picklable,
-    so reader processes return the outcome alone.
+    so reader processes return the outcome alone. *explain* (on here, off for a crawl)
+    collects every candidate of every field, not only those up to the tier that settles it.
     """
     rewrite = partial(rewrite_html, rule) if rule is not None and rule.replacements else None
     page = Page.from_bytes(fetched.url, fetched.body, fetched.charset, rewrite)
-    site, fields = extract_article(page, zones_for(timezones, page.url, item.hints), rule)
+    site, fields = extract_article(page, zones_for(timezones, page.url, item.hints), rule, explain)
     try:
         fill_from_page(item, page.url, fields, site, undated)
         for number, extra in enumerate(later, 2):

@@ -172,3 +172,32 @@ def test_sources_more_than_a_day_apart_are_logged_naming_both(caplog) -> None:
     assert choice.source == "meta published time"
     (record,) = [r for r in caplog.records if "disagree" in r.getMessage()]
     assert "meta published time" in record.getMessage() and "<time datetime>" in record.getMessage()
+
+
+def test_a_crawl_stops_at_the_tier_that_settles_the_field_and_explain_collects_every_tier() -> None:
+    from newsmirror.fields import author
+
+    head = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Council approves plan",'
+            ' "datePublished": "2024-05-16T09:30:00Z", "author": {"name": "Ana Sandoiu"}}</script>'
+            "<title>Council approves plan</title>")
+    printed = f"<h1>Council approves plan</h1><p class='byline'>By Other Writer</p><p>17 May 2024 10:00</p>{BODY}"
+    crawl, explained = context(head, printed), context(head, printed)
+    explained.explain = True
+    for page in (crawl, explained):
+        page.title = "Council approves plan"
+        assert date.choose(page).source == "json-ld datePublished"
+        assert author.choose(page).value == "Ana Sandoiu"
+    # The crawl never walked the printed header: structured data with a time settled both fields.
+    assert "header" not in vars(crawl) and "visible_text" not in vars(crawl)
+    # scrapy extract shows the printed candidates it passed over.
+    assert "printed header" in [c.source for c in date.choose(explained).candidates]
+    assert "byline element" in [c.source for c in author.choose(explained).candidates]
+
+
+def test_a_day_only_structured_date_still_reads_the_printed_time() -> None:
+    page = context('<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2024-05-16"}</script>'
+                   "<title>Council approves plan</title>",
+                   f"<h1>Council approves plan</h1><p>May 16, 2024 9:30 AM UTC</p>{BODY}")
+    page.title = "Council approves plan"
+    choice = date.choose(page)
+    assert choice.value == datetime(2024, 5, 16, 9, 30, tzinfo=timezone.utc)

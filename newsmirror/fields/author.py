@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from newsmirror.extract.bylines import (
@@ -41,9 +42,23 @@ _PUBLICATION_GLUE = (", ", " | ", " - ", " – ", " — ", " / ")
 
 def candidates(context: PageContext, site_value: str = "") -> list[Candidate]:
     """Return every byline the page offers, with its source, in the order they are believed."""
+    found = [candidate for tier in _tiers(context, site_value) for candidate in tier()]
+    return [candidate for candidate in found if candidate.value]
+
+
+def _tiers(context: PageContext, site_value: str) -> tuple[Callable[[], list[Candidate]], ...]:
+    """Return the sources in the order they are believed, each computed only when called."""
+    return (
+        lambda: [Candidate(site_value, "site module", Tier.SITE)] if site_value else [],
+        lambda: [Candidate(clean_author(name), "json-ld author", Tier.STRUCTURED) for name in ld_authors(context.article)],
+        lambda: _page_candidates(context),
+    )
+
+
+def _page_candidates(context: PageContext) -> list[Candidate]:
+    """Return the bylines the page's meta tags and printed text offer (below the structured data)."""
     page = context.page
-    found = [Candidate(site_value, "site module", Tier.SITE)] if site_value else []
-    found += [Candidate(clean_author(name), "json-ld author", Tier.STRUCTURED) for name in ld_authors(context.article)]
+    found = []
     meta = clean_author(page.meta(*_AUTHOR_METAS))
     if context.chinese:
         # On Chinese pages <meta name=author> often holds the responsible editor, the
@@ -57,7 +72,7 @@ def candidates(context: PageContext, site_value: str = "") -> list[Candidate]:
         found.append(_meta_candidate(meta, context, Tier.META, ""))
         found.append(Candidate(printed_byline(page), "byline element", Tier.PRINTED))
         found.append(Candidate(chinese_byline(context.header), "printed 来源/作者/记者", Tier.PRINTED))
-    return [candidate for candidate in found if candidate.value]
+    return found
 
 
 def _meta_candidate(meta: str, context: PageContext, tier: Tier, note: str) -> Candidate:
@@ -68,11 +83,31 @@ def _meta_candidate(meta: str, context: PageContext, tier: Tier, note: str) -> C
 
 
 def choose(context: PageContext, site_value: str = "") -> FieldChoice:
-    """Choose the byline: the most precise source that names a writer, not the publication."""
-    choice = FieldChoice("author")
-    choice.candidates = by_tier(candidates(context, site_value))
+    """Choose the byline: the most precise source that names a writer, not the publication.
+
+    The sources are asked tier by tier: once one names a writer, the weaker ones (the
+    printed header, the visible text) are not computed, unless ``context.explain``.
+    """
     # Chinese pages name their source (新华社, 新浪财经) as the byline: that is the field there.
     publications = () if context.chinese else publication_names(context)
+    found: list[Candidate] = []
+    for tier in _tiers(context, site_value):
+        found += [candidate for candidate in tier() if candidate.value]
+        if found and not context.explain and _settled(by_tier(found), publications):
+            break
+    return _choose_among(by_tier(found), publications)
+
+
+def _settled(found: list[Candidate], publications: tuple[str, ...]) -> bool:
+    """Tell whether the strongest candidate so far decides the field, whatever weaker sources say."""
+    top = found[0]
+    return top.tier == Tier.SITE or not publications or _names_writer(top.value, publications)
+
+
+def _choose_among(found: list[Candidate], publications: tuple[str, ...]) -> FieldChoice:
+    """Choose among *found* (strongest first): a desk names nobody; the publication only where no writer is named."""
+    choice = FieldChoice("author")
+    choice.candidates = found
     for position, candidate in enumerate(choice.candidates):
         if choice.source:
             choice.pass_over(candidate, f"{choice.source} is more precise")

@@ -92,12 +92,19 @@ def by_tier(candidates: list[Candidate]) -> list[Candidate]:
 
 
 class PageContext:
-    """One page as every field reads it: parsed once, the shared parts computed once, lazily."""
+    """One page as every field reads it: parsed once, the shared parts computed once, lazily.
 
-    def __init__(self, page: Page, zone: tzinfo, site_names: tuple[str, ...] = ()) -> None:
+    A field's ``choose`` asks for its weaker sources only when the stronger ones did not
+    settle it, unless :attr:`explain` asks for all of them.
+    """
+
+    def __init__(self, page: Page, zone: tzinfo, site_names: tuple[str, ...] = (), explain: bool = False) -> None:
         self.page = page
         self.zone = zone  # where naive times on the page are read
         self.site_names = site_names  # the publication's names, to strip from headlines
+        # Whether to collect every candidate (``scrapy extract`` shows them all); a crawl
+        # stops at the first tier that settles a field and never computes the lower ones.
+        self.explain = explain
         self.title = ""  # the chosen headline, once the title field has chosen: the header follows it
 
     @cached_property

@@ -39,14 +39,14 @@ def candidates(context: PageContext, site_value: lxml.html.HtmlElement | None = 
     if site_value is not None:
         # The site module knows its layout's body element: no scoring needed.
         return [Candidate(site_value, "site module", Tier.SITE)]
-    trimmed = content_candidates(context.page.tree)
     found = []
-    readable = readability_content(trimmed)
+    readable = readability_content(context.page.tree)
     size = text_size(readable)
     if readable is not None and size:
         found.append(Candidate(readable, "readability", Tier.LIBRARY, note=f"{size} characters", score=size))
     if size < _SHORT_CONTENT:
-        densest, dense_size = densest_block(trimmed)
+        # Few pages get here: the trimmed copy readability took apart is not kept for them.
+        densest, dense_size = densest_block(content_candidates(context.page.tree))
         if densest is not None:
             found.append(Candidate(
                 densest, "densest block", Tier.FALLBACK, note=f"{dense_size} characters of its own", score=dense_size
@@ -82,13 +82,13 @@ def choose(context: PageContext, site_value: lxml.html.HtmlElement | None = None
     return choice
 
 
-def readability_content(trimmed: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    """Return the main content readability-lxml finds in a trimmed tree, or None."""
+def readability_content(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """Return the main content readability-lxml finds in a page's tree (left unchanged), or None."""
     # No url= for readability: it would rewrite links itself; clean.prepare resolves them.
     # A parsed tree, not its serialization: re-serializing and re-parsing every page cost
     # a fifth of the extraction time.
     try:
-        summary = _TrimmedDocument(trimmed).summary(html_partial=True)
+        summary = _TrimmedDocument(tree).summary(html_partial=True)
     except Unparseable:  # readability found nothing it could score: no body, a reason is logged later
         return None
     return lxml.html.fragment_fromstring(summary, create_parent="div") if summary.strip() else None
@@ -128,7 +128,7 @@ def _declared_side(image: lxml.html.HtmlElement) -> int | None:
 
 
 class _TrimmedDocument(Document):
-    """readability's ``Document`` for a tree :func:`content_candidates` has trimmed already.
+    """readability's ``Document`` reading the trimmed copy :func:`content_candidates` makes of a tree.
 
     readability cleans every input with lxml's ``Cleaner`` (scripts, styles, comments,
     links, javascript: URLs, style attributes), a deep copy and a pass over every link:
@@ -141,7 +141,9 @@ class _TrimmedDocument(Document):
     """
 
     def _parse(self, input: lxml.html.HtmlElement) -> lxml.html.HtmlElement:  # noqa: A002 (readability's name)
-        document = deepcopy(input)  # summary() takes its tree apart, once per attempt
+        # summary() takes its tree apart, once per attempt: each attempt gets a fresh
+        # trimmed copy, the only copy made (the page's own tree is never changed).
+        document = content_candidates(input)
         for element in document.xpath("//*[@hidden]"):
             element.drop_tree()
         for element in document.xpath("//*[@style]"):

@@ -15,6 +15,7 @@ import threading
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+import lxml.etree
 from htmldate import find_date
 
 from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_date, labelled_date, parse_date
@@ -31,6 +32,8 @@ _AGREEMENT = timedelta(days=1)
 # A time of day in a date string ("2024-05-16T08:30", "16 May 2024 8:30"); without one the value is a day.
 _TIME_OF_DAY = re.compile(r"\d:\d\d")
 # A day in the URL path: /2024/05/16/, /2024-05-16/, /20240516/ (year 1990-2099).
+# The first <time datetime="..."> of the page (compiled once: it runs on every page).
+_TIME_DATETIME = lxml.etree.XPath("//time/@datetime")
 _URL_DAY = re.compile(r"/((?:199|20)\d\d)([-/]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?=[/._-]|$)")
 
 
@@ -91,11 +94,22 @@ _DATE_METAS = (
 
 def candidates(context: PageContext, site_value: datetime | None = None) -> list[Candidate]:
     """Return every date the page offers, with its source: raw strings, or datetimes where printed."""
+    return _markup_candidates(context, site_value) + _printed_candidates(context)
+
+
+def _markup_candidates(context: PageContext, site_value: datetime | None) -> list[Candidate]:
+    """Return the dates the site module and the page's markup give (cheap: no walk over the text)."""
     page = context.page
     found = [Candidate(site_value, "site module", Tier.SITE)] if site_value is not None else []
     found.append(Candidate(ld_text(context.article, "datePublished"), "json-ld datePublished", Tier.STRUCTURED))
     found.append(Candidate(page.meta(*_DATE_METAS), "meta published time", Tier.META))
-    found += [Candidate(raw, "<time datetime>", Tier.PRINTED) for raw in page.selector.xpath("//time/@datetime").getall()[:1]]
+    found += [Candidate(str(raw), "<time datetime>", Tier.PRINTED) for raw in _TIME_DATETIME(page.tree)[:1]]
+    return [candidate for candidate in found if candidate.value]
+
+
+def _printed_candidates(context: PageContext) -> list[Candidate]:
+    """Return the date printed in the header under the headline, or after a publish label."""
+    found = []
     header_date = find_printed_date(context.header, context.zone)
     if header_date is not None:
         found.append(Candidate(header_date, "printed header", Tier.PRINTED))
@@ -109,7 +123,10 @@ def candidates(context: PageContext, site_value: datetime | None = None) -> list
 def choose(context: PageContext, site_value: datetime | None = None) -> FieldChoice:
     """Choose the date: the most precise source whose value is a real, plausible date."""
     choice = FieldChoice("date")
-    choice.candidates = by_tier(candidates(context, site_value))
+    markup = _markup_candidates(context, site_value)
+    if context.explain or not _settled(markup, context):
+        markup += _printed_candidates(context)
+    choice.candidates = by_tier(markup)
     printed = next((c for c in choice.candidates if isinstance(c.value, datetime) and c.source != "site module"), None)
     problems: list[str] = []
     for candidate in choice.candidates:
@@ -142,6 +159,24 @@ def choose(context: PageContext, site_value: datetime | None = None) -> FieldCho
         choice.problem = "; ".join(problems)
     _log_disagreement(choice, context)
     return choice
+
+
+def _settled(markup: list[Candidate], context: PageContext) -> bool:
+    """Tell whether the markup's dates decide the field whatever the printed text says.
+
+    They do when the first believable one (in :func:`choose`'s order) is the site
+    module's or carries a time: a printed date only ever adds the time to a day-only value,
+    or speaks when the markup has no believable date at all.
+    """
+    for candidate in by_tier(markup):
+        if candidate.tier == Tier.SITE:
+            return True
+        try:
+            check_plausible(parse_date(candidate.value, context.zone))
+        except DateProblem:
+            continue
+        return ":" in candidate.value
+    return False
 
 
 def fallback_candidates(context: PageContext) -> tuple[list[Candidate], str]:

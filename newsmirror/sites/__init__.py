@@ -50,13 +50,17 @@ def timezone_for(page: Page, site: Site, overrides: dict[str, str] | None = None
 
 
 def extract_article(
-    page: Page, timezones: dict[str, str] | None = None, rule: SiteRule | None = None
+    page: Page, timezones: dict[str, str] | None = None, rule: SiteRule | None = None, explain: bool = False
 ) -> tuple[Site, PageFields]:
-    """Read the article fields of *page*: its site's rules, then the generic ones; *rule*'s values first."""
+    """Read the article fields of *page*: its site's rules, then the generic ones; *rule*'s values first.
+
+    *explain*: every field collects all its candidates (``scrapy extract``), not only
+    those up to the tier that settles it.
+    """
     site = site_for(page.url)
     zone = timezone_for(page, site, timezones)
     if site is generic.SITE:
-        return site, generic.fill_missing(PageFields(), page, zone, rule)
+        return site, generic.fill_missing(PageFields(), page, zone, rule, explain)
     fields = site.extract(page, zone)
     fields.site_empty = tuple(name for name in LAYOUT_FIELDS if getattr(fields, name) in (None, ""))
-    return site, generic.fill_missing(fields, page, zone, rule)
+    return site, generic.fill_missing(fields, page, zone, rule, explain)

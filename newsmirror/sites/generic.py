@@ -152,16 +152,20 @@ def site_name(page: Page) -> str:
     return host.removeprefix("www.")
 
 
-def fill_missing(fields: PageFields, page: Page, zone: tzinfo, rule: SiteRule | None = None) -> PageFields:
+def fill_missing(
+    fields: PageFields, page: Page, zone: tzinfo, rule: SiteRule | None = None, explain: bool = False
+) -> PageFields:
     """Choose every field of *fields* by its field module, the site's values first; return it.
 
     With a site *rule*, its title, date, author and body are weighed first
     (:meth:`newsmirror.siterules.RuleReading.settle`: they win unless a confident
-    generic value says otherwise).
+    generic value says otherwise). *explain*: collect every candidate of every field, for
+    ``scrapy extract``; a crawl leaves it off, and the weaker sources of a field settled
+    already are never computed.
     """
     fields.site_name = fields.site_name or site_name(page)
     names = tuple(dict.fromkeys(name for name in (fields.site_name, site_name(page)) if name))
-    context = PageContext(page, zone, names)
+    context = PageContext(page, zone, names, explain=explain)
     reading = read_rule(rule, page) if rule is not None else None
 
     def chosen(name: str, choice: FieldChoice) -> FieldChoice:
