@@ -29,11 +29,11 @@ max_items = 15
 enabled = false
 
 [[source]]
-name = "nyt"
+name = "gazette"
 type = "sitemap"
-url = "https://www.nytimes.com/sitemaps/new/news.xml.gz"
+url = "https://gazette.example.org/sitemaps/news.xml.gz"
 since = "2d"
-categories = "News, NYT"
+categories = "News, Gazette"
 
 [[source]]
 name = "by-hand"
@@ -57,7 +57,7 @@ def test_every_key_is_read(tmp_path: Path) -> None:
     assert (sina.site_name, sina.timezone, sina.enabled) == ("新浪财经", "Asia/Shanghai", True)
     # A source without a name is called by its URL.
     assert (feed.name, feed.fulltext, feed.max_items, feed.enabled) == ("https://rsshub.app/zhihu/daily", "feed", 15, False)
-    assert (sitemap.since, sitemap.categories) == (timedelta(days=2), ["News", "NYT"])
+    assert (sitemap.since, sitemap.categories) == (timedelta(days=2), ["News", "Gazette"])
     assert urls.urls == ["https://example.com/a.html", "https://example.com/b.html"]
 
 
@@ -86,7 +86,7 @@ def test_the_shipped_sources_file_is_valid() -> None:
         (("type = \"sitemap\"", "type = \"atom\""), 20, "type must be one of sina, feed, sitemap, urls"),
         (("url = \"https://rsshub.app/zhihu/daily\"", "url = \"rsshub.app/zhihu\""), 13, "not an http(s) URL"),
         (("since = \"2d\"", "since = \"two days\""), 22, "not a time window like 30m, 12h, 2d or 1w"),
-        (("name = \"nyt\"", "name = \"sina-guonei\""), 19, "the name 'sina-guonei' is used twice"),
+        (("name = \"gazette\"", "name = \"sina-guonei\""), 19, "the name 'sina-guonei' is used twice"),
         (("max_items = 15", "max_items = -1"), 15, "'max_items' must be a positive whole number"),
         (("enabled = false", "enabled = \"no\""), 16, "'enabled' must be true or false"),
         (("url = \"https://rsshub.app/zhihu/daily\"\n", ""), 11, "a feed source needs 'url'"),
