@@ -19,9 +19,9 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
-from datasketch import MinHash
 
 from newsmirror.store.ledger import StoredFingerprint
 
@@ -75,8 +75,16 @@ def shingle_hashes(text: str, size: int = SHINGLE_TOKENS) -> np.ndarray:
     return np.unique(rolled)
 
 
-# Drawing NUM_PERM permutations costs more than applying them: drawn once, shared by all.
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_DATASKETCH_SCHEME).permutations
+@cache
+def _permutations() -> np.ndarray:
+    """Return the NUM_PERM permutations, drawn once and shared (drawing costs more than applying).
+
+    datasketch, and the scipy it imports (about 70 MB and a second), is loaded here, on the
+    first body fingerprinted: a run with nothing new, which only loads the index, never pays it.
+    """
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_DATASKETCH_SCHEME).permutations
 
 
 def fingerprint_of(text: str) -> bytes | None:
@@ -84,9 +92,11 @@ def fingerprint_of(text: str) -> bytes | None:
     hashes = shingle_hashes(text)
     if len(hashes) < MIN_SHINGLES:
         return None
+    from datasketch import MinHash  # loaded by _permutations() already
+
     minhash = MinHash(
         num_perm=NUM_PERM, seed=_SEED, hashfunc=int,  # the shingle hashes are hashes already
-        permutations=_PERMUTATIONS, scheme=_DATASKETCH_SCHEME
+        permutations=_permutations(), scheme=_DATASKETCH_SCHEME
     )
     minhash.update_batch(hashes.tolist())
     return minhash.hashvalues.astype("<u4").tobytes()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,6 +110,17 @@ def test_a_copy_of_a_copy_points_at_the_first_even_when_only_the_copy_is_alike()
     assert found is not None and (found.original, found.closest) == ("https://a.example/1", "https://b.example/2")
     # An article is never a copy of itself, nor of a copy of itself (a refresh).
     assert index.match(first, "https://a.example/1") is None
+
+
+def test_loading_the_index_does_not_import_datasketch_only_fingerprinting_does() -> None:
+    # A cron run with nothing new loads the index and fingerprints nothing: it must not pay
+    # for datasketch and the scipy it imports (about 70 MB and a second).
+    code = (
+        "import sys; from newsmirror.fingerprints import FingerprintIndex, fingerprint_of; "
+        "FingerprintIndex(0.5); assert 'datasketch' not in sys.modules and 'scipy' not in sys.modules; "
+        f"fingerprint_of({' '.join(paragraphs(1, 6))!r}); assert 'datasketch' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
 
 
 def test_sqlite_ledger_keeps_fingerprints_and_migrates_a_v3_ledger(tmp_path: Path) -> None:
