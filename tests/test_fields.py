@@ -49,7 +49,7 @@ def test_the_printed_h1_spelling_wins_when_metadata_retypes_the_same_headline() 
     page = context("<meta property='og:title' content=\"Why Rates Aren't Falling\">",
                    f"<h1>Why rates aren\u2019t falling</h1>{BODY}")
     choice = title.choose(page)
-    assert (choice.value, choice.source) == ("Why rates aren\u2019t falling", "og:title, as the h1 prints it")
+    assert (choice.value, choice.source) == ("Why rates aren\u2019t falling", "og:title + h1 spelling")
 
 
 def test_the_h1_drops_a_section_glued_to_the_metadata_headline() -> None:

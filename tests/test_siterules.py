@@ -322,3 +322,14 @@ def test_rule_headers_leave_with_a_redirect_to_another_host(tmp_path: Path) -> N
     middleware.process_request(redirected)
     assert "X-Consent" not in redirected.headers
     assert redirected.headers["Referer"] == b"https://feeds.example/"
+
+
+def test_a_structured_headline_kept_in_the_h1s_spelling_is_still_confident_against_a_stale_rule() -> None:
+    # JSON-LD re-types the printed headline (Title Case): the generic choice is the h1's
+    # spelling of structured data, as confident as the JSON-LD itself; a rule whose title
+    # XPath now selects the kicker must not replace it.
+    html = page_html(ld_headline="Harbour Wall To Be Rebuilt")
+    rule = parse_rule_text("title: //span[@class='kicker']\n", f"{HOST}.txt")
+    _, fields = extract_article(Page.from_bytes(f"https://{HOST}/a.html", html), rule=rule)
+    assert (fields.title, fields.choices["title"].source) == ("Harbour wall to be rebuilt", "json-ld headline + h1 spelling")
+    assert fields.rule_fallbacks == ("title",)

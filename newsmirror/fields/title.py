@@ -58,7 +58,7 @@ def choose(context: PageContext, site_value: str = "") -> FieldChoice:
             headline = printed
         elif printed and printed != headline and _prints(headline, printed):
             choice.win(candidate, printed)
-            choice.source = f"{candidate.source}, as the h1 prints it"
+            choice.source = f"{candidate.source} + h1 spelling"
             continue
         choice.win(candidate, headline)
     return choice
