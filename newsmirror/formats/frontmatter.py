@@ -94,6 +94,11 @@ def rfc3339(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat()
 
 
+def html_body_lines(post: Post) -> list[str]:
+    """Return the lines of a post's HTML body as every format writes it: one ``<div>``, braces as entities."""
+    return ["<div>", escape_braces(post.body_html.strip("\n")), "</div>", ""]
+
+
 def post_day(post: Post) -> str:
     """Return the day of a day-only post as every tool reads a date without a time: ``2024-05-16``."""
     return post.date.strftime("%Y-%m-%d")

@@ -13,8 +13,7 @@ from email.utils import format_datetime
 from typing import ClassVar
 
 from newsmirror.formats.base import PostFormat
-from newsmirror.formats.frontmatter import Post, escape_braces, post_day, yaml_scalar, yaml_single_quoted
-from newsmirror.text import fold_text
+from newsmirror.formats.frontmatter import Post, clean_fields, html_body_lines, post_day, yaml_scalar, yaml_single_quoted
 
 
 def rfc1123_gmt(moment: datetime) -> str:
@@ -26,25 +25,19 @@ def rfc1123_gmt(moment: datetime) -> str:
 
 def render_post(post: Post, *, with_link: bool = False) -> bytes:
     """Return the post file's bytes in the sample's layout."""
-    title = fold_text(post.title)
-    if not title:
-        raise ValueError("a post needs a non-empty title")
-    categories = [fold_text(category) for category in post.categories]
-    if not categories or not all(categories):
-        raise ValueError("a post needs at least one non-empty category")
-    lines = ["---", f"title: {yaml_single_quoted(title)}", "categories: "]
-    lines += [f" - {yaml_scalar(category)}" for category in categories]
-    lead_image = fold_text(post.lead_image or "")
-    if lead_image:
-        lines.append(f"headimg: {yaml_single_quoted(lead_image)}")
-    lines.append(f"author: {yaml_scalar(fold_text(post.author))}")
+    fields = clean_fields(post)
+    lines = ["---", f"title: {yaml_single_quoted(fields.title)}", "categories: "]
+    lines += [f" - {yaml_scalar(category)}" for category in fields.categories]
+    if fields.lead_image:
+        lines.append(f"headimg: {yaml_single_quoted(fields.lead_image)}")
+    lines.append(f"author: {yaml_scalar(fields.author)}")
     lines.append("comments: false")
     lines.append(f"date: {post_day(post) if post.day_only else rfc1123_gmt(post.date)}")
-    if lead_image:
-        lines.append(f"thumbnail: {yaml_single_quoted(lead_image)}")
-    if with_link and post.source_url:
-        lines.append(f"link: {yaml_single_quoted(fold_text(post.source_url))}")
-    lines += ["---", "", "<div>", escape_braces(post.body_html.strip("\n")), "</div>", ""]
+    if fields.lead_image:
+        lines.append(f"thumbnail: {yaml_single_quoted(fields.lead_image)}")
+    if with_link and fields.source_url:
+        lines.append(f"link: {yaml_single_quoted(fields.source_url)}")
+    lines += ["---", "", *html_body_lines(post)]
     return "\n".join(lines).encode("utf-8")
 
 

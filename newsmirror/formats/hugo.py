@@ -15,7 +15,7 @@ from newsmirror.formats.base import PostFormat
 from newsmirror.formats.frontmatter import (
     Post,
     clean_fields,
-    escape_braces,
+    html_body_lines,
     post_day,
     rfc3339,
     yaml_list,
@@ -38,7 +38,7 @@ def render_hugo(post: Post, *, with_link: bool = False) -> bytes:
         lines.append(f"featured_image: {yaml_single_quoted(fields.lead_image)}")
     if with_link and fields.source_url:
         lines.append(f"link: {yaml_single_quoted(fields.source_url)}")
-    lines += ["---", "<div>", escape_braces(post.body_html.strip("\n")), "</div>", ""]
+    lines += ["---", *html_body_lines(post)]
     return "\n".join(lines).encode("utf-8")
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from newsmirror.formats.base import PostFormat
-from newsmirror.formats.frontmatter import Post, clean_fields, escape_braces, post_day, yaml_list, yaml_scalar, yaml_single_quoted
+from newsmirror.formats.frontmatter import Post, clean_fields, html_body_lines, post_day, yaml_list, yaml_scalar, yaml_single_quoted
 from newsmirror.paths import slugify, url_token
 
 POSTS_FOLDER = "_posts"
@@ -53,7 +53,7 @@ def render_jekyll(post: Post, *, with_link: bool = False) -> bytes:
         lines.append(f"image: {yaml_single_quoted(fields.lead_image)}")  # jekyll-seo-tag and most themes
     if with_link and fields.source_url:
         lines.append(f"link: {yaml_single_quoted(fields.source_url)}")
-    lines += ["---", "", "<div>", escape_braces(post.body_html.strip("\n")), "</div>", ""]
+    lines += ["---", "", *html_body_lines(post)]
     return "\n".join(lines).encode("utf-8")
 
 
