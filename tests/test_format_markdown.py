@@ -28,6 +28,7 @@ from newsmirror.items import ArticleItem
 from newsmirror.reading import FetchedPage, read_page
 from newsmirror.text import fold_text
 from tests.support.crawl import CrawlResult
+from tests.test_formats import split
 
 # CommonMark with GFM's tables and strikethrough: what the format promises a reader.
 RENDERER = MarkdownIt("commonmark").enable(["table", "strikethrough"])
@@ -81,15 +82,6 @@ def post(**changes: object) -> Post:
     }
     values.update(changes)
     return Post(**values)  # type: ignore[arg-type]
-
-
-def split(data: bytes) -> tuple[dict, str]:
-    """Return a post's front matter as PyYAML reads it, and its Markdown body."""
-    text = data.decode("utf-8")
-    assert text.startswith("---\n")
-    front, separator, body = text[4:].partition("\n---\n")
-    assert separator, "the front matter is closed by '---'"
-    return yaml.safe_load(front), body
 
 
 # name: (body HTML, XPath checks on the rendered-back HTML)
