@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +26,7 @@ from tests.support.hugo import hugo_build, require_hugo
 from tests.support.inert import active_parts
 from tests.support.localsite import LocalSite, running_site
 from tests.support.sitetools import BuiltPage
-from tests.test_formats import WHEN, remote_text
+from tests.test_formats import WHEN, remote_text, split
 
 # A 1x1 PNG: the lead image MIRROR_IMAGES copies into the page bundle.
 PNG = bytes.fromhex(
@@ -44,15 +42,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSite]:
     (root / HOST / "lead.jpg").write_bytes(PNG)
     with running_site(root, tmp_path_factory.mktemp("log") / "requests.jsonl") as running:
         yield running
-
-
-def front_matter(post: bytes) -> dict[str, Any]:
-    """PyYAML's reading of a Hugo post's front matter."""
-    text = post.decode("utf-8")
-    assert text.startswith("---\n")
-    loaded = yaml.safe_load(text[4:].split("\n---\n", 1)[0])
-    assert isinstance(loaded, dict)
-    return loaded
 
 
 # Written by hand with literal braces: Hugo runs its shortcodes, which shows that the
@@ -91,7 +80,7 @@ def test_hugo_reads_title_date_author_categories_and_lead_image(
     for article in ARTICLES:
         item = items[article.url]
         data = (out / item["post_path"]).read_bytes()
-        front = front_matter(data)
+        front = split(data)[0]
         meta = pages[item["post_path"]].meta
         assert meta["title"] == front["title"] == item["title"] == article.title, article.name
         assert meta["author"] == front["author"] == item["author"] == article.author, article.name
@@ -173,7 +162,7 @@ def test_with_images_each_post_is_a_page_bundle(site: LocalSite, tmp_path: Path)
     assert item["post_path"] == f"News & Views/x_ y/{plain.title}/index.html"
     bundle = (out / item["post_path"]).parent
     [image] = [path.name for path in bundle.iterdir() if path.name != "index.html"]
-    front = front_matter((out / item["post_path"]).read_bytes())
+    front = split((out / item["post_path"]).read_bytes())[0]
     assert front["images"] == [image] and front["featured_image"] == image
     page = hugo_build(out, tmp_path / "site")[item["post_path"]]
     assert page.meta["resources"] == [image], "Hugo sees the image as the bundle's own resource"

@@ -10,10 +10,8 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +27,7 @@ from tests.support.inert import active_parts
 from tests.support.jekyll import jekyll_build, require_jekyll
 from tests.support.localsite import LocalSite, running_site
 from tests.support.sitetools import BuiltPage
-from tests.test_formats import WHEN, remote_text
+from tests.test_formats import WHEN, remote_text, split
 
 
 @pytest.fixture(scope="module")
@@ -38,15 +36,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSite]:
     serve_articles(root)
     with running_site(root, tmp_path_factory.mktemp("log") / "requests.jsonl") as running:
         yield running
-
-
-def front_matter(post: bytes) -> dict[str, Any]:
-    """PyYAML's reading of a Jekyll post's front matter."""
-    text = post.decode("utf-8")
-    assert text.startswith("---\n")
-    loaded = yaml.safe_load(text[4:].split("\n---\n", 1)[0])
-    assert isinstance(loaded, dict)
-    return loaded
 
 
 # Written by hand with literal braces: Jekyll runs its Liquid, which shows that the
@@ -86,7 +75,7 @@ def test_jekyll_reads_title_date_author_categories_and_lead_image(
     assert posts == {item["post_path"] for item in result.items}, "Jekyll must render every post, and only those"
     for article in ARTICLES:
         item = items[article.url]
-        front = front_matter((out / item["post_path"]).read_bytes())
+        front = split((out / item["post_path"]).read_bytes())[0]
         meta = pages[item["post_path"]].meta
         assert meta["title"] == front["title"] == item["title"] == article.title, article.name
         assert meta["author"] == front["author"] == item["author"] == article.author, article.name
