@@ -185,11 +185,8 @@ def fallback_candidates(context: PageContext) -> tuple[list[Candidate], str]:
     Asked only when the strict sources found nothing: both are guesses from the page's
     shape, and a day-only value must not override a source that gives the time.
     """
-    found = []
-    match = _URL_DAY.search(urlsplit(context.page.url).path)
-    if match is not None:
-        year, _, month, day = match.groups()
-        found.append(Candidate(f"{year}-{month}-{day}", "url path", Tier.PRINTED, note="day only"))
+    from_url = url_day(context)
+    found = [from_url] if from_url is not None else []
     day, why_not = htmldate_day(context)
     if day:
         source = "htmldate (extensive search)" if EXTENSIVE_SEARCH else "htmldate"
