@@ -166,13 +166,14 @@ def test_every_sample_rule_parses_without_problems() -> None:
 
 
 def test_rule_values_win_where_the_generic_path_is_unsure() -> None:
+    # Only the meta tag dates this page (its URL has no day): one source, not confident.
     item = read(page_html(), (
         "title: //div[@class='masthead']/h1\n"
         "author: substring-after(//p[@class='who'], 'By ')\n"
         "date: //p[@class='dateline']\n"
         "body: //article\n"
         "strip_id_or_class: share-bar\n"
-    ))
+    ), url=f"https://{HOST}/local/wall.html")
     assert item.title == "Harbour wall to be rebuilt"
     assert item.author == "Ana Ruiz"
     # The dateline names the day only; the meta tag's time on that day is kept... unless the days differ.
@@ -225,6 +226,22 @@ def test_a_stale_rule_body_never_replaces_a_long_generic_body() -> None:
     assert fields.rule_fallbacks == ("body",)
     assert "rebuild the old harbour wall" in fields.body.text_content()
     assert "holds 0% of the text of the readability" in fields.choices["body"].passed_over[0].reason
+
+
+def test_a_rule_date_days_from_two_agreeing_generic_sources_falls_back() -> None:
+    # The meta tag and the URL path both name 16 May; the rule's stale field names 2 May.
+    html = page_html(extra="<meta name='first-published' content='2024-05-02T18:00:00Z'>")
+    rule = parse_rule_text("date: //meta[@name='first-published']/@content\n", f"{HOST}.txt")
+    page = Page.from_bytes(f"https://{HOST}/2024/05/16/wall.html", html)
+    _, fields = extract_article(page, rule=rule)
+    assert fields.date == datetime(2024, 5, 16, 8, 30, tzinfo=timezone.utc)
+    assert fields.rule_fallbacks == ("date",)
+    reason = fields.choices["date"].passed_over[0].reason
+    assert "contradicts the meta published time and url path" in reason
+    # One source alone is not confident: without the URL's day the rule's date speaks.
+    _, alone = extract_article(Page.from_bytes(f"https://{HOST}/local/wall.html", html), rule=rule)
+    assert alone.date == datetime(2024, 5, 2, 18, tzinfo=timezone.utc)
+    assert alone.rule_fallbacks == ()
 
 
 def test_a_rule_title_never_contradicts_structured_data() -> None:

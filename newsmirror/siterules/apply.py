@@ -9,7 +9,8 @@ copy (so the generic rules still read the page as it came).
 Public rule files go stale: a redesign leaves a rule selecting an old block, a teaser
 or nothing. So a rule never makes a field worse than the generic path where the generic
 path is confident. The generic value is *confident* when it comes from the page's own
-structured data or a site module (:attr:`Tier.STRUCTURED` and above); for the body,
+structured data or a site module (:attr:`Tier.STRUCTURED` and above); for the date,
+also when two generic sources agree on its day (:func:`_agreement`); for the body,
 when the generic body is long (:data:`CONFIDENT_BODY` characters): then a rule's block
 that holds less than half of its text, or is more than half other text (the page
 around the article), contradicts it. A rule value that is empty, too little (a body under
@@ -37,6 +38,8 @@ from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_
 from newsmirror.extract.page import Page, squash
 from newsmirror.extract.titles import strip_site_suffix
 from newsmirror.fields.base import Candidate, FieldChoice, PageContext, PassedOver, Tier
+from newsmirror.fields.date import candidates as date_candidates
+from newsmirror.fields.date import url_day
 from newsmirror.siterules.rules import RuleLine, SiteRule, compiled
 
 logger = logging.getLogger(__name__)
@@ -228,8 +231,9 @@ class RuleReading:
             return None, str(problem), ""
         generic = _winner(choice)
         if generic is not None and isinstance(choice.value, datetime):
-            if generic.tier >= Tier.STRUCTURED and abs(moment - choice.value) > _DATE_AGREEMENT:
-                return None, (f"{moment.isoformat()} contradicts the {generic.source} "
+            if abs(moment - choice.value) > _DATE_AGREEMENT and (
+                    basis := generic.source if generic.tier >= Tier.STRUCTURED else _agreement(choice.value, context)):
+                return None, (f"{moment.isoformat()} contradicts the {basis} "
                               f"{choice.value.isoformat()}, which is confident"), ""
             if ":" not in raw and moment.date() == choice.value.astimezone(moment.tzinfo).date():
                 # The rule names the day only; the generic source gives that day's time.
@@ -255,6 +259,34 @@ class RuleReading:
                     return None, (f"{1 - own:.0%} of its block ({size} characters) is text the "
                                   f"{generic.source} ({len(generic_text)} characters), which is confident, leaves out"), ""
         return candidate.value, "", ""
+
+
+def _agreement(chosen: datetime, context: PageContext) -> str:
+    """Name the generic date sources that agree on the *chosen* day, when two or more do; else ``""``.
+
+    One printed date may be stale or another date of the page, but two sources read
+    independently (a ``<time>`` element and the printed header, or either and the URL path)
+    that name the same day are evidence, as structured data is: a rule's date days away
+    from them is the stale one (an old "first published" field the site no longer fills).
+    A crawl's date choice stops at the first source that settles it, so every generic
+    source is read here, as ``scrapy extract`` reads them (only for a rule date that
+    disagrees, which is rare).
+    """
+    found = date_candidates(context)
+    from_url = url_day(context)
+    if from_url is not None:
+        found.append(from_url)
+    agreeing: list[str] = []
+    for candidate in found:
+        moment = candidate.value
+        if isinstance(moment, str):
+            try:
+                moment = parse_date(moment, context.zone)
+            except DateProblem:
+                moment = find_printed_date(moment, context.zone)
+        if isinstance(moment, datetime) and abs(moment - chosen) <= _DATE_AGREEMENT and candidate.source not in agreeing:
+            agreeing.append(candidate.source)
+    return " and ".join(agreeing) if len(agreeing) >= 2 else ""
 
 
 def _winner(choice: FieldChoice) -> Candidate | None:
