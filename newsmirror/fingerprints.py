@@ -121,6 +121,7 @@ class Match:
     original: str
     closest: str
     similarity: float
+    in_flight: bool = False  # the original is one another worker is writing now, not yet in the ledger
 
 
 def band_layout(threshold: float) -> tuple[int, int]:

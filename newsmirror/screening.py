@@ -17,6 +17,9 @@ Both settings can be set per source in the sources file (``partial``, ``duplicat
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -29,7 +32,7 @@ from newsmirror.store import LedgerStore, StoredFingerprint, ledger_for
 from newsmirror.text import html_text
 
 if TYPE_CHECKING:
-    from newsmirror.fingerprints import FingerprintIndex
+    from newsmirror.fingerprints import FingerprintIndex, Match
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +100,11 @@ class DuplicatePipeline:
     workers (Redis) recorded since are read before each check. A new article's fingerprint
     enters the index at once, so two copies in one run are told apart, and enters the
     ledger only once its post is written (``item_scraped``); an article dropped on the way
-    leaves the index again.
+    leaves the index again. Between its check and its record an article is *claimed* in
+    the ledger (Redis: :meth:`RedisLedger.claim_fingerprint`), so two workers checking
+    copies of one story at once never both take theirs for the first: the later one
+    sees the earlier one's claim. Such a copy is marked but always posted, since the
+    original's own post may still fail.
     """
 
     def __init__(self, crawler: Crawler, ledger: LedgerStore, policy: str, threshold: float) -> None:
@@ -113,6 +120,8 @@ class DuplicatePipeline:
         self.per_source: dict[str, str] = {}
         # id(item) -> (its fingerprint, the one it replaced in the index, if any)
         self.pending: dict[int, tuple[StoredFingerprint, StoredFingerprint | None]] = {}
+        # This crawl's name among the workers sharing a ledger (its claims are its own).
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DuplicatePipeline:
@@ -162,17 +171,29 @@ class DuplicatePipeline:
             logger.debug("Duplicate check: the body of %s is too short to fingerprint", key)
             return item
         index = self.index
+        # Claimed before the ledger is read (see RedisLedger.claim_fingerprint): another
+        # worker's copy of this story is then either among the claims or in the ledger.
+        in_flight = self.ledger.claim_fingerprint(StoredFingerprint(key, signature, None, FINGERPRINT_SCHEME), self.worker)
         self._catch_up(index)
-        match = index.match(signature, key)
+        match = index.match(signature, key) or _in_flight_match(in_flight, signature, key, self.threshold)
         stored = StoredFingerprint(key, signature, match.original if match else None, FINGERPRINT_SCHEME)
         self.pending[id(item)] = (stored, index.get(key))
         index.add(stored)
         if match is None:
             return item
+        self.ledger.claim_fingerprint(stored, self.worker)  # a copy's claim names its original
         item.duplicate_of = match.original
         if self.stats is not None:
             self.stats.inc_value("newsmirror/duplicates")
-        if policy == "skip":
+        if match.in_flight:
+            # The original is still being written by another worker and may yet fail:
+            # skipping this copy could leave the story with no post at all.
+            logger.info(
+                "Duplicate, posted: %s is a copy of %s (similarity %.2f), which another worker is "
+                "writing now; it is posted whatever MIRROR_DUPLICATES says, so the story is never lost",
+                key, match.original, match.similarity,
+            )  # fmt: skip
+        elif policy == "skip":
             item.status = "duplicate"
             if self.stats is not None:
                 self.stats.inc_value("newsmirror/skipped/duplicate")
@@ -203,11 +224,12 @@ class DuplicatePipeline:
         key = item.canonical_url or item.url
         if key != stored.canonical_url:
             # The writer keyed it on its own URL (its canonical belonged to another article).
-            self._forget(entry)
+            self._forget(entry, release=False)  # released once recorded, below
             stored = StoredFingerprint(key, stored.signature, stored.duplicate_of, stored.scheme)
             if self.index is not None:
                 self.index.add(stored)
         self.ledger.record_fingerprint(stored)
+        self.ledger.release_fingerprint(entry[0].canonical_url, self.worker)
 
     def item_left(self, item: Any) -> None:
         """Take back the fingerprint of an article dropped (or failed) after the check."""
@@ -215,10 +237,26 @@ class DuplicatePipeline:
         if entry is not None:
             self._forget(entry)
 
-    def _forget(self, entry: tuple[StoredFingerprint, StoredFingerprint | None]) -> None:
+    def _forget(self, entry: tuple[StoredFingerprint, StoredFingerprint | None], release: bool = True) -> None:
         stored, replaced = entry
+        if release:
+            self.ledger.release_fingerprint(stored.canonical_url, self.worker)
         if self.index is None:
             return
         self.index.discard(stored.canonical_url)
         if replaced is not None:
             self.index.add(replaced)
+
+
+def _in_flight_match(in_flight: list[StoredFingerprint], signature: bytes, own_url: str, threshold: float) -> Match | None:
+    """Return the closest article another worker is writing now that *signature* is a copy of, or None."""
+    from newsmirror.fingerprints import FINGERPRINT_SCHEME, Match, similarity
+
+    best: Match | None = None
+    for claim in in_flight:
+        if claim.scheme != FINGERPRINT_SCHEME or own_url in (claim.canonical_url, claim.original):
+            continue
+        score = similarity(signature, claim.signature)
+        if score >= threshold and (best is None or score > best.similarity):
+            best = Match(claim.original, claim.canonical_url, score, in_flight=True)
+    return best

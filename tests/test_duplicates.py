@@ -13,6 +13,7 @@ import random
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -262,3 +263,62 @@ def test_workers_sharing_a_redis_ledger_share_fingerprints(site: LocalSite, redi
     assert [(entry.canonical_url, entry.duplicate_of) for entry in found] == [(story, None), (copy, story)]
     assert ledger.find(copy) is not None and ledger.find(copy).canonical_url == story  # known: leads to the first
     ledger.close()
+
+
+def test_of_two_workers_checking_copies_at_once_exactly_one_sees_the_other(redis_url: str, tmp_path: Path) -> None:  # noqa: F811
+    from newsmirror.store import redis as redis_store
+
+    first, second = (redis_store.RedisLedger(redis_url, tmp_path / name) for name in ("w1", "w2"))
+    first.open(), second.open()
+    story = StoredFingerprint("https://wire.example.com/story", fingerprint_of(" ".join(STORY)), None, FINGERPRINT_SCHEME)
+    copy = StoredFingerprint("https://portal.example.org/copy", fingerprint_of(" ".join(RE_EDITED)), None, FINGERPRINT_SCHEME)
+    # Neither has recorded anything: the claims are all they can see of each other.
+    assert first.claim_fingerprint(story, "worker-1") == []
+    assert second.claim_fingerprint(copy, "worker-2") == [story]
+    assert first.fingerprints_after(0) == ([], 0)
+    # A worker's release leaves another worker's claim on the same URL alone ...
+    second.release_fingerprint(story.canonical_url, "worker-2")
+    assert [claim.canonical_url for claim in second.claim_fingerprint(copy, "worker-2")] == [story.canonical_url]
+    # ... and its own goes: recorded first, then released, so it is never out of sight.
+    first.record_fingerprint(story)
+    first.release_fingerprint(story.canonical_url, "worker-1")
+    assert second.claim_fingerprint(copy, "worker-2") == []
+    assert second.fingerprints_after(0)[0] == [story]
+
+
+def test_a_claim_of_a_worker_that_died_is_dropped(redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    from newsmirror.store import redis as redis_store
+
+    ledger = redis_store.RedisLedger(redis_url, tmp_path / "w1")
+    ledger.open()
+    dead = StoredFingerprint("https://wire.example.com/story", fingerprint_of(" ".join(STORY)), None, FINGERPRINT_SCHEME)
+    live = StoredFingerprint("https://portal.example.org/copy", fingerprint_of(" ".join(OTHER_STORY)), None, FINGERPRINT_SCHEME)
+    ledger.claim_fingerprint(dead, "worker-that-died")
+    assert ledger.claim_fingerprint(live, "worker-2") == [dead]
+    monkeypatch.setattr(redis_store, "CLAIM_SECONDS", 0)  # a claim from an earlier second is too old
+    time.sleep(1.1)
+    assert ledger.claim_fingerprint(live, "worker-2") == []
+    assert ledger.server.hkeys("newsmirror:fingerprint-claims") == [live.canonical_url]
+
+
+def test_a_copy_of_an_article_another_worker_is_writing_is_marked_and_still_posted(
+    site: LocalSite, redis_url: str, tmp_path: Path  # noqa: F811
+) -> None:
+    from newsmirror.store.redis import RedisLedger
+
+    story, copy = f"http://{WIRE}/story.html", f"http://{PORTAL}/copy.html"
+    other_worker = RedisLedger(redis_url, tmp_path / "w1")
+    other_worker.open()
+    # Worker 1 has checked the story and is writing its post: claimed, not yet recorded.
+    writing = StoredFingerprint(story, fingerprint_of("\n".join(STORY)), None, FINGERPRINT_SCHEME)
+    assert other_worker.claim_fingerprint(writing, "worker-1") == []
+    result = crawl(site, tmp_path / "w2" / "mirror", copy, MIRROR_REDIS_URL=redis_url, MIRROR_DUPLICATES="skip")
+    item = by_url(result)[copy]
+    # Known as a copy, yet posted: the original may still fail, and the story must not be lost.
+    assert (item["duplicate_of"], item["status"]) == (story, "new") and item["post_path"]
+    assert "which another worker is writing now" in result.log
+    found, _ = other_worker.fingerprints_after(0)
+    assert [(entry.canonical_url, entry.duplicate_of) for entry in found] == [(copy, story)]
+    # Worker 2's own claim ended with its run; worker 1's stands until it records.
+    assert other_worker.server.hkeys("newsmirror:fingerprint-claims") == [story]
+    other_worker.close()

@@ -18,6 +18,36 @@ _READABLE_VERSIONS = {"2", "3", str(SCHEMA_VERSION)}
 
 _ENTRY_FIELDS = [field.name for field in fields(LedgerEntry)]
 
+# A claim on a fingerprint older than this (seconds) belongs to a worker that died mid-article.
+CLAIM_SECONDS = 600
+# KEYS[1] the claims hash; ARGV: the article's URL, the claim's JSON, CLAIM_SECONDS.
+# Each claim is stored as "<server time> <json>"; returns the live claims, flat (url, claim, ...).
+_CLAIM_SCRIPT = """
+local now = tonumber(redis.call('TIME')[1])
+redis.call('HSET', KEYS[1], ARGV[1], now .. ' ' .. ARGV[2])
+local claims = redis.call('HGETALL', KEYS[1])
+local live = {}
+for i = 1, #claims, 2 do
+  local at = tonumber(string.match(claims[i + 1], '^(%d+) '))
+  if at and now - at <= tonumber(ARGV[3]) then
+    live[#live + 1] = claims[i]
+    live[#live + 1] = claims[i + 1]
+  else
+    redis.call('HDEL', KEYS[1], claims[i])
+  end
+end
+return live
+"""
+# KEYS[1] the claims hash; ARGV: the article's URL, the worker's name as JSON (the claim's
+# JSON starts with it): the claim goes only if it is still that worker's.
+_RELEASE_SCRIPT = """
+local claim = redis.call('HGET', KEYS[1], ARGV[1])
+if claim and string.find(claim, ' [' .. ARGV[2] .. ',', 1, true) then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 0
+"""
+
 
 class RedisLedger:
     """The ledger in Redis, shared by every worker: same interface as ``newsmirror.store.sqlite.Ledger``.
@@ -26,7 +56,10 @@ class RedisLedger:
     hash per article, with the ``mirror_dir`` of the worker that wrote it), ``:aliases``
     (requested URL -> canonical URL), ``:paths`` (path key -> canonical URL) and
     ``:fingerprints`` (a list, in the order written, of JSON ``[scheme, url, duplicate_of,
-    hex]``: every worker reads the ones it has not seen yet before each check).
+    hex]``: every worker reads the ones it has not seen yet before each check) and
+    ``:fingerprint-claims`` (canonical URL -> the fingerprint of an article a worker is
+    checking and writing now, with the worker and the server time: see
+    :meth:`claim_fingerprint`).
     """
 
     def __init__(self, url: str, mirror_dir: Path, *, prefix: str = "newsmirror") -> None:
@@ -175,6 +208,31 @@ class RedisLedger:
             scheme, url, duplicate_of, signature = json.loads(line)
             found.append(StoredFingerprint(url, bytes.fromhex(signature), duplicate_of, scheme))
         return found, position + len(lines)
+
+    def claim_fingerprint(self, fingerprint: StoredFingerprint, worker: str) -> list[StoredFingerprint]:
+        """Announce that *worker* is checking *fingerprint*'s article; return what other workers are checking now.
+
+        One script adds the claim and reads every other claim, so of two workers checking
+        copies of one story at the same instant, exactly one sees the other's (the later
+        one's check runs after the earlier one's claim). A worker records the fingerprint
+        before it releases the claim, so an article is always either claimed or recorded
+        from its check to the end. Claims older than :data:`CLAIM_SECONDS` (a worker that
+        died mid-article) are ignored and removed.
+        """
+        payload = json.dumps([worker, fingerprint.scheme, fingerprint.duplicate_of, fingerprint.signature.hex()])
+        claim = self.server.register_script(_CLAIM_SCRIPT)
+        found = claim(keys=[f"{self.prefix}:fingerprint-claims"], args=[fingerprint.canonical_url, payload, CLAIM_SECONDS])
+        others = []
+        for url, claim in zip(found[::2], found[1::2]):
+            owner, scheme, duplicate_of, signature = json.loads(claim.split(" ", 1)[1])
+            if owner != worker:
+                others.append(StoredFingerprint(url, bytes.fromhex(signature), duplicate_of, scheme))
+        return others
+
+    def release_fingerprint(self, canonical_url: str, worker: str) -> None:
+        """End *worker*'s claim on an article (recorded, or dropped), unless another worker holds it now."""
+        release = self.server.register_script(_RELEASE_SCRIPT)
+        release(keys=[f"{self.prefix}:fingerprint-claims"], args=[canonical_url, json.dumps(worker)])
 
     def entries(self) -> Iterator[LedgerEntry]:
         """Yield every recorded article."""

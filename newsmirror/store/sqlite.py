@@ -407,6 +407,13 @@ class Ledger:
             (fingerprint.canonical_url, fingerprint.signature, fingerprint.duplicate_of, fingerprint.scheme),
         )
 
+    def claim_fingerprint(self, fingerprint: StoredFingerprint, worker: str) -> list[StoredFingerprint]:
+        """Return the fingerprints other workers are checking now: none, since one crawl holds this ledger's lock."""
+        return []
+
+    def release_fingerprint(self, canonical_url: str, worker: str) -> None:
+        """Nothing to release: see :meth:`claim_fingerprint`."""
+
     def fingerprints_after(self, position: int) -> tuple[list[StoredFingerprint], int]:
         """Return the fingerprints recorded (or replaced) after *position*, and the position to ask from next."""
         rows = self.db.execute(
