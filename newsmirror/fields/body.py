@@ -12,6 +12,7 @@ from readability.readability import REGEXES, Unparseable
 
 from newsmirror.clean import MIN_IMAGE_SIDE
 from newsmirror.extract.page import squash
+from newsmirror.fields.body_refine import refine
 from newsmirror.fields.base import Candidate, FieldChoice, PageContext, Tier
 
 # Main content shorter than this (characters) is checked against the densest text block.
@@ -70,6 +71,8 @@ def choose(context: PageContext, site_value: lxml.html.HtmlElement | None = None
     if winner is None and dense is not None and dense.score >= max(found * 3, _DENSE_ENOUGH):
         winner = dense
     winner = winner or readable
+    if winner is not None and winner.tier != Tier.SITE:
+        refine(winner.value)
     for candidate in choice.candidates:
         if candidate is winner:
             choice.win(candidate)

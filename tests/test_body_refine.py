@@ -1,0 +1,44 @@
+"""Refining a generic body after it is chosen (newsmirror/fields/body_refine.py): one small page per rule."""
+
+from __future__ import annotations
+
+from scrapy.http import HtmlResponse
+
+from newsmirror.pipelines import read_article
+
+PROSE = (
+    "The harbour board voted on Tuesday to rebuild the old sea wall, after a winter of storms "
+    "left three of its sections cracked and the fishing fleet without a safe mooring. "
+)
+
+
+def article(body: str, url: str = "https://news.example.com/2024/05/16/harbour-wall") -> str:
+    """Return the cleaned body HTML newsmirror reads from a page with *body* inside its <body>."""
+    page = (
+        "<html><head><meta charset='utf-8'><title>Harbour wall to be rebuilt</title></head>"
+        f"<body>{body}</body></html>"
+    )
+    return read_article(HtmlResponse(url, body=page.encode("utf-8")), undated="first-seen").body_html
+
+
+def test_captions_credits_and_bylines_inside_the_chosen_block_are_dropped() -> None:
+    body = article(
+        "<article><div class='story'>"
+        "<div class='article-byline'>By Ana Harbour, Coastal Reporter</div>"
+        f"<p>{PROSE}</p>"
+        "<figure><img src='/wall.jpg' width='800' height='450'>"
+        "<figcaption>Waves break over the cracked wall on Monday night.</figcaption></figure>"
+        "<span class='image-credit'>Photo: Lee Pier, Wire Agency</span>"
+        f"<p>{PROSE * 2}</p><p>{PROSE}</p>"
+        "</div></article>"
+    )
+    assert body.count("harbour board voted") == 4
+    assert "/wall.jpg" in body  # the image stays; only the text about it goes
+    assert "Waves break" not in body
+    assert "Lee Pier" not in body
+    assert "Ana Harbour" not in body
+
+
+def test_a_block_whose_class_names_a_caption_but_holds_most_of_the_body_stays() -> None:
+    body = article(f"<div class='with-caption-layout'><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p></div>")
+    assert body.count("harbour board voted") == 3
