@@ -61,20 +61,31 @@ _LOW_32 = np.uint64(0xFFFF_FFFF)
 def shingle_hashes(text: str, size: int = SHINGLE_TOKENS) -> np.ndarray:
     """Return the distinct 32-bit hashes of *text*'s shingles, sorted (uint64 values below 2**32)."""
     words = tokens(text)
-    # News text repeats its words: each distinct one is hashed once. The distinct words go
-    # through one encode and one split, not an encode each.
-    distinct = dict.fromkeys(words)
-    codes = dict(zip(distinct, map(zlib.crc32, "\0".join(distinct).encode("utf-8").split(b"\0")), strict=True))
-    token_hashes = np.fromiter(map(codes.__getitem__, words), dtype=np.uint64, count=len(words))
+    # One join, one encode and one split for all tokens, then CRC-32 in C: cheaper than
+    # looking each word up in a dict of the distinct ones. No token holds a NUL.
+    token_hashes = np.fromiter(
+        map(zlib.crc32, "\0".join(words).encode("utf-8").split(b"\0")), dtype=np.uint64, count=len(words)
+    ) if words else np.zeros(0, dtype=np.uint64)
     count = len(words) - size + 1
     if count < 1:
-        return np.unique(token_hashes)
+        return _distinct(token_hashes)
     rolled = token_hashes[:count].copy()
     for offset in range(1, size):
         rolled *= _ROLL
         rolled += token_hashes[offset : offset + count]
         rolled &= _LOW_32
-    return np.unique(rolled)
+    return _distinct(rolled)
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Return the distinct values of a uint64 array, sorted (np.unique's hash table costs 5x more here)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 # The MinHash is datasketch 2.0.0's "affine32" scheme, computed here: each shingle hash is
