@@ -1,6 +1,6 @@
 """Fingerprints of article bodies, to recognise one story mirrored twice (syndicated copies, issue 16).
 
-A fingerprint is a MinHash (datasketch) of the body's shingles: runs of
+A fingerprint is a MinHash (datasketch 2.0.0's, computed here with numpy) of the body's shingles: runs of
 :data:`SHINGLE_TOKENS` tokens, where a token is a word, or one character of Chinese,
 Japanese or Korean text (those scripts do not separate words by spaces). Two bodies whose
 shingle sets overlap by at least the threshold (Jaccard similarity) are one story: a new
@@ -19,18 +19,16 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 
 from newsmirror.store.ledger import StoredFingerprint
 
 # Everything that decides a fingerprint's bits is fixed here: fingerprints are kept across
-# runs, so a change to any of these (or to datasketch's hashing) needs a new FINGERPRINT_SCHEME.
+# runs, so a change to any of these (or to the hashing below) needs a new FINGERPRINT_SCHEME.
 FINGERPRINT_SCHEME = "minhash-affine32-128-t4"
 NUM_PERM = 128
 _SEED = 1
-_DATASKETCH_SCHEME = "affine32"  # 4 bytes a permutation: 512 bytes a fingerprint
 SHINGLE_TOKENS = 4
 # Below this many shingles a body says too little to tell one story from another
 # (a photo caption, a one-line flash); it is neither checked nor indexed.
@@ -61,30 +59,81 @@ _LOW_32 = np.uint64(0xFFFF_FFFF)
 
 
 def shingle_hashes(text: str, size: int = SHINGLE_TOKENS) -> np.ndarray:
-    """Return the distinct 32-bit hashes of *text*'s shingles (uint64 values below 2**32)."""
+    """Return the distinct 32-bit hashes of *text*'s shingles, sorted (uint64 values below 2**32)."""
     words = tokens(text)
-    # News text repeats its words: each distinct one is hashed once.
-    codes = {word: zlib.crc32(word.encode("utf-8")) for word in set(words)}
-    token_hashes = np.fromiter(map(codes.__getitem__, words), dtype=np.uint64, count=len(words))
+    # One join, one encode and one split for all tokens, then CRC-32 in C: cheaper than
+    # looking each word up in a dict of the distinct ones. No token holds a NUL.
+    token_hashes = np.fromiter(
+        map(zlib.crc32, "\0".join(words).encode("utf-8").split(b"\0")), dtype=np.uint64, count=len(words)
+    ) if words else np.zeros(0, dtype=np.uint64)
     count = len(words) - size + 1
     if count < 1:
-        return np.unique(token_hashes)
+        return _distinct(token_hashes)
     rolled = token_hashes[:count].copy()
     for offset in range(1, size):
-        rolled = (rolled * _ROLL + token_hashes[offset : offset + count]) & _LOW_32
-    return np.unique(rolled)
+        rolled *= _ROLL
+        rolled += token_hashes[offset : offset + count]
+        rolled &= _LOW_32
+    return _distinct(rolled)
 
 
-@cache
-def _permutations() -> np.ndarray:
-    """Return the NUM_PERM permutations, drawn once and shared (drawing costs more than applying).
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Return the distinct values of a uint64 array, sorted (np.unique's hash table costs 5x more here)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
-    datasketch, and the scipy it imports (about 70 MB and a second), is loaded here, on the
-    first body fingerprinted: a run with nothing new, which only loads the index, never pays it.
-    """
-    from datasketch import MinHash
 
-    return MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_DATASKETCH_SCHEME).permutations
+# The MinHash is datasketch 2.0.0's "affine32" scheme, computed here: each shingle hash is
+# mixed once by MurmurHash3's 32-bit finalizer, then permutation k maps it to
+# a[k] * h + b[k] mod 2**32 (uint32 arithmetic wraps), and the signature keeps each
+# permutation's minimum. a and b are datasketch's, drawn from numpy's legacy RandomState
+# with the same seed, whose stream numpy keeps frozen (NEP 19). Fingerprints written while
+# the crawl used datasketch itself are bit for bit the ones computed here:
+# tests/test_duplicates.py checks it against a known answer recorded from datasketch
+# 2.0.0, and against datasketch itself when it is installed (bench/requirements-bench.txt).
+# Our own code because datasketch imports scipy: ~70 MB of the crawl's memory, for 20 lines.
+def _draw_permutations() -> tuple[np.ndarray, np.ndarray]:
+    """Return datasketch's affine32 permutation parameters (a odd, b) for NUM_PERM and _SEED."""
+    generator = np.random.RandomState(_SEED)
+    multipliers = generator.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    offsets = generator.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return multipliers, offsets
+
+
+_MULTIPLIERS, _OFFSETS = _draw_permutations()
+# Shingles permuted at a time: a block of 2,048 x 128 values (1 MB) stays in cache, and a
+# very long body does not allocate its whole shingles x permutations matrix at once.
+_BLOCK = 2048
+
+
+def _murmur3_finalizer(values: np.ndarray) -> np.ndarray:
+    """Return MurmurHash3's 32-bit finalizer (fmix32) of each uint32 value: a bijection that spreads bits."""
+    values = values ^ (values >> np.uint32(16))
+    values *= np.uint32(0x85EB_CA6B)
+    values ^= values >> np.uint32(13)
+    values *= np.uint32(0xC2B2_AE35)
+    values ^= values >> np.uint32(16)
+    return values
+
+
+def minhash_signature(hashes: np.ndarray) -> np.ndarray:
+    """Return the NUM_PERM-value MinHash (uint32) of a set of 32-bit hashes, as datasketch's affine32 gives it."""
+    mixed = _murmur3_finalizer(np.asarray(hashes).astype(np.uint32))
+    signature = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)  # datasketch's empty value
+    permuted = np.empty((NUM_PERM, min(len(mixed), _BLOCK)), dtype=np.uint32)
+    for start in range(0, len(mixed), _BLOCK):
+        block = mixed[start : start + _BLOCK]
+        out = permuted[:, : len(block)]
+        # One pass for all permutations: a row per permutation, so the minimum runs along memory.
+        np.multiply.outer(_MULTIPLIERS, block, out=out)
+        out += _OFFSETS[:, np.newaxis]
+        np.minimum(signature, out.min(axis=1), out=signature)
+    return signature
 
 
 def fingerprint_of(text: str) -> bytes | None:
@@ -92,14 +141,7 @@ def fingerprint_of(text: str) -> bytes | None:
     hashes = shingle_hashes(text)
     if len(hashes) < MIN_SHINGLES:
         return None
-    from datasketch import MinHash  # loaded by _permutations() already
-
-    minhash = MinHash(
-        num_perm=NUM_PERM, seed=_SEED, hashfunc=int,  # the shingle hashes are hashes already
-        permutations=_permutations(), scheme=_DATASKETCH_SCHEME
-    )
-    minhash.update_batch(hashes.tolist())
-    return minhash.hashvalues.astype("<u4").tobytes()
+    return minhash_signature(hashes).astype("<u4").tobytes()
 
 
 def _signature_array(signature: bytes) -> np.ndarray:

@@ -140,9 +140,8 @@ class DuplicatePipeline:
         self.per_source = _source_policies(self.crawler, "duplicates")
         if {self.policy, *self.per_source.values()} == {"off"}:
             return
-        # Imported only when used: numpy costs the crawl process memory, and datasketch with
-        # the scipy it loads about 70 MB more (bench/RESULTS.md), imported on the first body
-        # fingerprinted; MIRROR_DUPLICATES=off saves all of it.
+        # Imported only when used: numpy costs the crawl process memory (bench/RESULTS.md),
+        # which MIRROR_DUPLICATES=off saves.
         from newsmirror.fingerprints import FingerprintIndex
 
         self.index = FingerprintIndex(self.threshold)
