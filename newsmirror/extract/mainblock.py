@@ -12,6 +12,7 @@ readability's own code. tests/test_mainblock.py checks the output against readab
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -19,7 +20,7 @@ import lxml.etree
 import lxml.html
 from lxml.html import fragment_fromstring
 from readability import Document
-from readability.readability import REGEXES, is_video_url
+from readability.readability import REGEXES, is_video_url, text_length
 
 # readability's ``clean()``, one substitution at a time (readability.readability.clean).
 _LONG_SPACE_RUN = re.compile(r"\s{255,}")
@@ -39,6 +40,9 @@ _IN_PRE_OR_CODE = lxml.etree.XPath("ancestor-or-self::pre | ancestor-or-self::co
 _HOLDS_SEMANTIC = lxml.etree.XPath(
     "descendant-or-self::main | descendant-or-self::article | descendant-or-self::math"
 )
+# remove_unlikely_candidates skips an element whose "class id" is shorter than 2 characters:
+# one with neither attribute (" ").
+_NAMED = lxml.etree.XPath(".//*[@class or @id]")
 _IN_MAIN_OR_ARTICLE = lxml.etree.XPath("ancestor::main | ancestor::article")
 # (leading whitespace, cleaned length of the rest or -1 if all whitespace, trailing whitespace, commas)
 _Measure = tuple[str, int, str, int]
@@ -125,6 +129,22 @@ class TextLengths:
             self._texts[text] = found
         return found
 
+    def measure_all(self, root: lxml.html.HtmlElement) -> None:
+        """Measure every element under *root* at once (for a fresh instance): cheaper than one by one."""
+        self._fold(reversed([node for node in root.iter() if isinstance(node.tag, str)]))
+
+    def _fold(self, nodes: Iterable[lxml.html.HtmlElement]) -> None:
+        """Measure each of *nodes*, every child of which is measured before it."""
+        measures, text, gaps = self._measures, self._text, self._gaps
+        for node in nodes:
+            total = text(node.text)
+            for child in node:
+                if isinstance(child.tag, str):  # a comment's or instruction's text is not content
+                    total = _join(total, measures[child], gaps)
+                if child.tail:
+                    total = _join(total, text(child.tail), gaps)
+            measures[node] = total
+
     def measure(self, element: lxml.html.HtmlElement) -> _Measure:
         """Return the measure of an element's ``text_content()``."""
         measures = self._measures
@@ -138,15 +158,7 @@ class TextLengths:
             node = pending.pop()
             order.append(node)
             pending.extend(child for child in node if isinstance(child.tag, str) and child not in measures)
-        text, gaps = self._text, self._gaps
-        for node in reversed(order):
-            total = text(node.text)
-            for child in node:
-                if isinstance(child.tag, str):  # a comment's or instruction's text is not content
-                    total = _join(total, measures[child], gaps)
-                if child.tail:
-                    total = _join(total, text(child.tail), gaps)
-            measures[node] = total
+        self._fold(reversed(order))
         return measures[element]
 
     def length(self, element: lxml.html.HtmlElement) -> int:
@@ -175,6 +187,18 @@ class TextLengths:
         for ancestor in element.iterancestors():
             self._measures.pop(ancestor, None)
         element.drop_tree()
+
+
+@functools.lru_cache(maxsize=4096)
+def _feature_weight(feature: str | None) -> int:
+    """Return readability's class_weight share of one class or id value (without keywords)."""
+    weight = 0
+    if feature:
+        if REGEXES["negativeRe"].search(feature):
+            weight -= 25
+        if REGEXES["positiveRe"].search(feature):
+            weight += 25
+    return weight
 
 
 def _block_holders(root: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement] | None:
@@ -210,11 +234,45 @@ class MainBlockDocument(Document):
     whose arguments readability formats even with debug logging off, are left out.
     """
 
+    def class_weight(self, e: lxml.html.HtmlElement) -> int:
+        """readability's weight of an element's class and id, each string's weight computed once."""
+        if self.positive_keywords or self.negative_keywords:
+            return super().class_weight(e)
+        return _feature_weight(e.get("class", None)) + _feature_weight(e.get("id", None))
+
+    def select_best_candidate(self, candidates: dict) -> dict | None:
+        """readability's choice among the scored candidates (its ties: the first of the highest in order)."""
+        if not candidates:
+            return None
+        sorted_candidates = sorted(candidates.values(), key=lambda x: x["content_score"], reverse=True)
+        best_candidate = sorted_candidates[0]
+        article_body_candidates = [
+            candidate
+            for candidate in sorted_candidates
+            if "articleBody" in (candidate["elem"].get("itemprop") or "").split()
+            and self.get_link_density(candidate["elem"]) <= 0.1
+        ]
+        if article_body_candidates:
+            best_candidate = article_body_candidates[0]
+        best_elem = best_candidate["elem"]
+        # readability builds the set of every descendant of the best; only <article>s are asked.
+        nested_articles = [
+            candidate
+            for candidate in sorted_candidates
+            if candidate["elem"].tag == "article"
+            and any(ancestor is best_elem for ancestor in candidate["elem"].iterancestors())
+            and text_length(candidate["elem"]) >= 250
+            and candidate["content_score"] >= best_candidate["content_score"] * 0.25
+        ]
+        if nested_articles:
+            best_candidate = nested_articles[0]
+        return best_candidate
+
     def remove_unlikely_candidates(self) -> None:
         """readability's removal of elements whose class or id says navigation, comments, ads."""
         maybe = REGEXES["okMaybeItsACandidateRe"].search
-        for elem in self.html.findall(".//*"):
-            s = "{} {}".format(elem.get("class", ""), elem.get("id", ""))
+        for elem in _NAMED(self.html):
+            s = f"{elem.get('class', '')} {elem.get('id', '')}"
             if len(s) < 2:
                 continue
             if (
@@ -270,6 +328,7 @@ class MainBlockDocument(Document):
         """readability's paragraph scoring, every element's text measured once."""
         MIN_LEN = self.min_text_length  # noqa: N806 (readability's name)
         lengths = TextLengths()
+        lengths.measure_all(self._html())
         candidates: dict = {}
         ordered = []
         for elem in self.tags(self._html(), "p", "pre", "td", "blockquote"):
@@ -300,6 +359,7 @@ class MainBlockDocument(Document):
         """readability's cleaning of the chosen article, every element's text measured once per edit."""
         MIN_LEN = self.min_text_length  # noqa: N806 (readability's name)
         lengths = TextLengths()
+        lengths.measure_all(node)
         for header in self.tags(node, "h1", "h2", "h3", "h4", "h5", "h6"):
             if self.class_weight(header) < 0 or lengths.link_density(header) > 0.33:
                 lengths.drop(header)
