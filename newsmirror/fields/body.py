@@ -7,10 +7,10 @@ from copy import deepcopy
 
 import lxml.etree
 import lxml.html
-from readability import Document
 from readability.readability import REGEXES, Unparseable
 
 from newsmirror.clean import MIN_IMAGE_SIDE
+from newsmirror.extract.mainblock import MainBlockDocument
 from newsmirror.extract.page import squash
 from newsmirror.fields.body_refine import refine
 from newsmirror.fields.base import Candidate, FieldChoice, PageContext, Tier
@@ -130,7 +130,7 @@ def _declared_side(image: lxml.html.HtmlElement) -> int | None:
     return min(sides) if sides else None
 
 
-class _TrimmedDocument(Document):
+class _TrimmedDocument(MainBlockDocument):
     """readability's ``Document`` reading the trimmed copy :func:`content_candidates` makes of a tree.
 
     readability cleans every input with lxml's ``Cleaner`` (scripts, styles, comments,
