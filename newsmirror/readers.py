@@ -38,10 +38,10 @@ logger = logging.getLogger(__name__)
 
 Result = TypeVar("Result")
 
-# What every worker needs: the fork server imports it once, and each worker is forked
-# from it ready to read, instead of importing lxml and readability anew (this module too:
-# a worker runs its functions, and it brings asyncio and concurrent.futures along).
-_PRELOAD = ["newsmirror.reading", __name__]
+# What every worker needs, loaded and warmed (newsmirror/readerserver.py): the fork server
+# imports it once, and each worker is forked from it ready to read, sharing its pages,
+# instead of importing lxml and readability and loading dateparser's locales anew.
+_PRELOAD = ["newsmirror.readerserver"]
 
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
