@@ -290,27 +290,30 @@ def failure_reasons(log: str) -> dict[str, int]:
 
 def run_newsmirror(
     site: PerfSiteProcess, articles: int, concurrency: int, work: Path, label: str = "newsmirror", listing: str = "feed",
-    stop_after: int = 0,
+    stop_after: int = 0, settings: tuple[str, ...] = (),
 ) -> Run:  # fmt: skip
     """Run the real crawl of the feed (or sitemap) into a fresh MIRROR_DIR (its ledger beside it, in *work*).
 
-    *stop_after* > 0 ends the crawl after that many posts (CLOSESPIDER_ITEMCOUNT).
+    *stop_after* > 0 ends the crawl after that many posts (CLOSESPIDER_ITEMCOUNT);
+    *settings* are more ``NAME=VALUE`` Scrapy settings (``--set``).
     """
     folder = work / label
     folder.mkdir()
     mirror = folder / "mirror"
-    return crawl_into(site, mirror, articles, concurrency, label, listing, stop_after)
+    return crawl_into(site, mirror, articles, concurrency, label, listing, stop_after, settings)
 
 
 def crawl_into(
     site: PerfSiteProcess, mirror: Path, articles: int, concurrency: int, label: str, listing: str = "feed",
-    stop_after: int = 0,
+    stop_after: int = 0, settings: tuple[str, ...] = (),
 ) -> Run:  # fmt: skip
     """Run the crawl of the feed (or sitemap) into *mirror* (new or filled) and read back what it did."""
     log_file = mirror.parent / f"{label}.log"
     command = newsmirror_command(f"{site.base}/{listing}.xml", mirror, concurrency, log_file)
     if stop_after:
         command += ["-s", f"CLOSESPIDER_ITEMCOUNT={stop_after}"]
+    for setting in settings:
+        command += ["-s", setting]
     env = clean_env()
     env["PYTHONPATH"] = str(REPO_ROOT)
     before = site.stats()
@@ -507,7 +510,12 @@ def main() -> int:
     parser.add_argument("--stop-after", type=int, default=0,
                         help="memory runs end after this many posts (CLOSESPIDER_ITEMCOUNT): the whole listing is"
                              " still fetched, read and waiting, so its memory shows, in minutes; 0 crawls all N")  # fmt: skip
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="settings",
+                        help="a Scrapy setting for every newsmirror crawl of the rounds and memory runs"
+                             " (e.g. MIRROR_DUPLICATES=off); repeatable")  # fmt: skip
     args = parser.parse_args()
+    if any("=" not in setting for setting in args.settings):
+        parser.error("--set takes NAME=VALUE")
     if not (args.corpus / "pages").is_dir():
         print(f"skipped: no corpus at {args.corpus} (pass --corpus DIR, the folder holding pages/)")
         return 0
@@ -530,7 +538,8 @@ def main() -> int:
 def measure_all(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     """Run the rounds, the RSS runs and the no-op re-run; print them; return every figure."""
     result: dict[str, Any] = {"date": datetime.now().astimezone().isoformat(timespec="seconds"),
-                              "articles": args.articles, "concurrency": args.concurrency}  # fmt: skip
+                              "articles": args.articles, "concurrency": args.concurrency,
+                              "settings": args.settings}  # fmt: skip
     rounds: list[dict[str, Run]] = []
     print(f"{args.articles} articles, concurrency {args.concurrency}, {args.rounds} rounds")
     with perf_site(args.corpus, args.articles) as site:
@@ -540,7 +549,8 @@ def measure_all(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             round_dir = work / f"round{number + 1}"
             round_dir.mkdir()
             runs = {"raw": run_raw(site, url_file, args.articles, args.concurrency, round_dir)}
-            runs["newsmirror"] = run_newsmirror(site, args.articles, args.concurrency, round_dir)
+            runs["newsmirror"] = run_newsmirror(site, args.articles, args.concurrency, round_dir,
+                                                settings=tuple(args.settings))  # fmt: skip
             if not args.skip_peer:
                 runs["peer"] = run_peer(site, url_file, args.articles, args.concurrency, round_dir)
             rounds.append(runs)
@@ -570,7 +580,8 @@ def measure_all(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             with perf_site(args.corpus, size) as site:
                 label = f"rss-{listing}-{size}"
                 limit = stop_after if stop_after and stop_after < size else 0
-                run = run_newsmirror(site, size, args.concurrency, work, label=label, listing=listing, stop_after=limit)
+                run = run_newsmirror(site, size, args.concurrency, work, label=label, listing=listing, stop_after=limit,
+                                     settings=tuple(args.settings))  # fmt: skip
                 runs_here[size] = run
                 print(f"  newsmirror over the {listing} at N={size}: {run.seconds:.1f} s, {run.written} posts, "
                       f"peak RSS {run.max_rss_kb / 1024:.0f} MB, tree PSS {run.tree_pss_kb / 1024:.0f} MB", flush=True)  # fmt: skip

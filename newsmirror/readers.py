@@ -9,33 +9,39 @@ awaits the result, so the crawl keeps fetching and writing while the pages are r
 What a worker returns is plain data: the filled item (or the reason it was dropped),
 the layout counts for the run's stats, and the log records reading produced, which
 the crawl's process logs as its own.  The workers run :mod:`newsmirror.reading`, which
-needs no Scrapy (multiprocessing still re-imports the ``scrapy`` script itself in each
-worker, as it does any main script: about 47 MB of PSS a worker in all).  Writing posts
+needs no Scrapy, and the workers never import it: multiprocessing would run the crawl's
+``scrapy`` script again in each (about 47 MB of PSS a worker in all), so the pool starts
+them with that script hidden (:func:`_main_script_hidden`).  Writing posts
 and the ledger stays in the crawl's process, so durability does not depend on the workers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import math
 import multiprocessing
 import os
 import signal
+import sys
 import threading
+import types
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from multiprocessing.queues import SimpleQueue
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 logger = logging.getLogger(__name__)
 
 Result = TypeVar("Result")
 
-# What every worker needs: the fork server imports it once, and each worker is forked
-# from it ready to read, instead of importing lxml and readability anew.
-_PRELOAD = ["newsmirror.reading"]
+# What every worker needs, loaded and warmed (newsmirror/readerserver.py): the fork server
+# imports it once, and each worker is forked from it ready to read, sharing its pages,
+# instead of importing lxml and readability and loading dateparser's locales anew.
+_PRELOAD = ["newsmirror.readerserver"]
 
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -172,6 +178,9 @@ _worker_log = _WorkerLog()
 
 def _start_worker(log_level: int | str, started: SimpleQueue[int]) -> None:
     """Prepare a worker: say its pid, log for the crawl, leave signals to it, and exit when it is gone."""
+    # Out of the collector's reach, the fork server's objects stay on pages shared with it:
+    # a collection writes to every object it visits, and the write would copy the page.
+    gc.freeze()
     started.put(os.getpid())
     root = logging.getLogger()
     root.addHandler(_worker_log)
@@ -206,6 +215,25 @@ def _call_logged(function: Callable[..., Result], args: tuple[Any, ...]) -> tupl
         return function(*args), _worker_log.records
     finally:
         _worker_log.records = []
+
+
+@contextmanager
+def _main_script_hidden() -> Iterator[None]:
+    """Keep multiprocessing from running the crawl's main script again in each worker it starts.
+
+    A worker started by the fork server re-runs the parent's ``__main__`` (for ``scrapy
+    crawl``, the ``scrapy`` script, which imports all of Scrapy and Twisted) unless that
+    module names no file and no module spec; Python 3.11's ``'__main__'`` preload does not
+    help (cpython gh-126631).  Readers unpickle only functions of :mod:`newsmirror`, so they
+    need none of it.  A bare ``__main__`` stands in while the pool starts its processes,
+    which it does in :meth:`ProcessPoolExecutor.submit`, in this thread.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 class ReaderDied(RuntimeError):
@@ -252,7 +280,9 @@ class PageReaders:
         """
         pool = self._started()
         try:
-            result, records = await asyncio.wrap_future(pool.submit(_call_logged, function, args))
+            with _main_script_hidden():
+                submitted = pool.submit(_call_logged, function, args)
+            result, records = await asyncio.wrap_future(submitted)
         except BrokenProcessPool as error:
             if self._pool is pool:
                 self._pool = None

@@ -8,6 +8,7 @@ worker processes.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing
 import os
@@ -20,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from htmldate.extractors import get_external_parser
 
 from newsmirror.items import ArticleItem, ListingHints
 from newsmirror.readers import PageReaders, ReaderDied, reader_processes, usable_cpus
@@ -199,3 +201,69 @@ def test_workers_exit_when_the_crawl_is_killed() -> None:
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(_alive(pid) for pid in workers)
+
+
+def test_a_worker_does_not_run_the_crawls_main_script_again(tmp_path: Path) -> None:
+    # multiprocessing runs the parent's main script in every worker it starts (for a crawl,
+    # the `scrapy` script: all of Scrapy and Twisted, ~47 MB a worker); the readers need none
+    # of it. The script says each time it runs; only the crawl's own run may say so.
+    runs = tmp_path / "runs.txt"
+    script = tmp_path / "crawl_main.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import asyncio, os
+            with open({str(runs)!r}, "a") as runs:
+                runs.write(f"{{os.getpid()}}\\n")
+
+            from newsmirror.readers import PageReaders
+
+            async def main():
+                readers = PageReaders(2)
+                try:
+                    await asyncio.gather(readers.run(os.getpid), readers.run(os.getpid))
+                finally:
+                    readers.close()
+
+            if __name__ == "__main__":
+                asyncio.run(main())
+            """
+        )
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(runs.read_text().split()) == 1
+
+
+def test_a_workers_inherited_objects_are_frozen_out_of_its_garbage_collection() -> None:
+    # A collection writes to every object it visits; in a worker, those are the fork
+    # server's modules, so each visit would copy a shared page into the worker.
+    readers = PageReaders(1)
+    try:
+        frozen = asyncio.run(readers.run(gc.get_freeze_count))
+    finally:
+        readers.close()
+    assert frozen > 10_000
+
+
+def _dateparser_parsers() -> int:
+    """Return how many dateparser parsers htmldate holds in this process (run in a worker)."""
+    return get_external_parser.cache_info().currsize
+
+
+def test_a_worker_finds_dateparsers_locales_loaded_by_the_fork_server() -> None:
+    # Loaded by a worker itself, they cost ~35 MB in each; loaded before the fork, they are shared.
+    readers = PageReaders(1)
+    try:
+        parsers = asyncio.run(readers.run(_dateparser_parsers))
+    finally:
+        readers.close()
+    assert parsers == 1
