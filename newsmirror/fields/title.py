@@ -23,7 +23,8 @@ def candidates(context: PageContext, site_value: str = "") -> list[Candidate]:
     page = context.page
     found = [Candidate(site_value, "site module", Tier.SITE)] if site_value else []
     found.append(Candidate(ld_text(context.article, "headline"), "json-ld headline", Tier.STRUCTURED))
-    found.append(Candidate(page.meta("og:title", "twitter:title"), "og:title", Tier.META))
+    found.append(Candidate(page.meta("og:title"), "og:title", Tier.META))
+    found.append(Candidate(page.meta("twitter:title"), "twitter:title", Tier.META))
     h1 = page.first_text("h1")
     document_title = page.first_text("title")
     from_title = headline_from_document_title(document_title)
@@ -40,28 +41,66 @@ def candidates(context: PageContext, site_value: str = "") -> list[Candidate]:
 
 
 def choose(context: PageContext, site_value: str = "") -> FieldChoice:
-    """Choose the headline: the most precise source, its site-name suffix removed."""
+    """Choose the headline: the most precise source, its site-name suffix removed.
+
+    The printed h1 takes part in the vote: when any metadata headline (JSON-LD, og:title,
+    twitter:title, the <title>) is the h1 re-typed, the h1 wins with its own spelling,
+    even over a more precise source that says something else. Structured data often
+    carries the search-engine headline while og:title and the page print the reader's.
+    """
     choice = FieldChoice("title")
     choice.candidates = by_tier(candidates(context, site_value))
     printed = next((c.value for c in choice.candidates if c.tier == Tier.PRINTED), "")
+    seconded = _seconded(choice.candidates, printed, context)
     for candidate in choice.candidates:
         if choice.source:
             choice.pass_over(candidate, f"{choice.source} is more precise")
             continue
-        if candidate.tier in (Tier.SITE, Tier.FALLBACK):
+        if candidate.tier == Tier.SITE:
             choice.win(candidate)
             continue
-        headline = strip_site_suffix(unescape_leftover(candidate.value), context.site_names)
+        if seconded is not None and candidate is not seconded:
+            choice.pass_over(candidate, f"the h1 prints the {seconded.source} headline, not this one")
+            continue
+        if candidate.tier == Tier.FALLBACK and candidate is not seconded:
+            choice.win(candidate)
+            continue
+        headline = _headline(candidate, context.site_names)
         # A headline with an unescaped quote ends the content="..." attribute early;
         # the visible h1 that continues it is the whole headline.
         if len(printed) > len(headline) and printed.startswith(headline):
             headline = printed
-        elif printed and printed != headline and _prints(headline, printed):
+        elif candidate is seconded and printed != headline:
             choice.win(candidate, printed)
             choice.source = f"{candidate.source} + h1 spelling"
             continue
         choice.win(candidate, headline)
     return choice
+
+
+def _headline(candidate: Candidate, site_names: tuple[str, ...]) -> str:
+    """Return a metadata candidate's headline: references decoded, the site's name removed."""
+    if candidate.tier == Tier.FALLBACK:
+        return candidate.value
+    return strip_site_suffix(unescape_leftover(candidate.value), site_names)
+
+
+def _seconded(found: list[Candidate], printed: str, context: PageContext) -> Candidate | None:
+    """Return the most precise metadata candidate whose headline the printed h1 is, or None."""
+    if not printed:
+        return None
+    for candidate in found:
+        if candidate.tier in (Tier.SITE, Tier.PRINTED):
+            continue
+        if candidate.tier == Tier.FALLBACK:
+            # The <title> candidate is cut at the h1 when the <title> starts with it, so it
+            # agrees by construction; what the <title> says on its own is what votes.
+            headline = headline_from_document_title(context.page.first_text("title"))
+        else:
+            headline = _headline(candidate, context.site_names)
+        if headline == printed or _prints(headline, printed):
+            return candidate
+    return None
 
 
 def unescape_leftover(text: str) -> str:
