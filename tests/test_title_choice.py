@@ -55,3 +55,36 @@ def test_a_title_that_only_starts_with_the_h1_does_not_second_it() -> None:
         f"<header><h1>privacy policy</h1></header>{BODY}",
     )
     assert title.choose(page).value == "Harbour Lab privacy policy"
+
+
+SEO_HEAD = (
+    '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Harbour fees 2024: all you need to know"}</script>'
+    "<meta property='og:title' content='Harbour fees explained'><title>Harbour fees explained | Example News</title>"
+)
+
+
+def test_the_one_h1_of_the_article_beats_metadata_that_disagrees_with_it() -> None:
+    page = context(SEO_HEAD, f"<header><a href='/'>Example News</a></header>"
+                             f"<main><article><h1>Why the harbour is charging ferries twice</h1>{BODY}</article></main>")
+    choice = title.choose(page)
+    assert (choice.value, choice.source) == ("Why the harbour is charging ferries twice", title.ARTICLE_H1)
+    assert {p.candidate.source for p in choice.passed_over} == {"json-ld headline", "og:title", "<title>"}
+
+
+def test_an_h1_outside_the_article_or_in_its_aside_does_not_outvote_the_metadata() -> None:
+    outside = context(SEO_HEAD, f"<h1>Why the harbour is charging ferries twice</h1><article>{BODY}</article>")
+    aside = context(SEO_HEAD, f"<main><aside><h1>Most read this week</h1></aside>{BODY}</main>")
+    assert title.choose(outside).value == "Harbour fees 2024: all you need to know"
+    assert title.choose(aside).value == "Harbour fees 2024: all you need to know"
+
+
+def test_a_one_word_h1_or_several_h1s_in_the_article_do_not_outvote_the_metadata() -> None:
+    section = context(SEO_HEAD, f"<article><h1>Politics</h1>{BODY}</article>")
+    several = context(SEO_HEAD, f"<main><h1>Ferries charged twice</h1><h1>Councils split on the fee</h1>{BODY}</main>")
+    assert title.choose(section).value == "Harbour fees 2024: all you need to know"
+    assert title.choose(several).value == "Harbour fees 2024: all you need to know"
+
+
+def test_an_unspaced_script_headline_of_one_word_still_counts() -> None:
+    page = context(SEO_HEAD, f"<article><h1>港口收费上调</h1>{BODY}</article>")
+    assert title.choose(page).value == "港口收费上调"

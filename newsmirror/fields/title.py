@@ -6,7 +6,10 @@ import html
 import re
 import unicodedata
 
+import lxml.etree
+
 from newsmirror.extract.metadata import ld_text
+from newsmirror.extract.page import rendered_text, squash
 from newsmirror.extract.titles import headline_from_document_title, strip_site_suffix
 from newsmirror.fields.base import Candidate, FieldChoice, PageContext, Tier, by_tier
 
@@ -16,6 +19,13 @@ _MIN_HEADING = 6
 _LEFT_ESCAPED = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,5}|[a-zA-Z]{2,8});")
 # Where sites join a headline to a section or site name, in metadata as in <title>.
 _SEGMENT_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|»|--)\s+")
+# Scripts written without spaces between words: there one word can be a whole headline.
+_UNSPACED_SCRIPT = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
+# h1 elements inside the article's own container, outside its navigation and asides.
+_ARTICLE_H1 = lxml.etree.XPath(
+    "//h1[ancestor::article or ancestor::main][not(ancestor::nav or ancestor::aside or ancestor::footer)]"
+)
+ARTICLE_H1 = "h1 of the article"
 
 
 def candidates(context: PageContext, site_value: str = "") -> list[Candidate]:
@@ -34,6 +44,11 @@ def candidates(context: PageContext, site_value: str = "") -> list[Candidate]:
         note = f"h1 {h1!r} is a section banner"
         h1 = from_title
         found.append(Candidate(h1, "h2/h3 = <title>", Tier.PRINTED, note=note))
+    elif own := _article_h1(context):
+        # The page's one h1 inside <article>/<main> is the heading readers see above the
+        # story; the metadata around it may be written for search engines.
+        h1 = own
+        found.append(Candidate(h1, ARTICLE_H1, Tier.PRINTED))
     else:
         found.append(Candidate(h1, "h1", Tier.PRINTED))
     found.append(Candidate(headline_from_document_title(document_title, h1), "<title>", Tier.FALLBACK))
@@ -52,6 +67,7 @@ def choose(context: PageContext, site_value: str = "") -> FieldChoice:
     choice.candidates = by_tier(candidates(context, site_value))
     printed = next((c.value for c in choice.candidates if c.tier == Tier.PRINTED), "")
     seconded = _seconded(choice.candidates, printed, context)
+    sources = {candidate.source for candidate in choice.candidates}
     for candidate in choice.candidates:
         if choice.source:
             choice.pass_over(candidate, f"{choice.source} is more precise")
@@ -61,6 +77,9 @@ def choose(context: PageContext, site_value: str = "") -> FieldChoice:
             continue
         if seconded is not None and candidate is not seconded:
             choice.pass_over(candidate, f"the h1 prints the {seconded.source} headline, not this one")
+            continue
+        if seconded is None and candidate.source != ARTICLE_H1 and ARTICLE_H1 in sources:
+            choice.pass_over(candidate, f"the {ARTICLE_H1} is printed above the story, and no metadata says it")
             continue
         if candidate.tier == Tier.FALLBACK and candidate is not seconded:
             choice.win(candidate)
@@ -101,6 +120,18 @@ def _seconded(found: list[Candidate], printed: str, context: PageContext) -> Can
         if headline == printed or _prints(headline, printed):
             return candidate
     return None
+
+
+def _article_h1(context: PageContext) -> str:
+    """Return the text of the page's only h1 inside <article>/<main>, if it reads as a headline."""
+    headings = [text for text in (squash(rendered_text(node)) for node in _ARTICLE_H1(context.page.tree)) if text]
+    if len(headings) != 1:
+        return ""
+    heading = headings[0]
+    # One word ("Politik", "Sport") is a section's name, not an article's headline.
+    if len(heading) < _MIN_HEADING or (" " not in heading and not _UNSPACED_SCRIPT.search(heading)):
+        return ""
+    return heading
 
 
 def unescape_leftover(text: str) -> str:
