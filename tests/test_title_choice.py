@@ -88,3 +88,8 @@ def test_a_one_word_h1_or_several_h1s_in_the_article_do_not_outvote_the_metadata
 def test_an_unspaced_script_headline_of_one_word_still_counts() -> None:
     page = context(SEO_HEAD, f"<article><h1>港口收费上调</h1>{BODY}</article>")
     assert title.choose(page).value == "港口收费上调"
+
+
+def test_ruby_annotations_are_not_part_of_the_headline() -> None:
+    page = context(SEO_HEAD, f"<article><h1><ruby>港<rp>(</rp><rt>みなと</rt><rp>)</rp></ruby>の料金が上がる</h1>{BODY}</article>")
+    assert title.choose(page).value == "港の料金が上がる"

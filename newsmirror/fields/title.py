@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 import unicodedata
 
 import lxml.etree
+import lxml.html
 
 from newsmirror.extract.metadata import ld_text
 from newsmirror.extract.page import rendered_text, squash
@@ -124,7 +126,7 @@ def _seconded(found: list[Candidate], printed: str, context: PageContext) -> Can
 
 def _article_h1(context: PageContext) -> str:
     """Return the text of the page's only h1 inside <article>/<main>, if it reads as a headline."""
-    headings = [text for text in (squash(rendered_text(node)) for node in _ARTICLE_H1(context.page.tree)) if text]
+    headings = [text for text in (_heading_text(node) for node in _ARTICLE_H1(context.page.tree)) if text]
     if len(headings) != 1:
         return ""
     heading = headings[0]
@@ -132,6 +134,16 @@ def _article_h1(context: PageContext) -> str:
     if len(heading) < _MIN_HEADING or (" " not in heading and not _UNSPACED_SCRIPT.search(heading)):
         return ""
     return heading
+
+
+def _heading_text(node: lxml.html.HtmlElement) -> str:
+    """Return a heading's text as read, without ruby annotations (furigana above the kanji)."""
+    if node.find(".//rt") is None:
+        return squash(rendered_text(node))
+    node = copy.deepcopy(node)
+    for annotation in node.xpath(".//rt | .//rp"):
+        annotation.drop_tree()
+    return squash(rendered_text(node))
 
 
 def unescape_leftover(text: str) -> str:
