@@ -93,3 +93,10 @@ def test_an_unspaced_script_headline_of_one_word_still_counts() -> None:
 def test_ruby_annotations_are_not_part_of_the_headline() -> None:
     page = context(SEO_HEAD, f"<article><h1><ruby>港<rp>(</rp><rt>みなと</rt><rp>)</rp></ruby>の料金が上がる</h1>{BODY}</article>")
     assert title.choose(page).value == "港の料金が上がる"
+
+
+def test_with_no_h1_the_title_segment_printed_as_a_heading_is_the_headline() -> None:
+    page = context("<title>Ferry timetable changes | Harbour Authority of the Northern Coast (HANC)</title>",
+                   f"<div class='content'><h2>Ferry timetable changes</h2>{BODY}</div>")
+    choice = title.choose(page)
+    assert (choice.value, choice.source) == ("Ferry timetable changes", "<title>")

@@ -1,4 +1,4 @@
-"""The headline: the site module, JSON-LD, og:title, the printed h1, then the <title>."""
+"""The headline: the site module, then a vote of JSON-LD, og:title, twitter:title, the printed h1 and the <title>."""
 
 from __future__ import annotations
 
@@ -51,6 +51,11 @@ def candidates(context: PageContext, site_value: str = "") -> list[Candidate]:
         # story; the metadata around it may be written for search engines.
         h1 = own
         found.append(Candidate(h1, ARTICLE_H1, Tier.PRINTED))
+    elif not h1 and (segment := _segment_printed_as_heading(context, document_title)):
+        # No h1 at all: the part of the <title> the page prints as a heading is the headline,
+        # whichever side of the separators the site's name sits on.
+        h1 = segment
+        found.append(Candidate(h1, "h2/h3 = <title> segment", Tier.PRINTED))
     else:
         found.append(Candidate(h1, "h1", Tier.PRINTED))
     found.append(Candidate(headline_from_document_title(document_title, h1), "<title>", Tier.FALLBACK))
@@ -180,6 +185,14 @@ def without_byline_suffix(title: str, byline: str) -> str:
         if byline and title.endswith(separator + byline) and len(title) > len(separator + byline):
             return title[: -len(separator + byline)].strip()
     return title
+
+
+def _segment_printed_as_heading(context: PageContext, document_title: str) -> str:
+    """Return the segment of *document_title* that is the whole text of an h2/h3, or ''."""
+    segments = _SEGMENT_SEPARATORS.split(document_title)
+    if len(segments) < 2:
+        return ""
+    return next((segment for segment in segments if _printed_as_heading(context, segment)), "")
 
 
 def _printed_as_heading(context: PageContext, text: str) -> bool:
