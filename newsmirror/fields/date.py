@@ -243,7 +243,9 @@ def _check_against_url_day(context: PageContext, choice: FieldChoice) -> None:
         check_plausible(day)
     except DateProblem:
         return
-    if abs(choice.value - day) <= _AGREEMENT:
+    # Calendar days, not hours: the URL names a whole day, and a time printed late on the
+    # next day (or read in another zone) is still the same article's.
+    if abs((choice.value.date() - day.date()).days) <= _AGREEMENT.days:
         return
     choice.pass_over(winner, f"the URL path names {from_url.value}, more than a day away")
     choice.candidates.append(from_url)
