@@ -31,3 +31,21 @@ def test_the_url_day_leaves_a_timestamp_of_the_next_calendar_day() -> None:
                    header="<time datetime='2023-12-22 05:00:00'>12/22/2023 05:00 AM</time>")
     choice = date.choose(context)
     assert (choice.source, choice.value) == ("<time datetime>", datetime(2023, 12, 22, 5, 0, tzinfo=timezone.utc))
+
+
+UPDATED_HEAD = ('<script type="application/ld+json">{"@type":"NewsArticle",'
+                '"datePublished":"2021-03-08T11:15:28Z","dateModified":"2021-03-14T20:10:50Z"}</script>')
+
+
+def test_an_updated_article_that_prints_its_update_day_is_dated_by_it() -> None:
+    context = page(f"https://{HOST}/news/harbour.html", UPDATED_HEAD, header="<p>By Ann Lee. Updated March 14, 2021</p>")
+    choice = date.choose(context)
+    assert choice.value == datetime(2021, 3, 14, 20, 10, 50, tzinfo=timezone.utc)
+    assert choice.source == "json-ld dateModified, the day the header prints"
+    assert any("the header prints 2021-03-14" in lost.reason for lost in choice.passed_over)
+
+
+def test_an_updated_article_that_prints_its_publication_day_keeps_it() -> None:
+    context = page(f"https://{HOST}/news/harbour.html", UPDATED_HEAD, header="<p>By Ann Lee. March 8, 2021</p>")
+    choice = date.choose(context)
+    assert (choice.source, choice.value.date().isoformat()) == ("json-ld datePublished", "2021-03-08")
