@@ -154,11 +154,53 @@ def choose(context: PageContext, site_value: datetime | None = None) -> FieldCho
     if not choice.source:
         _choose_fallback(context, choice, problems)
     else:
+        _prefer_printed_update(context, choice)
         _check_against_url_day(context, choice)
     if not choice.source:
         choice.problem = "; ".join(problems)
     _log_disagreement(choice, context)
     return choice
+
+
+_MODIFIED_METAS = ("article:modified_time", "og:updated_time", "dateModified", "DC.date.modified", "dc.date.modified")
+
+
+def modified_candidates(context: PageContext) -> list[Candidate]:
+    """Return the last-modified times the page's structured data and meta tags give."""
+    found = [Candidate(ld_text(context.article, "dateModified"), "json-ld dateModified", Tier.STRUCTURED),
+             Candidate(context.page.meta(*_MODIFIED_METAS), "meta modified time", Tier.META)]
+    return [candidate for candidate in found if candidate.value]
+
+
+def _prefer_printed_update(context: PageContext, choice: FieldChoice) -> None:
+    """Let the page's modified time win over its published time when the header prints the modified day.
+
+    An updated article often shows readers only its update ("Updated March 14"), while
+    its metadata keeps the first publication weeks before. Two of the page's own sources
+    (the header and the modified time) then name one day against one: the day the page
+    says it is from. Asked only when the two metadata days differ, so the header is
+    read on few pages.
+    """
+    winner = next((c for c in choice.candidates if c.source == choice.source), None)
+    if winner is None or winner.tier not in (Tier.STRUCTURED, Tier.META) or choice.value is None:
+        return
+    for modified in modified_candidates(context):
+        try:
+            moment = parse_date(modified.value, context.zone)
+            check_plausible(moment)
+        except DateProblem:
+            continue
+        if moment.date() <= choice.value.date():
+            return  # the same day, or a modification before publication (a template's)
+        printed = find_printed_date(context.header, context.zone)
+        if printed is None or printed.date() != moment.date():
+            return
+        choice.candidates.append(modified)
+        choice.pass_over(winner, f"the header prints {printed.date().isoformat()}, the day of {modified.source}")
+        choice.win(modified, moment)
+        choice.source = f"{modified.source}, the day the header prints"
+        choice.day_only = _gives_day_only(modified)
+        return
 
 
 def _settled(markup: list[Candidate], context: PageContext) -> bool:
@@ -243,7 +285,9 @@ def _check_against_url_day(context: PageContext, choice: FieldChoice) -> None:
         check_plausible(day)
     except DateProblem:
         return
-    if abs(choice.value - day) <= _AGREEMENT:
+    # Calendar days, not hours: the URL names a whole day, and a time printed late on the
+    # next day (or read in another zone) is still the same article's.
+    if abs((choice.value.date() - day.date()).days) <= _AGREEMENT.days:
         return
     choice.pass_over(winner, f"the URL path names {from_url.value}, more than a day away")
     choice.candidates.append(from_url)

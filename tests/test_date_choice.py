@@ -1,0 +1,51 @@
+"""How the date field chooses among the page's dates: each rule on a small page that needs it.
+
+The pages are written here, not taken from the corpus: each shows one kind of page
+(a permalink day beside a late timestamp, an instant given in UTC for a site in another
+zone, an updated article that prints its update) and fails without its rule.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from newsmirror.extract.page import Page
+from newsmirror.fields import date
+from newsmirror.fields.base import PageContext
+
+HOST = "harbour.example.com"
+PROSE = "<p>" + "The harbour office said the new schedule keeps the night crossing and adds one. " * 8 + "</p>"
+
+
+def page(url: str, head: str = "", header: str = "") -> PageContext:
+    """Return the context of an article page with *head* markup and *header* printed under its headline."""
+    html = (f"<html><head><meta charset='utf-8'><title>Harbour adds a ferry</title>{head}</head><body>"
+            f"<article><h1>Harbour adds a ferry</h1>{header}{PROSE}</article></body></html>")
+    return PageContext(Page.from_bytes(url, html.encode("utf-8")), timezone.utc)
+
+
+def test_the_url_day_leaves_a_timestamp_of_the_next_calendar_day() -> None:
+    # Filed late in the evening, printed early the next morning: 29 hours from the
+    # permalink's midnight, but one calendar day, so the same article's time.
+    context = page(f"https://{HOST}/2023/12/21/harbour.html",
+                   header="<time datetime='2023-12-22 05:00:00'>12/22/2023 05:00 AM</time>")
+    choice = date.choose(context)
+    assert (choice.source, choice.value) == ("<time datetime>", datetime(2023, 12, 22, 5, 0, tzinfo=timezone.utc))
+
+
+UPDATED_HEAD = ('<script type="application/ld+json">{"@type":"NewsArticle",'
+                '"datePublished":"2021-03-08T11:15:28Z","dateModified":"2021-03-14T20:10:50Z"}</script>')
+
+
+def test_an_updated_article_that_prints_its_update_day_is_dated_by_it() -> None:
+    context = page(f"https://{HOST}/news/harbour.html", UPDATED_HEAD, header="<p>By Ann Lee. Updated March 14, 2021</p>")
+    choice = date.choose(context)
+    assert choice.value == datetime(2021, 3, 14, 20, 10, 50, tzinfo=timezone.utc)
+    assert choice.source == "json-ld dateModified, the day the header prints"
+    assert any("the header prints 2021-03-14" in lost.reason for lost in choice.passed_over)
+
+
+def test_an_updated_article_that_prints_its_publication_day_keeps_it() -> None:
+    context = page(f"https://{HOST}/news/harbour.html", UPDATED_HEAD, header="<p>By Ann Lee. March 8, 2021</p>")
+    choice = date.choose(context)
+    assert (choice.source, choice.value.date().isoformat()) == ("json-ld datePublished", "2021-03-08")
