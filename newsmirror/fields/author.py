@@ -7,6 +7,9 @@ import unicodedata
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+import lxml.etree
+import lxml.html
+
 from newsmirror.extract.bylines import (
     chinese_byline,
     clean_author,
@@ -17,7 +20,7 @@ from newsmirror.extract.bylines import (
     signed_reporter,
 )
 from newsmirror.extract.metadata import ld_authors, ld_publishers
-from newsmirror.extract.page import Page
+from newsmirror.extract.page import Page, squash
 from newsmirror.fields.base import Candidate, FieldChoice, PageContext, Tier, by_tier
 
 _AUTHOR_METAS = ("author", "article:author", "byl", "dc.creator", "DC.creator", "sailthru.author", "parsely-author")
@@ -29,12 +32,27 @@ _BYLINE_ELEMENTS = (
 )
 _BYLINE_CLASS = re.compile(r"(?:\w+(?:__|-))?(?:byline|author)(?:(?:__|-|_)(?:author|name|link|fmt))?", re.IGNORECASE)
 _MAX_BYLINE_ELEMENTS = 40
-# Words that say a byline names a desk, not a writer: "Staff reports", "<Site> Staff",
+# Links to a category or tag page, which byline rows often hold next to the writer's name.
+_TOPIC_HREF = re.compile(r"/(?:category|categories|tags?|topics?|themen?|kategorie|rubrik|section)/", re.IGNORECASE)
+# Links to a writer's own page, in the path words CMSs use for it, in several languages.
+_AUTHOR_LINKS = lxml.etree.XPath(
+    "//body//a[contains(@href, '/author') or contains(@href, '/autor') or contains(@href, '/auteur')"
+    " or contains(@href, '/writer') or contains(@href, '/staff/') or contains(@href, '/reporter')"
+    " or contains(@href, '/journalist') or contains(@href, '/redaktion/') or contains(@href, '/redakteur')"
+    " or contains(@href, '/newsteam/') or contains(@href, '/contributor') or contains(@href, '/columnist')"
+    " or contains(@href, '/profil')][not(ancestor::script)]"
+)
+_AUTHOR_HREF = re.compile(
+    r"/(?:authors?|autor(?:en|es|e)?|auteurs?|writers?|staff|reporters?|journalist(?:s|en)?|redaktion|"
+    r"redakteur(?:e|in)?|newsteam|contributors?|columnists?|profiles?|profil)/",
+    re.IGNORECASE,
+)
+# Words that say a byline names a desk, not a writer: "(From) staff reports", "<Site> Staff",
 # "<Site> Correspondent". A byline of nothing else, once the publication's name is gone,
 # names nobody.
 _DESK_WORDS = frozenset(
     "staff reports report correspondent correspondents reporter reporters desk team editors editorial"
-    " newsroom writer writers".split()
+    " newsroom writer writers from".split()
 )
 # How a publication's name is glued after the writer's: "Jane Doe, Bleacher Report".
 _PUBLICATION_GLUE = (", ", " | ", " - ", " – ", " — ", " / ")
@@ -71,6 +89,7 @@ def _page_candidates(context: PageContext) -> list[Candidate]:
     else:
         found.append(_meta_candidate(meta, context, Tier.META, ""))
         found.append(Candidate(printed_byline(page), "byline element", Tier.PRINTED))
+        found.append(Candidate(author_page_link(context), "link to the writer's page in the header", Tier.PRINTED))
         found.append(Candidate(chinese_byline(context.header), "printed 来源/作者/记者", Tier.PRINTED))
     return found
 
@@ -189,9 +208,38 @@ def printed_byline(page: Page) -> str:
                 or any(_BYLINE_CLASS.fullmatch(token) for token in classes)):
             continue
         # The link to the author's page holds the name alone; the element may add a role
-        # ("Games Editor") or the desk ("WebMD Health News").
-        for text in (*(link.text_content() for link in element.iter("a")), element.text_content()):
-            name = english_byline(text)
+        # ("Games Editor") or the desk ("WebMD Health News"), or a category link ("Uncategorized").
+        for link in element.iter("a"):
+            if _TOPIC_HREF.search(link.get("href") or ""):
+                continue
+            # rel=author says the text is the writer's name, even a lower-case handle ("freeman1984").
+            name = clean_author(link.text_content()) if _says_author(link) else english_byline(link.text_content())
             if name:
                 return name
+        name = english_byline(element.text_content())
+        if name:
+            return name
+    return ""
+
+
+def _says_author(element: lxml.html.HtmlElement) -> bool:
+    """Tell whether the element's own markup says it holds the author (rel=author, itemprop=author)."""
+    return "author" in (element.get("rel") or "").split() or "author" in (element.get("itemprop") or "").split()
+
+
+def author_page_link(context: PageContext) -> str:
+    """Return the name of a link to the writer's page (/author/jane-doe) printed in the header, or ''.
+
+    Only a link whose text the header prints right after the headline counts: the same
+    kind of link in a related-articles block or a comment names another article's writer.
+    """
+    header = context.header
+    if not header:
+        return ""
+    for link in _AUTHOR_LINKS(context.page.tree):
+        if not _AUTHOR_HREF.search(urlsplit(link.get("href") or "").path):
+            continue
+        name = english_byline(link.text_content())
+        if name and squash(link.text_content()) in header:
+            return name
     return ""
