@@ -110,3 +110,37 @@ def english_byline(text: str) -> str:
     if not 1 <= len(words) <= 8 or not all(word[0].isupper() or word in _NAME_PARTICLES or word[0] == "(" for word in words):
         return ""
     return name
+
+
+# A byline printed as plain text under the headline: "By Jane Doe • May 16", "Von Max Muster",
+# "by handle, Dec 19th". Lower-case "by" only where the header starts with it: inside a
+# sentence it is prose ("written by hand").
+_HEADER_BY = re.compile(
+    r"(?:^(?:by|von|par|por)|(?:^|(?<=\s))(?:By|BY|Von|VON|Par|PAR|Por|POR|Door|Przez|Автор:?|Posted by|Written by))"
+    r"\s+(?P<name>[^\W\d_][\w.'’-]*(?:\s+[\w.'’()-]+){0,5})"
+)
+# Words that end the name: the date, an update stamp, the sharing row, a role.
+_AFTER_NAME = frozenset(
+    "updated published posted last share follow email e-mail facebook twitter min read photo video"
+    " aktualisiert veröffentlicht am um publié mis special staff writer reporter editor correspondent"
+    " january february march april may june july august september october november december"
+    " jan feb mar apr jun jul aug sep sept oct nov dec januar februar märz mai juni juli oktober dezember"
+    " monday tuesday wednesday thursday friday saturday sunday today yesterday"
+    " montag dienstag mittwoch donnerstag freitag samstag sonntag".split()
+)
+
+
+def header_byline(header: str) -> str:
+    """Return the writer a header prints as text after a "By" word ("By Jane Doe 5 days ago"), or ''."""
+    match = _HEADER_BY.search(header)
+    if match is None:
+        return ""
+    words = []
+    for word in match.group("name").split():
+        bare = word.rstrip(",;:|•·")
+        if not bare or bare.strip(".").casefold() in _AFTER_NAME or bare[0].isdigit():
+            break
+        words.append(bare)
+        if bare != word:
+            break  # a comma or a bar ends the name: "Jane Doe, Staff Writer"
+    return english_byline(" ".join(words))

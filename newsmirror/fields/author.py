@@ -15,6 +15,7 @@ from newsmirror.extract.bylines import (
     clean_author,
     english_byline,
     forum_poster,
+    header_byline,
     is_editor,
     leading_byline,
     signed_reporter,
@@ -90,6 +91,7 @@ def _page_candidates(context: PageContext) -> list[Candidate]:
         found.append(_meta_candidate(meta, context, Tier.META, ""))
         found.append(Candidate(printed_byline(page), "byline element", Tier.PRINTED))
         found.append(Candidate(author_page_link(context), "link to the writer's page in the header", Tier.PRINTED))
+        found.append(Candidate(header_byline(context.header), "'By …' printed under the headline", Tier.PRINTED))
         found.append(Candidate(chinese_byline(context.header), "printed 来源/作者/记者", Tier.PRINTED))
     return found
 
@@ -109,12 +111,13 @@ def choose(context: PageContext, site_value: str = "") -> FieldChoice:
     """
     # Chinese pages name their source (新华社, 新浪财经) as the byline: that is the field there.
     publications = () if context.chinese else publication_names(context)
+    domains = set(domain_names(context))
     found: list[Candidate] = []
     for tier in _tiers(context, site_value):
         found += [candidate for candidate in tier() if candidate.value]
         if found and not context.explain and _settled(by_tier(found), publications):
             break
-    return _choose_among(by_tier(found), publications)
+    return _choose_among(by_tier(found), publications, domains)
 
 
 def _settled(found: list[Candidate], publications: tuple[str, ...]) -> bool:
@@ -123,8 +126,8 @@ def _settled(found: list[Candidate], publications: tuple[str, ...]) -> bool:
     return top.tier == Tier.SITE or not publications or _names_writer(top.value, publications)
 
 
-def _choose_among(found: list[Candidate], publications: tuple[str, ...]) -> FieldChoice:
-    """Choose among *found* (strongest first): a desk names nobody; the publication only where no writer is named."""
+def _choose_among(found: list[Candidate], publications: tuple[str, ...], domains: set[str]) -> FieldChoice:
+    """Choose among *found* (strongest first): a desk or the bare domain names nobody; the publication only where no writer is named."""
     choice = FieldChoice("author")
     choice.candidates = found
     for position, candidate in enumerate(choice.candidates):
@@ -133,6 +136,11 @@ def _choose_among(found: list[Candidate], publications: tuple[str, ...]) -> Fiel
             continue
         if candidate.tier == Tier.SITE or not publications:
             choice.win(candidate)
+            continue
+        if candidate.value in domains:
+            # "mlssoccer" (spelled as in the host) is the CMS account of the site itself,
+            # never a printed byline; "Solarserver" is the publication's printed name.
+            choice.pass_over(candidate, "it is the site's domain name, not a byline")
             continue
         name = without_publication(candidate.value, publications)
         if not name:
@@ -153,11 +161,16 @@ def _choose_among(found: list[Candidate], publications: tuple[str, ...]) -> Fiel
 
 def publication_names(context: PageContext) -> tuple[str, ...]:
     """Return the names the page gives its publication: site names, JSON-LD publisher, domain."""
-    host = (urlsplit(context.page.url).hostname or "").removeprefix("www.")
     publisher = ld_publishers(context.article)
     site_name = context.page.meta("og:site_name", "application-name")
-    names = (*context.site_names, site_name, *publisher, host, host.split(".")[0])
+    names = (*context.site_names, site_name, *publisher, *domain_names(context))
     return tuple(dict.fromkeys(name for name in names if name))
+
+
+def domain_names(context: PageContext) -> tuple[str, ...]:
+    """Return the page's host without "www." and the host's first label ("example.com", "example")."""
+    host = (urlsplit(context.page.url).hostname or "").removeprefix("www.")
+    return (host, host.split(".")[0]) if host else ()
 
 
 def without_publication(name: str, publications: tuple[str, ...]) -> str:
