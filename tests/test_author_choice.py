@@ -6,7 +6,7 @@ from datetime import timezone
 
 import pytest
 
-from newsmirror.extract.bylines import clean_author
+from newsmirror.extract.bylines import clean_author, header_byline
 from newsmirror.extract.page import Page
 from newsmirror.fields import author
 from newsmirror.fields.base import PageContext
@@ -83,3 +83,36 @@ def test_from_staff_reports_names_a_desk() -> None:
     page = context("<meta property='og:site_name' content='Harbour Times'>",
                    f"<h1>{HEADLINE}</h1><p class='byline'>From staff reports</p>{BODY}")
     assert author.choose(page).value is None
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ("By Associated Press 5 days ago Share", "Associated Press"),
+        ("by JaneDoe42, May 16th 2024 The council met", "JaneDoe42"),
+        ("Von Max Muster und Erika Mustermann | 16.05.2024", "Max Muster und Erika Mustermann"),
+        ("By Jane Doe, Staff Writer May 16, 2024", "Jane Doe"),
+        ("By David Roe Special to the Harbour Times", "David Roe"),
+        ("Posted by Konstantin 16.05.2024", "Konstantin"),
+        ("The plan was approved. By clicking here you agree to our terms", ""),
+    ],
+)
+def test_a_by_word_printed_under_the_headline(header: str, name: str) -> None:
+    assert header_byline(header) == name
+
+
+def test_the_printed_by_line_beats_a_json_ld_author_that_is_the_publication() -> None:
+    head = (
+        "<meta property='og:site_name' content='Harbour Weather'>"
+        '<script type="application/ld+json">{"@type": "NewsArticle", "author": {"name": "Harbour Weather"}}</script>'
+    )
+    choice = author.choose(context(head, f"<h1>{HEADLINE}</h1><h4>By Associated Press</h4><h4>5 days ago</h4>{BODY}"))
+    assert (choice.value, choice.source) == ("Associated Press", "'By …' printed under the headline")
+
+
+def test_a_byline_spelled_as_the_sites_domain_names_nobody() -> None:
+    head = "<meta property='og:site_name' content='Harbour Times'><meta name='author' content='harbourtimes'>"
+    page = context(head, f"<h1>{HEADLINE}</h1>{BODY}", url="https://www.harbourtimes.com/2024/05/16/ferry.html")
+    choice = author.choose(page)
+    assert choice.value is None
+    assert [passed.reason for passed in choice.passed_over] == ["it is the site's domain name, not a byline"]
