@@ -116,3 +116,13 @@ def test_a_byline_spelled_as_the_sites_domain_names_nobody() -> None:
     choice = author.choose(page)
     assert choice.value is None
     assert [passed.reason for passed in choice.passed_over] == ["it is the site's domain name, not a byline"]
+
+
+def test_a_byline_in_another_articles_teaser_or_the_menu_names_nobody() -> None:
+    teaser = (
+        "<div class='teaser-content'><a href='/2024/05/15/other.html'><h3>Another story</h3>"
+        "<div class='author-name'>Von Max Muster</div></a></div>"
+        "<nav class='slide-out'><div class='byline'>By John Roe</div></nav>"
+    )
+    page = context("", f"<h1>{HEADLINE}</h1>{BODY}{teaser}<p class='byline'>By Jane Doe</p>")
+    assert author.printed_byline(page.page) == "Jane Doe"

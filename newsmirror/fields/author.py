@@ -35,6 +35,8 @@ _BYLINE_CLASS = re.compile(r"(?:\w+(?:__|-))?(?:byline|author)(?:(?:__|-|_)(?:au
 _MAX_BYLINE_ELEMENTS = 40
 # Links to a category or tag page, which byline rows often hold next to the writer's name.
 _TOPIC_HREF = re.compile(r"/(?:category|categories|tags?|topics?|themen?|kategorie|rubrik|section)/", re.IGNORECASE)
+# Blocks that hold other articles' bylines (related, teasers, recommendations) or readers' (comments).
+_OTHER_ARTICLES = re.compile(r"(?:\w+[-_])?(?:related|teasers?|recommend\w*|comments?|more-stories)(?:$|[-_])", re.IGNORECASE)
 # Links to a writer's own page, in the path words CMSs use for it, in several languages.
 _AUTHOR_LINKS = lxml.etree.XPath(
     "//body//a[contains(@href, '/author') or contains(@href, '/autor') or contains(@href, '/auteur')"
@@ -218,7 +220,7 @@ def printed_byline(page: Page) -> str:
     for element in page.tree.xpath(_BYLINE_ELEMENTS)[:_MAX_BYLINE_ELEMENTS]:
         classes = (element.get("class") or "").split()
         if not (element.get("rel") == "author" or element.get("itemprop") == "author"
-                or any(_BYLINE_CLASS.fullmatch(token) for token in classes)):
+                or any(_BYLINE_CLASS.fullmatch(token) for token in classes)) or _in_teaser(element):
             continue
         # The link to the author's page holds the name alone; the element may add a role
         # ("Games Editor") or the desk ("WebMD Health News"), or a category link ("Uncategorized").
@@ -233,6 +235,23 @@ def printed_byline(page: Page) -> str:
         if name:
             return name
     return ""
+
+
+def _in_teaser(element: lxml.html.HtmlElement) -> bool:
+    """Tell whether a byline element sits in another article's teaser, a related block or a comment.
+
+    A teaser is a link to another article that holds its headline and its writer; a link
+    to the writer's own page is no teaser.
+    """
+    for ancestor in element.iterancestors():
+        if ancestor.tag == "a" and not _AUTHOR_HREF.search(ancestor.get("href") or ""):
+            return True
+        if ancestor.tag in ("body", "html"):
+            break  # <body class="comments-open single-post"> says nothing about one block
+        names = f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}".split()
+        if ancestor.tag == "nav" or any(_OTHER_ARTICLES.match(name) for name in names):
+            return True
+    return False
 
 
 def _says_author(element: lxml.html.HtmlElement) -> bool:
