@@ -73,6 +73,8 @@ def _tiers(context: PageContext, site_value: str) -> tuple[Callable[[], list[Can
         lambda: [Candidate(site_value, "site module", Tier.SITE)] if site_value else [],
         lambda: [Candidate(clean_author(name), "json-ld author", Tier.STRUCTURED) for name in ld_authors(context.article)],
         lambda: _page_candidates(context),
+        # The header's links and text are read only when the byline element did not settle it.
+        lambda: [] if context.chinese else _header_candidates(context),
     )
 
 
@@ -92,10 +94,16 @@ def _page_candidates(context: PageContext) -> list[Candidate]:
     else:
         found.append(_meta_candidate(meta, context, Tier.META, ""))
         found.append(Candidate(printed_byline(page), "byline element", Tier.PRINTED))
-        found.append(Candidate(author_page_link(context), "link to the writer's page in the header", Tier.PRINTED))
-        found.append(Candidate(header_byline(context.header), "'By …' printed under the headline", Tier.PRINTED))
-        found.append(Candidate(chinese_byline(context.header), "printed 来源/作者/记者", Tier.PRINTED))
     return found
+
+
+def _header_candidates(context: PageContext) -> list[Candidate]:
+    """Return the bylines the printed header offers on pages not in Chinese: a writer's link, "By …", 来源."""
+    return [
+        Candidate(author_page_link(context), "link to the writer's page in the header", Tier.PRINTED),
+        Candidate(header_byline(context.header), "'By …' printed under the headline", Tier.PRINTED),
+        Candidate(chinese_byline(context.header), "printed 来源/作者/记者", Tier.PRINTED),
+    ]
 
 
 def _meta_candidate(meta: str, context: PageContext, tier: Tier, note: str) -> Candidate:
