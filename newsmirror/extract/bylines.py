@@ -18,14 +18,23 @@ _REPORTER = re.compile(r"(?:^|[\s（(【])(?:本报|新华社)?记者\s*(?P<name
 # Words a 来源/作者 line uses to say "no named source": reprint, blog, this site, original, unknown, anonymous.
 _NO_SOURCE = re.compile(r"^(?:转载|转自|博客|本站|原创|未知|佚名|综合)(?:文章|网站)?$")
 _LABEL = re.compile(r"^(?:责任编辑|编辑|来源|來源|作者|记者|記者|发布时间|时间)")
-_ENGLISH_BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
+# "By" in the languages of the pages we read: German, French, Spanish/Portuguese, Dutch, Polish,
+# Scandinavian, Russian/Ukrainian; and Italian/Portuguese "di"/"da", only lower-case, since
+# "Di Maria" and "Da Silva" are surnames.
+_BYLINE_WORD = re.compile(
+    r"^\s*(?:(?i:by|von|par|por|door|przez|av|af|автор|від|written\s+by|posted\s+by)(?:\s*:)?\s+|(?:di|da)\s+(?=[A-Z]))"
+)
+# A handle or a role glued after the name: "Williams Perdomo @wperdomod", "Jane Doe | Example Media".
+_HANDLE_AFTER = re.compile(r"\s+@\w+$")
+_PIPE_AFTER = re.compile(r"\s+[|｜]\s+.*$")
 _NOT_A_NAME = re.compile(r"^(?:https?:|www\.|\d+$)|@|\w\.(?:com|cn|net|org)\b", re.IGNORECASE)
 
 
 def clean_author(value: str | None) -> str:
     """Return a byline reduced to the name(s): no "By ", no labels; '' when it is no name."""
     name = squash(value)
-    name = _ENGLISH_BY.sub("", name)
+    name = _BYLINE_WORD.sub("", name)
+    name = _PIPE_AFTER.sub("", _HANDLE_AFTER.sub("", name))
     name = re.sub(r"^(?:来源|來源|作者|撰文|记者|記者)\s*[:：]\s*", "", name)
     name = name.strip(" -–—|:：,，")
     if not name or len(name) > 80 or _NOT_A_NAME.search(name):
@@ -89,11 +98,49 @@ def is_editor(name: str, text: str) -> bool:
     return bool(name) and re.search(r"编辑\s*[:：]?\s*" + re.escape(name), text) is not None
 
 
+# Lower-case words a list of names or a name itself may hold: "and"/"und"/"et"/"y", "de", "van".
+_NAME_PARTICLES = frozenset("and & und et y e en de van von der den du del della da di la le".split())
+
+
 def english_byline(text: str) -> str:
     """Return the name(s) of a printed English byline ("By Ana Sandoiu"), or '' for other text."""
     name = clean_author(text)
     words = name.replace(",", " ").split()
     # Names are a few capitalised words ("Richard (R.J.) Eskow", "Stella Kim and Jennifer Jett").
-    if not 1 <= len(words) <= 8 or not all(word[0].isupper() or word in {"and", "&", "de", "van", "von"} or word[0] == "(" for word in words):
+    if not 1 <= len(words) <= 8 or not all(word[0].isupper() or word in _NAME_PARTICLES or word[0] == "(" for word in words):
         return ""
     return name
+
+
+# A byline printed as plain text under the headline: "By Jane Doe • May 16", "Von Max Muster",
+# "by handle, Dec 19th". Lower-case "by" only where the header starts with it: inside a
+# sentence it is prose ("written by hand").
+_HEADER_BY = re.compile(
+    r"(?:^(?:by|von|par|por)|(?:^|(?<=\s))(?:By|BY|Von|VON|Par|PAR|Por|POR|Door|Przez|Автор:?|Posted by|Written by))"
+    r"\s+(?P<name>[^\W\d_][\w.'’-]*(?:\s+[\w.'’()-]+){0,5})"
+)
+# Words that end the name: the date, an update stamp, the sharing row, a role.
+_AFTER_NAME = frozenset(
+    "updated published posted last share follow email e-mail facebook twitter min read photo video"
+    " aktualisiert veröffentlicht am um publié mis special staff writer reporter editor correspondent"
+    " january february march april may june july august september october november december"
+    " jan feb mar apr jun jul aug sep sept oct nov dec januar februar märz mai juni juli oktober dezember"
+    " monday tuesday wednesday thursday friday saturday sunday today yesterday"
+    " montag dienstag mittwoch donnerstag freitag samstag sonntag".split()
+)
+
+
+def header_byline(header: str) -> str:
+    """Return the writer a header prints as text after a "By" word ("By Jane Doe 5 days ago"), or ''."""
+    match = _HEADER_BY.search(header)
+    if match is None:
+        return ""
+    words = []
+    for word in match.group("name").split():
+        bare = word.rstrip(",;:|•·")
+        if not bare or bare.strip(".").casefold() in _AFTER_NAME or bare[0].isdigit():
+            break
+        words.append(bare)
+        if bare != word:
+            break  # a comma or a bar ends the name: "Jane Doe, Staff Writer"
+    return english_byline(" ".join(words))

@@ -36,15 +36,39 @@ def _types(node: dict[str, Any]) -> set[str]:
 def json_ld_article(page: Page) -> dict[str, Any]:
     """Return the page's JSON-LD article object (preferring news types), or {}."""
     found: list[dict[str, Any]] = []
+    by_id: dict[str, dict[str, Any]] = {}
     for script in page.tree.xpath('//script[@type="application/ld+json"]/text()'):
         try:
             document = json.loads(_CDATA.sub("", script), strict=False)
         except ValueError:
             continue  # broken JSON-LD is common; other metadata still applies
-        found += [node for node in _walk(document) if _types(node) & _ARTICLE_TYPES]
+        for node in _walk(document):
+            if _types(node) & _ARTICLE_TYPES:
+                found.append(node)
+            if isinstance(node.get("@id"), str) and len(node) > 1:
+                by_id.setdefault(node["@id"], node)
     # A WebPage wrapper is a last resort: its "name" is often the site's.
     found.sort(key=lambda node: _types(node) <= {"webpage"})
-    return found[0] if found else {}
+    if not found:
+        return {}
+    article = found[0]
+    # Yoast-style @graph pages name the author as {"@id": ...}, a reference to a Person node
+    # elsewhere in the graph: follow it, so the article carries the name.
+    linked = {key: _resolved(article[key], by_id) for key in _LINKED_KEYS if key in article}
+    return {**article, **linked} if linked else article
+
+
+# The article's values that name a person or organisation, and may do so by @id reference.
+_LINKED_KEYS = ("author", "publisher")
+
+
+def _resolved(value: Any, by_id: dict[str, dict[str, Any]]) -> Any:
+    """Return a JSON-LD value with its bare {"@id": ...} references replaced by the nodes they name."""
+    if isinstance(value, list):
+        return [_resolved(item, by_id) for item in value]
+    if isinstance(value, dict) and "name" not in value and isinstance(value.get("@id"), str):
+        return by_id.get(value["@id"], value)
+    return value
 
 
 def _names(value: Any) -> list[str]:

@@ -7,17 +7,21 @@ import unicodedata
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+import lxml.etree
+import lxml.html
+
 from newsmirror.extract.bylines import (
     chinese_byline,
     clean_author,
     english_byline,
     forum_poster,
+    header_byline,
     is_editor,
     leading_byline,
     signed_reporter,
 )
 from newsmirror.extract.metadata import ld_authors, ld_publishers
-from newsmirror.extract.page import Page
+from newsmirror.extract.page import Page, squash
 from newsmirror.fields.base import Candidate, FieldChoice, PageContext, Tier, by_tier
 
 _AUTHOR_METAS = ("author", "article:author", "byl", "dc.creator", "DC.creator", "sailthru.author", "parsely-author")
@@ -29,12 +33,29 @@ _BYLINE_ELEMENTS = (
 )
 _BYLINE_CLASS = re.compile(r"(?:\w+(?:__|-))?(?:byline|author)(?:(?:__|-|_)(?:author|name|link|fmt))?", re.IGNORECASE)
 _MAX_BYLINE_ELEMENTS = 40
-# Words that say a byline names a desk, not a writer: "Staff reports", "<Site> Staff",
+# Links to a category or tag page, which byline rows often hold next to the writer's name.
+_TOPIC_HREF = re.compile(r"/(?:category|categories|tags?|topics?|themen?|kategorie|rubrik|section)/", re.IGNORECASE)
+# Blocks that hold other articles' bylines (related, teasers, recommendations) or readers' (comments).
+_OTHER_ARTICLES = re.compile(r"(?:\w+[-_])?(?:related|teasers?|recommend\w*|comments?|more-stories)(?:$|[-_])", re.IGNORECASE)
+# Links to a writer's own page, in the path words CMSs use for it, in several languages.
+_AUTHOR_LINKS = lxml.etree.XPath(
+    "//body//a[contains(@href, '/author') or contains(@href, '/autor') or contains(@href, '/auteur')"
+    " or contains(@href, '/writer') or contains(@href, '/staff/') or contains(@href, '/reporter')"
+    " or contains(@href, '/journalist') or contains(@href, '/redaktion/') or contains(@href, '/redakteur')"
+    " or contains(@href, '/newsteam/') or contains(@href, '/contributor') or contains(@href, '/columnist')"
+    " or contains(@href, '/profil')][not(ancestor::script)]"
+)
+_AUTHOR_HREF = re.compile(
+    r"/(?:authors?|autor(?:en|es|e)?|auteurs?|writers?|staff|reporters?|journalist(?:s|en)?|redaktion|"
+    r"redakteur(?:e|in)?|newsteam|contributors?|columnists?|profiles?|profil)/",
+    re.IGNORECASE,
+)
+# Words that say a byline names a desk, not a writer: "(From) staff reports", "<Site> Staff",
 # "<Site> Correspondent". A byline of nothing else, once the publication's name is gone,
 # names nobody.
 _DESK_WORDS = frozenset(
     "staff reports report correspondent correspondents reporter reporters desk team editors editorial"
-    " newsroom writer writers".split()
+    " newsroom writer writers from".split()
 )
 # How a publication's name is glued after the writer's: "Jane Doe, Bleacher Report".
 _PUBLICATION_GLUE = (", ", " | ", " - ", " – ", " — ", " / ")
@@ -52,6 +73,8 @@ def _tiers(context: PageContext, site_value: str) -> tuple[Callable[[], list[Can
         lambda: [Candidate(site_value, "site module", Tier.SITE)] if site_value else [],
         lambda: [Candidate(clean_author(name), "json-ld author", Tier.STRUCTURED) for name in ld_authors(context.article)],
         lambda: _page_candidates(context),
+        # The header's links and text are read only when the byline element did not settle it.
+        lambda: [] if context.chinese else _header_candidates(context),
     )
 
 
@@ -71,8 +94,16 @@ def _page_candidates(context: PageContext) -> list[Candidate]:
     else:
         found.append(_meta_candidate(meta, context, Tier.META, ""))
         found.append(Candidate(printed_byline(page), "byline element", Tier.PRINTED))
-        found.append(Candidate(chinese_byline(context.header), "printed 来源/作者/记者", Tier.PRINTED))
     return found
+
+
+def _header_candidates(context: PageContext) -> list[Candidate]:
+    """Return the bylines the printed header offers on pages not in Chinese: a writer's link, "By …", 来源."""
+    return [
+        Candidate(author_page_link(context), "link to the writer's page in the header", Tier.PRINTED),
+        Candidate(header_byline(context.header), "'By …' printed under the headline", Tier.PRINTED),
+        Candidate(chinese_byline(context.header), "printed 来源/作者/记者", Tier.PRINTED),
+    ]
 
 
 def _meta_candidate(meta: str, context: PageContext, tier: Tier, note: str) -> Candidate:
@@ -90,12 +121,13 @@ def choose(context: PageContext, site_value: str = "") -> FieldChoice:
     """
     # Chinese pages name their source (新华社, 新浪财经) as the byline: that is the field there.
     publications = () if context.chinese else publication_names(context)
+    domains = set(domain_names(context))
     found: list[Candidate] = []
     for tier in _tiers(context, site_value):
         found += [candidate for candidate in tier() if candidate.value]
         if found and not context.explain and _settled(by_tier(found), publications):
             break
-    return _choose_among(by_tier(found), publications)
+    return _choose_among(by_tier(found), publications, domains)
 
 
 def _settled(found: list[Candidate], publications: tuple[str, ...]) -> bool:
@@ -104,8 +136,8 @@ def _settled(found: list[Candidate], publications: tuple[str, ...]) -> bool:
     return top.tier == Tier.SITE or not publications or _names_writer(top.value, publications)
 
 
-def _choose_among(found: list[Candidate], publications: tuple[str, ...]) -> FieldChoice:
-    """Choose among *found* (strongest first): a desk names nobody; the publication only where no writer is named."""
+def _choose_among(found: list[Candidate], publications: tuple[str, ...], domains: set[str]) -> FieldChoice:
+    """Choose among *found* (strongest first): a desk or the bare domain names nobody; the publication only where no writer is named."""
     choice = FieldChoice("author")
     choice.candidates = found
     for position, candidate in enumerate(choice.candidates):
@@ -114,6 +146,11 @@ def _choose_among(found: list[Candidate], publications: tuple[str, ...]) -> Fiel
             continue
         if candidate.tier == Tier.SITE or not publications:
             choice.win(candidate)
+            continue
+        if candidate.value in domains:
+            # "mlssoccer" (spelled as in the host) is the CMS account of the site itself,
+            # never a printed byline; "Solarserver" is the publication's printed name.
+            choice.pass_over(candidate, "it is the site's domain name, not a byline")
             continue
         name = without_publication(candidate.value, publications)
         if not name:
@@ -134,11 +171,16 @@ def _choose_among(found: list[Candidate], publications: tuple[str, ...]) -> Fiel
 
 def publication_names(context: PageContext) -> tuple[str, ...]:
     """Return the names the page gives its publication: site names, JSON-LD publisher, domain."""
-    host = (urlsplit(context.page.url).hostname or "").removeprefix("www.")
     publisher = ld_publishers(context.article)
     site_name = context.page.meta("og:site_name", "application-name")
-    names = (*context.site_names, site_name, *publisher, host, host.split(".")[0])
+    names = (*context.site_names, site_name, *publisher, *domain_names(context))
     return tuple(dict.fromkeys(name for name in names if name))
+
+
+def domain_names(context: PageContext) -> tuple[str, ...]:
+    """Return the page's host without "www." and the host's first label ("example.com", "example")."""
+    host = (urlsplit(context.page.url).hostname or "").removeprefix("www.")
+    return (host, host.split(".")[0]) if host else ()
 
 
 def without_publication(name: str, publications: tuple[str, ...]) -> str:
@@ -186,12 +228,58 @@ def printed_byline(page: Page) -> str:
     for element in page.tree.xpath(_BYLINE_ELEMENTS)[:_MAX_BYLINE_ELEMENTS]:
         classes = (element.get("class") or "").split()
         if not (element.get("rel") == "author" or element.get("itemprop") == "author"
-                or any(_BYLINE_CLASS.fullmatch(token) for token in classes)):
+                or any(_BYLINE_CLASS.fullmatch(token) for token in classes)) or _in_teaser(element):
             continue
         # The link to the author's page holds the name alone; the element may add a role
-        # ("Games Editor") or the desk ("WebMD Health News").
-        for text in (*(link.text_content() for link in element.iter("a")), element.text_content()):
-            name = english_byline(text)
+        # ("Games Editor") or the desk ("WebMD Health News"), or a category link ("Uncategorized").
+        for link in element.iter("a"):
+            if _TOPIC_HREF.search(link.get("href") or ""):
+                continue
+            # rel=author says the text is the writer's name, even a lower-case handle ("freeman1984").
+            name = clean_author(link.text_content()) if _says_author(link) else english_byline(link.text_content())
             if name:
                 return name
+        name = english_byline(element.text_content())
+        if name:
+            return name
+    return ""
+
+
+def _in_teaser(element: lxml.html.HtmlElement) -> bool:
+    """Tell whether a byline element sits in another article's teaser, a related block or a comment.
+
+    A teaser is a link to another article that holds its headline and its writer; a link
+    to the writer's own page is no teaser.
+    """
+    for ancestor in element.iterancestors():
+        if ancestor.tag == "a" and not _AUTHOR_HREF.search(ancestor.get("href") or ""):
+            return True
+        if ancestor.tag in ("body", "html"):
+            break  # <body class="comments-open single-post"> says nothing about one block
+        names = f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}".split()
+        if ancestor.tag == "nav" or any(_OTHER_ARTICLES.match(name) for name in names):
+            return True
+    return False
+
+
+def _says_author(element: lxml.html.HtmlElement) -> bool:
+    """Tell whether the element's own markup says it holds the author (rel=author, itemprop=author)."""
+    return "author" in (element.get("rel") or "").split() or "author" in (element.get("itemprop") or "").split()
+
+
+def author_page_link(context: PageContext) -> str:
+    """Return the name of a link to the writer's page (/author/jane-doe) printed in the header, or ''.
+
+    Only a link whose text the header prints right after the headline counts: the same
+    kind of link in a related-articles block or a comment names another article's writer.
+    """
+    header = context.header
+    if not header:
+        return ""
+    for link in _AUTHOR_LINKS(context.page.tree):
+        if not _AUTHOR_HREF.search(urlsplit(link.get("href") or "").path):
+            continue
+        name = english_byline(link.text_content())
+        if name and squash(link.text_content()) in header:
+            return name
     return ""

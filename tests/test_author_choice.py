@@ -1,0 +1,128 @@
+"""The byline on small self-written pages: structured data first, printed bylines in many languages."""
+
+from __future__ import annotations
+
+from datetime import timezone
+
+import pytest
+
+from newsmirror.extract.bylines import clean_author, header_byline
+from newsmirror.extract.page import Page
+from newsmirror.fields import author
+from newsmirror.fields.base import PageContext
+
+HEADLINE = "Harbour council approves the new ferry timetable"
+BODY = "<p>" + "The council met on Tuesday and voted on the ferry timetable for the coming year. " * 12 + "</p>"
+
+
+def context(head: str, body: str, url: str = "https://news.example.com/2024/05/16/ferry.html") -> PageContext:
+    """Return the page as the author field reads it, with the headline already chosen."""
+    html = f"<html><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>"
+    page = PageContext(Page.from_bytes(url, html.encode("utf-8")), timezone.utc)
+    page.title = HEADLINE
+    return page
+
+
+def test_json_ld_author_given_as_an_id_reference_in_the_graph() -> None:
+    graph = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@graph": ['
+        '{"@type": "NewsArticle", "headline": "%s", "author": {"@id": "https://news.example.com/#/person/1"}},'
+        '{"@type": "Person", "@id": "https://news.example.com/#/person/1", "name": "Ana Sandoiu"}]}</script>' % HEADLINE
+    )
+    choice = author.choose(context(graph, f"<h1>{HEADLINE}</h1>{BODY}"))
+    assert (choice.value, choice.source) == ("Ana Sandoiu", "json-ld author")
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [
+        ("Von Andreas Hoffmann", "Andreas Hoffmann"),
+        ("par Jeanne Martin", "Jeanne Martin"),
+        ("Por Lucía Gómez", "Lucía Gómez"),
+        ("Door Pieter de Vries", "Pieter de Vries"),
+        ("Автор: Иван Петров", "Иван Петров"),
+        ("di Marco Rossi", "Marco Rossi"),
+        ("Di Maria Rossi", "Di Maria Rossi"),  # a surname, not the Italian "by"
+        ("Williams Perdomo @wperdomod", "Williams Perdomo"),
+        ("Jane Doe | Example Media For Example.com", "Jane Doe"),
+    ],
+)
+def test_byline_words_handles_and_piped_roles_are_not_the_name(raw: str, name: str) -> None:
+    assert clean_author(raw) == name
+
+
+def test_a_lower_case_rel_author_handle_beats_the_category_link_beside_it() -> None:
+    byline = (
+        "<p class='byline'>May 16, 2024 · von <span class='author vcard'>"
+        "<a href='/author/freeman1984/' rel='author'>freeman1984</a></span> · in "
+        "<a href='/category/uncategorized/' rel='category tag'>Uncategorized</a></p>"
+    )
+    choice = author.choose(context("", f"<h1>{HEADLINE}</h1>{byline}{BODY}"))
+    assert choice.value == "freeman1984"
+
+
+def test_the_link_to_the_writers_page_in_the_header_names_the_writer() -> None:
+    header = (
+        f"<h1>{HEADLINE}</h1><div class='meta'>Por <a href='/news/reporters/lucia-gomez/'>Lucía Gómez</a>"
+        " · May 16, 2024</div>"
+    )
+    choice = author.choose(context("", header + BODY))
+    assert (choice.value, choice.source) == ("Lucía Gómez", "link to the writer's page in the header")
+
+
+def test_a_writers_link_in_a_related_block_far_below_the_header_names_nobody() -> None:
+    related = (
+        "<aside><h2>More stories</h2><a href='/other-story.html'>Another story</a>"
+        " By <a href='/author/john-roe/'>John Roe</a></aside>"
+    )
+    choice = author.choose(context("", f"<h1>{HEADLINE}</h1><p>May 16, 2024</p>{BODY}{related}"))
+    assert choice.value is None
+
+
+def test_from_staff_reports_names_a_desk() -> None:
+    page = context("<meta property='og:site_name' content='Harbour Times'>",
+                   f"<h1>{HEADLINE}</h1><p class='byline'>From staff reports</p>{BODY}")
+    assert author.choose(page).value is None
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ("By Associated Press 5 days ago Share", "Associated Press"),
+        ("by JaneDoe42, May 16th 2024 The council met", "JaneDoe42"),
+        ("Von Max Muster und Erika Mustermann | 16.05.2024", "Max Muster und Erika Mustermann"),
+        ("By Jane Doe, Staff Writer May 16, 2024", "Jane Doe"),
+        ("By David Roe Special to the Harbour Times", "David Roe"),
+        ("Posted by Konstantin 16.05.2024", "Konstantin"),
+        ("The plan was approved. By clicking here you agree to our terms", ""),
+    ],
+)
+def test_a_by_word_printed_under_the_headline(header: str, name: str) -> None:
+    assert header_byline(header) == name
+
+
+def test_the_printed_by_line_beats_a_json_ld_author_that_is_the_publication() -> None:
+    head = (
+        "<meta property='og:site_name' content='Harbour Weather'>"
+        '<script type="application/ld+json">{"@type": "NewsArticle", "author": {"name": "Harbour Weather"}}</script>'
+    )
+    choice = author.choose(context(head, f"<h1>{HEADLINE}</h1><h4>By Associated Press</h4><h4>5 days ago</h4>{BODY}"))
+    assert (choice.value, choice.source) == ("Associated Press", "'By …' printed under the headline")
+
+
+def test_a_byline_spelled_as_the_sites_domain_names_nobody() -> None:
+    head = "<meta property='og:site_name' content='Harbour Times'><meta name='author' content='harbourtimes'>"
+    page = context(head, f"<h1>{HEADLINE}</h1>{BODY}", url="https://www.harbourtimes.com/2024/05/16/ferry.html")
+    choice = author.choose(page)
+    assert choice.value is None
+    assert [passed.reason for passed in choice.passed_over] == ["it is the site's domain name, not a byline"]
+
+
+def test_a_byline_in_another_articles_teaser_or_the_menu_names_nobody() -> None:
+    teaser = (
+        "<div class='teaser-content'><a href='/2024/05/15/other.html'><h3>Another story</h3>"
+        "<div class='author-name'>Von Max Muster</div></a></div>"
+        "<nav class='slide-out'><div class='byline'>By John Roe</div></nav>"
+    )
+    page = context("", f"<h1>{HEADLINE}</h1>{BODY}{teaser}<p class='byline'>By Jane Doe</p>")
+    assert author.printed_byline(page.page) == "Jane Doe"
