@@ -2,7 +2,7 @@
 
 Usage: python bench/throughput.py [--articles 2000] [--rounds 3] [--concurrency 16]
            [--skip-peer] [--rss-sizes 2000,20000] [--listing feed|sitemap|both] [--stop-after K]
-           [--noop-rows 20000] [--corpus DIR] [--profile]
+           [--noop-rows 20000] [--corpus DIR] [--set NAME=VALUE ...] [--profile]
 
 A loopback site (bench/perfsite.py, its own process) serves N distinct copies of the real
 corpus pages (50-250 KB), an RSS feed of them and their URL list. Each round runs, one
