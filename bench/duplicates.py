@@ -1,6 +1,7 @@
 """Syndicated copies (issue 16): how well fingerprints tell one story from two, and what a check costs.
 
 Usage: python bench/duplicates.py [--corpus ../shared/corpus] [--articles 20000] [--checks 2000] [--cache FILE] [--cost-only]
+       python bench/duplicates.py --rss [CODE_ROOT]
 
 1. The labelled set, built here from the corpus pages' bodies as a crawl extracts them
    (``newsmirror.pipelines.read_article``; sets sina, zh-news, en-news, multilang):
@@ -307,6 +308,7 @@ def cost(bodies: list[dict], articles: int, checks: int) -> None:
         print(f"  {name}: median {statistics.median(values) * 1e3:.3f} ms, p95 {ordered[int(len(ordered) * .95)] * 1e3:.3f} ms, "
               f"mean {statistics.fmean(values) * 1e3:.3f} ms")
     print(f"  answers right: {right}/{checks}")
+    parts(new)
     library_lsh(stored, new, reloaded.threshold)
     # The hand-written option: SimHash, each check a linear scan of every stored hash.
     sample = new[:200]
@@ -321,6 +323,55 @@ def cost(bodies: list[dict], articles: int, checks: int) -> None:
     per_check = (time.perf_counter() - started) / len(sample)
     print(f"  hand-written SimHash: {per_hash * 1e3:.2f} ms to hash a body; a check with a linear scan of "
           f"{articles}: {per_check * 1e3:.2f} ms")
+
+
+def parts(new: list) -> None:
+    """Time the parts of a fingerprint apart, on the same new bodies: tokens, shingle hashes, MinHash."""
+    from newsmirror.fingerprints import minhash_signature, shingle_hashes
+
+    tokenising, hashing, permuting = [], [], []
+    for text, _ in new:
+        started = time.process_time()
+        tokens(text)
+        tokenised = time.process_time()
+        hashes = shingle_hashes(text)  # tokens again, then the hashes
+        hashed = time.process_time()
+        minhash_signature(hashes)
+        done = time.process_time()
+        tokenising.append(tokenised - started)
+        hashing.append(max(0.0, (hashed - tokenised) - (tokenised - started)))
+        permuting.append(done - hashed)
+    print("  parts of a fingerprint (medians): " + ", ".join(
+        f"{name} {statistics.median(values) * 1e3:.3f} ms"
+        for name, values in (("tokens", tokenising), ("shingle hashes", hashing), ("MinHash (permutations + min)", permuting))
+    ))
+
+
+# What the crawl process holds before and after the duplicate check starts: Scrapy and lxml
+# imported (as every crawl has them), then the fingerprint module, one body fingerprinted
+# and an index built. Run in a fresh interpreter so nothing else is loaded.
+_RSS_PROBE = """
+import re, sys
+def status():
+    fields = dict(line.split(":", 1) for line in open("/proc/self/status") if line.startswith(("VmRSS", "VmHWM")))
+    return "RSS %.1f MB, peak %.1f MB" % tuple(int(fields[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM"))
+import scrapy, lxml.html
+print("  scrapy + lxml imported:", status())
+from newsmirror.fingerprints import FingerprintIndex, fingerprint_of
+print("  + newsmirror.fingerprints imported:", status())
+FingerprintIndex(0.5).add_many([])
+assert fingerprint_of(" ".join("word%d" % (number % 97) for number in range(600)))
+print("  + one body fingerprinted:", status(), "; datasketch imported:", "datasketch" in sys.modules,
+      "; scipy imported:", "scipy" in sys.modules)
+"""
+
+
+def crawl_rss(code_root: Path) -> None:
+    """Print the RSS (VmRSS, VmHWM) of a fresh process with Scrapy and lxml, then the duplicate check, from *code_root*."""
+    import subprocess
+
+    print(f"\nCrawl-process memory with the duplicate check on (code of {code_root}):")
+    subprocess.run([sys.executable, "-c", _RSS_PROBE], check=True, cwd=code_root)
 
 
 def library_lsh(stored: list, new: list, threshold: float) -> None:
@@ -361,9 +412,14 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=20000)
     parser.add_argument("--checks", type=int, default=2000)
     parser.add_argument("--cost-only", action="store_true", help="skip the labelled pairs; measure the cost alone")
+    parser.add_argument("--rss", type=Path, nargs="?", const=REPO_ROOT, metavar="CODE_ROOT",
+                        help="only print the crawl process's memory with the check on (of another checkout's code, if given)")
     parser.add_argument("--cache", type=Path, default=REPO_ROOT / "bench" / "out" / "duplicate-bodies.json",
                         help="the extracted corpus bodies, kept between runs (delete it after changing extraction)")
     args = parser.parse_args()
+    if args.rss:
+        crawl_rss(args.rss)
+        return
     started = time.perf_counter()
     bodies = corpus_bodies(args.corpus, args.cache)
     print(f"{len(bodies)} corpus bodies long enough to fingerprint "

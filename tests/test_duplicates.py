@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from newsmirror.fingerprints import FINGERPRINT_SCHEME, FingerprintIndex, fingerprint_of, similarity
-from newsmirror.store import Ledger, StoredFingerprint
+from newsmirror.store import Ledger, LedgerError, StoredFingerprint
 from tests.support.crawl import read_tree, run_crawl
 from tests.support.localsite import LocalSite, running_site
 from tests.test_scaleout import redis_url  # noqa: F401 - the real redis-server fixture
@@ -370,3 +370,83 @@ def test_a_copy_of_an_article_another_worker_is_writing_is_marked_and_still_post
     # Worker 2's own claim ended with its run; worker 1's stands until it records.
     assert other_worker.server.hkeys("newsmirror:fingerprint-claims") == [story]
     other_worker.close()
+
+
+def test_the_redis_ledger_keeps_one_fingerprint_per_article_however_often_it_is_rewritten(
+    redis_url: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    import redis
+
+    from newsmirror.store.redis import RedisLedger
+
+    first, second = (fingerprint_of("\n".join(paragraphs(seed, 3))) for seed in (11, 12))
+    assert first and second
+    ledger = RedisLedger(redis_url, tmp_path / "w1")
+    ledger.open()
+    reader = RedisLedger(redis_url, tmp_path / "w2")
+    reader.open()
+    ledger.record_fingerprint(StoredFingerprint("https://a.example/1", first, None, FINGERPRINT_SCHEME))
+    _, position = reader.fingerprints_after(0)
+    for _ in range(50):  # refreshes of one article, then a new one
+        ledger.record_fingerprint(StoredFingerprint("https://b.example/新闻", first, "https://a.example/1", FINGERPRINT_SCHEME))
+    ledger.record_fingerprint(StoredFingerprint("https://a.example/1", second, None, FINGERPRINT_SCHEME))
+    server = redis.Redis.from_url(redis_url, decode_responses=True)
+    assert server.zcard("newsmirror:fingerprint-order") == 2 and server.hlen("newsmirror:fingerprint-values") == 2
+    assert not server.exists("newsmirror:fingerprints")
+    # A worker that had read up to *position* sees both writes since, each article once, latest last.
+    found, after = reader.fingerprints_after(position)
+    assert [(entry.canonical_url, entry.signature) for entry in found] == [
+        ("https://b.example/新闻", first), ("https://a.example/1", second)
+    ]
+    assert reader.fingerprints_after(after) == ([], after)
+    everything, _ = reader.fingerprints_after(0)
+    assert [entry.canonical_url for entry in everything] == ["https://b.example/新闻", "https://a.example/1"]
+    ledger.close()
+    reader.close()
+
+
+def test_a_v4_redis_ledger_s_fingerprint_list_is_folded_into_one_per_article(redis_url: str, tmp_path: Path) -> None:  # noqa: F811
+    import redis
+
+    from newsmirror.store.redis import REDIS_SCHEMA_VERSION, RedisLedger
+
+    first, second = (fingerprint_of("\n".join(paragraphs(seed, 3))) for seed in (13, 14))
+    assert first and second
+    server = redis.Redis.from_url(redis_url, decode_responses=True)
+    server.hset("newsmirror:meta", "schema_version", "4")
+    lines = [
+        ["minhash-affine32-128-t4", "https://a.example/1", None, first.hex()],
+        ["minhash-affine32-128-t4", "https://b.example/新闻", "https://a.example/1", first.hex()],
+        ["minhash-affine32-128-t4", "https://a.example/1", None, second.hex()],  # a refresh
+    ]
+    server.rpush("newsmirror:fingerprints", *(json.dumps(line, ensure_ascii=False) for line in lines))
+    for _ in range(2):  # the second open finds it done
+        ledger = RedisLedger(redis_url, tmp_path / "w1")
+        ledger.open()
+        found, _ = ledger.fingerprints_after(0)
+        assert [(entry.canonical_url, entry.signature, entry.duplicate_of) for entry in found] == [
+            ("https://b.example/新闻", first, "https://a.example/1"), ("https://a.example/1", second, None)
+        ]
+        ledger.close()
+    assert server.hget("newsmirror:meta", "schema_version") == str(REDIS_SCHEMA_VERSION)
+    assert not server.exists("newsmirror:fingerprints")
+    server.hset("newsmirror:meta", "schema_version", str(REDIS_SCHEMA_VERSION + 1))
+    with pytest.raises(LedgerError, match="has schema version 6"):
+        RedisLedger(redis_url, tmp_path / "w1").open()
+
+
+def test_a_worker_s_start_reads_every_fingerprint_of_a_large_redis_ledger(redis_url: str, tmp_path: Path) -> None:  # noqa: F811
+    from newsmirror.store.redis import RedisLedger
+
+    signature = fingerprint_of("\n".join(paragraphs(15, 3)))
+    assert signature
+    ledger = RedisLedger(redis_url, tmp_path / "w1")
+    ledger.open()
+    urls = [f"https://a.example/{number}" for number in range(2500)]  # more than one read's chunk
+    for url in urls:
+        ledger.record_fingerprint(StoredFingerprint(url, signature, None, FINGERPRINT_SCHEME))
+    found, position = ledger.fingerprints_after(0)
+    assert [entry.canonical_url for entry in found] == urls and position == 2500
+    assert ledger.fingerprints_after(1999)[0] == found[1999:]
+    ledger.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from pathlib import Path
@@ -11,9 +12,61 @@ import redis
 
 from newsmirror.store.ledger import DEFAULT_FORMAT, SCHEMA_VERSION, LedgerEntry, LedgerError, StoredFingerprint
 
-# Redis ledgers of these versions are read as they are: v2 lacked the post format, v3 the
-# body fingerprints (a list that starts empty).
-_READABLE_VERSIONS = {"2", "3", str(SCHEMA_VERSION)}
+logger = logging.getLogger(__name__)
+
+# The Redis ledger's own version, one ahead of SQLite's (SCHEMA_VERSION): v5 keeps one
+# fingerprint per article, replaced in place on a refresh, where v4 appended every write to a
+# list that only grew (a refreshed article once a line per write, read whole at every run's
+# start). A v4 newsmirror refuses a v5 ledger, rather than write to a list nobody reads.
+REDIS_SCHEMA_VERSION = SCHEMA_VERSION + 1
+# Ledgers of these versions are opened and brought to v5: v2 lacked the post format, v3 the
+# body fingerprints (nothing to rewrite for either), v4 had the fingerprint list (folded in).
+_READABLE_VERSIONS = {"2", "3", str(SCHEMA_VERSION), str(REDIS_SCHEMA_VERSION)}
+# Fingerprints read per round trip: a worker's start reads them all, and one Redis call
+# should not block the server (it serves every worker) for long.
+_FINGERPRINT_CHUNK = 1000
+
+# Recording a fingerprint: the next number of the shared sequence becomes the article's
+# position (its earlier one, if any, is replaced), atomically, so a reader that has read up
+# to position p never misses a write numbered below p that lands after it read.
+# KEYS: sequence, order (sorted set url -> position), values (hash url -> JSON line). ARGV: url, line.
+_RECORD = """
+local position = redis.call('INCR', KEYS[1])
+redis.call('ZADD', KEYS[2], position, ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+return position
+"""
+# Reading the fingerprints recorded after a position, in order, with their positions.
+# KEYS: order, values. ARGV: position, count. Returns position, line, position, line, ...
+_READ_AFTER = """
+local found = redis.call('ZRANGE', KEYS[1], '(' .. ARGV[1], '+inf', 'BYSCORE', 'LIMIT', 0, ARGV[2], 'WITHSCORES')
+if #found == 0 then return {} end
+local urls = {}
+for index = 1, #found, 2 do urls[#urls + 1] = found[index] end
+local lines = redis.call('HMGET', KEYS[2], unpack(urls))
+local reply = {}
+for index = 1, #urls do
+    reply[#reply + 1] = found[2 * index]
+    reply[#reply + 1] = lines[index]
+end
+return reply
+"""
+# Bringing a v2-v4 ledger to v5 once, whichever worker opens it first: v4's fingerprint list
+# is folded in, in order, so each article keeps its last line. KEYS: meta, list, sequence,
+# order, values. ARGV: the version. Returns the number of lines folded, or -1 if already done.
+_MIGRATE = """
+if redis.call('HGET', KEYS[1], 'schema_version') == ARGV[1] then return -1 end
+local lines = redis.call('LRANGE', KEYS[2], 0, -1)
+for _, line in ipairs(lines) do
+    local url = cjson.decode(line)[2]
+    local position = redis.call('INCR', KEYS[3])
+    redis.call('ZADD', KEYS[4], position, url)
+    redis.call('HSET', KEYS[5], url, line)
+end
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[1], 'schema_version', ARGV[1])
+return #lines
+"""
 
 
 _ENTRY_FIELDS = [field.name for field in fields(LedgerEntry)]
@@ -55,11 +108,14 @@ class RedisLedger:
     Keys (under ``MIRROR_REDIS_PREFIX``): ``:meta`` (schema version), ``:post:<url>`` (a
     hash per article, with the ``mirror_dir`` of the worker that wrote it), ``:aliases``
     (requested URL -> canonical URL), ``:paths`` (path key -> canonical URL) and
-    ``:fingerprints`` (a list, in the order written, of JSON ``[scheme, url, duplicate_of,
-    hex]``: every worker reads the ones it has not seen yet before each check) and
-    ``:fingerprint-claims`` (canonical URL -> the fingerprint of an article a worker is
-    checking and writing now, with the worker and the server time: see
-    :meth:`claim_fingerprint`).
+    the body fingerprints, one per article: ``:fingerprint-values`` (url -> JSON ``[scheme,
+    url, duplicate_of, hex]``), ``:fingerprint-order`` (a sorted set, url -> the position of
+    its last write) and ``:fingerprint-sequence`` (the last position given). A refresh
+    replaces the article's fingerprint and moves it to the end, so the fingerprints take
+    what the articles take, however often they are rewritten, and every worker reads the
+    ones written since its last position before each check. ``:fingerprint-claims``
+    (canonical URL -> the fingerprint of an article a worker is checking and writing now,
+    with the worker and the server time: see :meth:`claim_fingerprint`).
     """
 
     def __init__(self, url: str, mirror_dir: Path, *, prefix: str = "newsmirror") -> None:
@@ -67,6 +123,8 @@ class RedisLedger:
         self.mirror_dir = str(mirror_dir.resolve())
         self.prefix = prefix
         self._server: redis.Redis | None = None
+        self._record: redis.commands.core.Script | None = None
+        self._read_after: redis.commands.core.Script | None = None
 
     @property
     def server(self) -> redis.Redis:
@@ -75,22 +133,36 @@ class RedisLedger:
         return self._server
 
     def open(self) -> None:
-        """Connect; refuse a Redis ledger of an unknown schema version."""
+        """Connect; refuse a Redis ledger of an unknown schema version, and bring an older one to this one."""
         server = redis.Redis.from_url(self.url, decode_responses=True)
+        meta = f"{self.prefix}:meta"
         try:
-            server.hsetnx(f"{self.prefix}:meta", "schema_version", str(SCHEMA_VERSION))
-            version = server.hget(f"{self.prefix}:meta", "schema_version")
-            if version in ("2", "3"):
-                # Entries without a format read as DEFAULT_FORMAT, and fingerprints start
-                # empty: nothing to rewrite.
-                server.hset(f"{self.prefix}:meta", "schema_version", str(SCHEMA_VERSION))
+            server.hsetnx(meta, "schema_version", str(REDIS_SCHEMA_VERSION))
+            version = server.hget(meta, "schema_version")
+            if version in _READABLE_VERSIONS and version != str(REDIS_SCHEMA_VERSION):
+                folded = server.eval(
+                    _MIGRATE, 5, meta, f"{self.prefix}:fingerprints", *self._fingerprint_keys, str(REDIS_SCHEMA_VERSION)
+                )
+                if folded >= 0:
+                    logger.info(
+                        "Redis ledger at %s brought from schema version %s to %d (%d fingerprint lines folded into one per article)",
+                        _safe(self.url), version, REDIS_SCHEMA_VERSION, folded,
+                    )  # fmt: skip
         except redis.RedisError as error:
             raise LedgerError(f"the Redis ledger at {_safe(self.url)} cannot be reached ({error})") from error
         if version not in _READABLE_VERSIONS:
             raise LedgerError(
-                f"the Redis ledger at {_safe(self.url)} has schema version {version}, this newsmirror reads {SCHEMA_VERSION}"
+                f"the Redis ledger at {_safe(self.url)} has schema version {version}, "
+                f"this newsmirror reads versions 2 to {REDIS_SCHEMA_VERSION}"
             )
         self._server = server
+        self._record = server.register_script(_RECORD)
+        self._read_after = server.register_script(_READ_AFTER)
+
+    @property
+    def _fingerprint_keys(self) -> tuple[str, str, str]:
+        """The keys of the fingerprints: the sequence, the order and the values."""
+        return (f"{self.prefix}:fingerprint-sequence", f"{self.prefix}:fingerprint-order", f"{self.prefix}:fingerprint-values")
 
     def close(self) -> None:
         """Disconnect."""
@@ -196,18 +268,24 @@ class RedisLedger:
             self.server.hset(f"{self.prefix}:aliases", mapping=mapping)
 
     def record_fingerprint(self, fingerprint: StoredFingerprint) -> None:
-        """Append an article's body fingerprint to the shared list (a later line for a URL replaces earlier ones)."""
+        """Record (or replace) an article's body fingerprint, after its post is in place."""
         line = [fingerprint.scheme, fingerprint.canonical_url, fingerprint.duplicate_of, fingerprint.signature.hex()]
-        self.server.rpush(f"{self.prefix}:fingerprints", json.dumps(line, ensure_ascii=False))
+        self._record(keys=self._fingerprint_keys, args=[fingerprint.canonical_url, json.dumps(line, ensure_ascii=False)])
 
     def fingerprints_after(self, position: int) -> tuple[list[StoredFingerprint], int]:
-        """Return the fingerprints any worker appended after the first *position*, and the new position."""
-        lines = self.server.lrange(f"{self.prefix}:fingerprints", position, -1)
+        """Return the fingerprints any worker recorded (or replaced) after *position*, and the position to ask from next."""
+        _, order, values = self._fingerprint_keys
         found = []
-        for line in lines:
-            scheme, url, duplicate_of, signature = json.loads(line)
-            found.append(StoredFingerprint(url, bytes.fromhex(signature), duplicate_of, scheme))
-        return found, position + len(lines)
+        while True:
+            reply = self._read_after(keys=[order, values], args=[position, _FINGERPRINT_CHUNK])
+            for index in range(0, len(reply), 2):
+                position = int(reply[index])
+                if reply[index + 1] is None:
+                    continue  # never so: a value is written with its position, and neither is deleted
+                scheme, url, duplicate_of, signature = json.loads(reply[index + 1])
+                found.append(StoredFingerprint(url, bytes.fromhex(signature), duplicate_of, scheme))
+            if len(reply) < 2 * _FINGERPRINT_CHUNK:
+                return found, position
 
     def claim_fingerprint(self, fingerprint: StoredFingerprint, worker: str) -> list[StoredFingerprint]:
         """Announce that *worker* is checking *fingerprint*'s article; return what other workers are checking now.
