@@ -11,16 +11,15 @@ from __future__ import annotations
 import gc
 from datetime import datetime
 
-from htmldate.extractors import get_external_parser, month_words
+from htmldate.extractors import month_words
 
 import newsmirror.reading  # noqa: F401 - what every reader runs
 import newsmirror.readers  # noqa: F401 - the worker side of the pool
 
-# htmldate hands dateparser what it cannot read itself (its extensive search does, on
-# pages without a date in markup or URL), and dateparser then loads and compiles every
-# one of its locales: about 35 MB, in each reader that got such a page. A string no
-# locale reads makes it load them all here, once.
-get_external_parser().get_date_data("newsmirror 2024 readers")
+# dateparser's locales are not loaded here, though each reader that meets a page only
+# dateparser reads then loads them itself (~35 MB): loading them all costs ~3.8 s of CPU
+# at the start of every crawl (bench/RESULTS.md, "Reader processes"), which a cron run
+# with nothing new, and every test crawl, would pay for nothing.
 month_words()
 datetime.strptime("2024-05-16", "%Y-%m-%d")  # imports _strptime, which strptime loads lazily
 

@@ -21,7 +21,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from htmldate.extractors import get_external_parser
 
 from newsmirror.items import ArticleItem, ListingHints
 from newsmirror.readers import PageReaders, ReaderDied, reader_processes, usable_cpus
@@ -252,18 +251,3 @@ def test_a_workers_inherited_objects_are_frozen_out_of_its_garbage_collection() 
     finally:
         readers.close()
     assert frozen > 10_000
-
-
-def _dateparser_parsers() -> int:
-    """Return how many dateparser parsers htmldate holds in this process (run in a worker)."""
-    return get_external_parser.cache_info().currsize
-
-
-def test_a_worker_finds_dateparsers_locales_loaded_by_the_fork_server() -> None:
-    # Loaded by a worker itself, they cost ~35 MB in each; loaded before the fork, they are shared.
-    readers = PageReaders(1)
-    try:
-        parsers = asyncio.run(readers.run(_dateparser_parsers))
-    finally:
-        readers.close()
-    assert parsers == 1
