@@ -40,7 +40,7 @@ Result = TypeVar("Result")
 
 # What every worker needs, loaded and warmed (newsmirror/readerserver.py): the fork server
 # imports it once, and each worker is forked from it ready to read, sharing its pages,
-# instead of importing lxml and readability and loading dateparser's locales anew.
+# instead of importing lxml and readability anew.
 _PRELOAD = ["newsmirror.readerserver"]
 
 
