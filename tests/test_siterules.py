@@ -244,6 +244,17 @@ def test_a_rule_date_days_from_two_agreeing_generic_sources_falls_back() -> None
     assert alone.rule_fallbacks == ()
 
 
+def test_a_rule_title_never_contradicts_the_articles_own_h1() -> None:
+    # No structured data: the generic headline is the one h1 inside <article>, which a
+    # stale rule's element (here the section kicker) must not replace.
+    html = page_html().replace(b"<article>", b"<article><h1>Harbour wall to be rebuilt</h1>", 1)
+    rule = parse_rule_text("title: //span[@class='kicker']\n", f"{HOST}.txt")
+    _, fields = extract_article(Page.from_bytes(f"https://{HOST}/a.html", html), rule=rule)
+    assert fields.title == "Harbour wall to be rebuilt"
+    assert fields.rule_fallbacks == ("title",)
+    assert "which is confident" in fields.choices["title"].passed_over[0].reason
+
+
 def test_a_rule_title_never_contradicts_structured_data() -> None:
     html = page_html(ld_headline="Harbour wall to be rebuilt")
     rule = parse_rule_text("title: //span[@class='kicker']\n", f"{HOST}.txt")

@@ -9,7 +9,8 @@ copy (so the generic rules still read the page as it came).
 Public rule files go stale: a redesign leaves a rule selecting an old block, a teaser
 or nothing. So a rule never makes a field worse than the generic path where the generic
 path is confident. The generic value is *confident* when it comes from the page's own
-structured data or a site module (:attr:`Tier.STRUCTURED` and above); for the date,
+structured data or a site module (:attr:`Tier.STRUCTURED` and above); for the title,
+also when it is the article's own h1 (:func:`_confident_title`); for the date,
 also when two generic sources agree on its day (:func:`_agreement`); for the body,
 when the generic body is long (:data:`CONFIDENT_BODY` characters): then a rule's block
 that holds less than half of its text, or is more than half other text (the page
@@ -40,6 +41,7 @@ from newsmirror.extract.titles import strip_site_suffix
 from newsmirror.fields.base import Candidate, FieldChoice, PageContext, PassedOver, Tier
 from newsmirror.fields.date import candidates as date_candidates
 from newsmirror.fields.date import url_day
+from newsmirror.fields.title import ARTICLE_H1
 from newsmirror.siterules.rules import RuleLine, SiteRule, compiled
 
 logger = logging.getLogger(__name__)
@@ -198,7 +200,7 @@ class RuleReading:
     def _title(self, candidate: Candidate, choice: FieldChoice, context: PageContext) -> tuple[Any, str, str]:
         headline = strip_site_suffix(candidate.value, context.site_names)
         generic = _winner(choice)
-        if generic is not None and generic.tier >= Tier.STRUCTURED and not _agree(headline, choice.value or ""):
+        if generic is not None and _confident_title(generic, choice) and not _agree(headline, choice.value or ""):
             # Structured data often carries the search-engine headline, not the printed one:
             # a rule's headline that the page prints as its heading is no stale block.
             printed = next((other for other in choice.candidates
@@ -259,6 +261,22 @@ class RuleReading:
                     return None, (f"{1 - own:.0%} of its block ({size} characters) is text the "
                                   f"{generic.source} ({len(generic_text)} characters), which is confident, leaves out"), ""
         return candidate.value, "", ""
+
+
+def _confident_title(generic: Candidate, choice: FieldChoice) -> bool:
+    """Tell whether the generic headline is confident: structured data's, or the one the page prints as its heading.
+
+    The article's own h1 (the one h1 inside ``<article>``/``<main>``, :data:`title.ARTICLE_H1`),
+    or metadata it spells out, is what readers see above the story; a rule's other headline
+    is the stale one (a redesign moved the rule's element to a teaser or a section name).
+    Any other h1 may be a banner or a section name, which is what rules are written for.
+    """
+    if generic.tier >= Tier.STRUCTURED:
+        return True
+    chosen = squash(choice.value or "").casefold()
+    return bool(chosen) and any(
+        candidate.source == ARTICLE_H1 and squash(candidate.value).casefold() == chosen for candidate in choice.candidates
+    )
 
 
 def _agreement(chosen: datetime, context: PageContext) -> str:
