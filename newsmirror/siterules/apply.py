@@ -221,10 +221,7 @@ class RuleReading:
 
     def _date(self, candidate: Candidate, choice: FieldChoice, context: PageContext) -> tuple[Any, str, str]:
         raw = candidate.value
-        try:
-            moment = parse_date(raw, context.zone)
-        except DateProblem:
-            moment = find_printed_date(raw, context.zone)
+        moment = _moment_of(raw, context.zone)
         if moment is None:
             return None, f"{raw[:80]!r} is no date", ""
         try:
@@ -263,6 +260,14 @@ class RuleReading:
         return candidate.value, "", ""
 
 
+def _moment_of(raw: str, zone: tzinfo | None) -> datetime | None:
+    """Return the moment *raw* names: a date string as metadata writes it, else a date printed in text; or None."""
+    try:
+        return parse_date(raw, zone)
+    except DateProblem:
+        return find_printed_date(raw, zone)
+
+
 def _confident_title(generic: Candidate, choice: FieldChoice) -> bool:
     """Tell whether the generic headline is confident: structured data's, or the one the page prints as its heading.
 
@@ -296,12 +301,7 @@ def _agreement(chosen: datetime, context: PageContext) -> str:
         found.append(from_url)
     agreeing: list[str] = []
     for candidate in found:
-        moment = candidate.value
-        if isinstance(moment, str):
-            try:
-                moment = parse_date(moment, context.zone)
-            except DateProblem:
-                moment = find_printed_date(moment, context.zone)
+        moment = _moment_of(candidate.value, context.zone) if isinstance(candidate.value, str) else candidate.value
         if isinstance(moment, datetime) and abs(moment - chosen) <= _DATE_AGREEMENT and candidate.source not in agreeing:
             agreeing.append(candidate.source)
     return " and ".join(agreeing) if len(agreeing) >= 2 else ""
