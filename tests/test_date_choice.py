@@ -41,7 +41,7 @@ def test_an_updated_article_that_prints_its_update_day_is_dated_by_it() -> None:
     context = page(f"https://{HOST}/news/harbour.html", UPDATED_HEAD, header="<p>By Ann Lee. Updated March 14, 2021</p>")
     choice = date.choose(context)
     assert choice.value == datetime(2021, 3, 14, 20, 10, 50, tzinfo=timezone.utc)
-    assert choice.source == "json-ld dateModified, the day the header prints"
+    assert choice.source == "json-ld dateModified + printed header day"
     assert any("the header prints 2021-03-14" in lost.reason for lost in choice.passed_over)
 
 
@@ -49,3 +49,20 @@ def test_an_updated_article_that_prints_its_publication_day_keeps_it() -> None:
     context = page(f"https://{HOST}/news/harbour.html", UPDATED_HEAD, header="<p>By Ann Lee. March 8, 2021</p>")
     choice = date.choose(context)
     assert (choice.source, choice.value.date().isoformat()) == ("json-ld datePublished", "2021-03-08")
+
+
+def test_a_utc_instant_takes_the_offset_another_timestamp_of_the_page_states() -> None:
+    head = ('<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2023-12-23T03:00:46Z"}</script>'
+            '<meta itemprop="dateModified" content="2023-12-22T22:00:46-05:00">')
+    choice = date.choose(page(f"https://{HOST}/news/harbour.html", head))
+    assert choice.value.isoformat() == "2023-12-22T22:00:46-05:00"  # the same instant, on the site's clock
+    assert choice.source.startswith("json-ld datePublished + zone of the page's timestamp")
+
+
+def test_a_utc_instant_takes_the_offset_of_the_local_time_the_header_prints() -> None:
+    head = '<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2023-12-25T22:03:00.000Z"}</script>'
+    choice = date.choose(page(f"https://{HOST}/news/harbour.html", head, header="<p>Ann Lee. December 26, 2023 - 9:03AM</p>"))
+    assert choice.value.isoformat() == "2023-12-26T09:03:00+11:00"
+    # A printed time that is not the same minute on a whole-quarter-hour clock is another moment.
+    other = date.choose(page(f"https://{HOST}/news/harbour.html", head, header="<p>Ann Lee. December 26, 2023 - 9:41AM</p>"))
+    assert other.value.isoformat() == "2023-12-25T22:03:00+00:00"

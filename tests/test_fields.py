@@ -178,7 +178,7 @@ def test_a_crawl_stops_at_the_tier_that_settles_the_field_and_explain_collects_e
     from newsmirror.fields import author
 
     head = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Council approves plan",'
-            ' "datePublished": "2024-05-16T09:30:00Z", "author": {"name": "Ana Sandoiu"}}</script>'
+            ' "datePublished": "2024-05-16T09:30:00+02:00", "author": {"name": "Ana Sandoiu"}}</script>'
             "<title>Council approves plan</title>")
     printed = f"<h1>Council approves plan</h1><p class='byline'>By Other Writer</p><p>17 May 2024 10:00</p>{BODY}"
     crawl, explained = context(head, printed), context(head, printed)
@@ -187,7 +187,8 @@ def test_a_crawl_stops_at_the_tier_that_settles_the_field_and_explain_collects_e
         page.title = "Council approves plan"
         assert date.choose(page).source == "json-ld datePublished"
         assert author.choose(page).value == "Ana Sandoiu"
-    # The crawl never walked the printed header: structured data with a time settled both fields.
+    # The crawl never walked the printed header: structured data with a time in a stated
+    # zone settled both fields (a time in UTC reads the header for the page's own clock).
     assert "header" not in vars(crawl) and "visible_text" not in vars(crawl)
     # scrapy extract shows the printed candidates it passed over.
     assert "printed header" in [c.source for c in date.choose(explained).candidates]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone, tzinfo
 from urllib.parse import urlsplit
 
 import lxml.etree
@@ -155,6 +155,7 @@ def choose(context: PageContext, site_value: datetime | None = None) -> FieldCho
         _choose_fallback(context, choice, problems)
     else:
         _prefer_printed_update(context, choice)
+        _read_in_page_zone(context, choice)
         _check_against_url_day(context, choice)
     if not choice.source:
         choice.problem = "; ".join(problems)
@@ -181,7 +182,7 @@ def _prefer_printed_update(context: PageContext, choice: FieldChoice) -> None:
     says it is from. Asked only when the two metadata days differ, so the header is
     read on few pages.
     """
-    winner = next((c for c in choice.candidates if c.source == choice.source), None)
+    winner = _winner(choice)
     if winner is None or winner.tier not in (Tier.STRUCTURED, Tier.META) or choice.value is None:
         return
     for modified in modified_candidates(context):
@@ -198,9 +199,81 @@ def _prefer_printed_update(context: PageContext, choice: FieldChoice) -> None:
         choice.candidates.append(modified)
         choice.pass_over(winner, f"the header prints {printed.date().isoformat()}, the day of {modified.source}")
         choice.win(modified, moment)
-        choice.source = f"{modified.source}, the day the header prints"
+        choice.source = f"{modified.source} + printed header day"
         choice.day_only = _gives_day_only(modified)
         return
+
+
+# The widest offsets in use (UTC-12 to UTC+14); a printed time further from a UTC value
+# than this is another moment, not the same one on a local clock.
+_WIDEST_OFFSET = timedelta(hours=14)
+_OFFSET_STEP = timedelta(minutes=15)
+
+
+def _explicit_offset(raw: str) -> timedelta | None:
+    """Return the UTC offset *raw* states (``Z``, ``+05:30``, ``GMT``), or None when it states none."""
+    try:
+        return parse_date(raw, _NO_ZONE).utcoffset() if raw else None
+    except DateProblem:
+        return None
+
+
+class _NoZone(tzinfo):
+    """A zone that marks a naive value: its offset is None, so :func:`_explicit_offset` tells them apart."""
+
+    def utcoffset(self, moment: datetime | None) -> None:
+        return None
+
+    def dst(self, moment: datetime | None) -> None:
+        return None
+
+    def tzname(self, moment: datetime | None) -> None:
+        return None
+
+
+_NO_ZONE = _NoZone()
+
+
+def _page_offset(context: PageContext, moment: datetime) -> tuple[timedelta, str] | None:
+    """Return the offset the page's own clock shows, and where it was read, or None when it shows none.
+
+    First another timestamp of the page's markup that states a non-zero offset (a site
+    whose JSON-LD is in UTC often gives its meta tags or ``<time>`` in local time); else
+    the header's printed time, when it shows *moment* to the minute on a local clock.
+    """
+    page = context.page
+    raws = [ld_text(context.article, "datePublished"), ld_text(context.article, "dateModified")]
+    raws += [page.meta(key) for key in _DATE_METAS + _MODIFIED_METAS]
+    raws += [str(raw) for raw in _TIME_DATETIME(page.tree)[:3]]
+    for raw in raws:
+        offset = _explicit_offset(raw)
+        if offset:
+            return offset, f"the page's timestamp {raw!r}"
+    printed = find_printed_date(context.header, context.zone)
+    if printed is None or (printed.hour, printed.minute) == (0, 0):
+        return None
+    shift = printed.replace(tzinfo=None) - moment.astimezone(timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
+    if shift and abs(shift) <= _WIDEST_OFFSET and not shift % _OFFSET_STEP:
+        return shift, f"printed header time {printed.strftime('%Y-%m-%d %H:%M')}"
+    return None
+
+
+def _read_in_page_zone(context: PageContext, choice: FieldChoice) -> None:
+    """Give a moment stated in UTC in the page's own zone, so its day is the day the page's readers saw.
+
+    The instant is kept; only its offset changes. A day-only value and a naive one are
+    left as they are: they were never in UTC.
+    """
+    winner = _winner(choice)
+    if (winner is None or choice.day_only or not isinstance(winner.value, str) or choice.value is None
+            or _explicit_offset(winner.value) != timedelta(0)):
+        return
+    found = _page_offset(context, choice.value)
+    if found is None:
+        return
+    offset, where = found
+    choice.value = choice.value.astimezone(timezone(offset))
+    choice.source = f"{choice.source} + zone of {where}"
 
 
 def _settled(markup: list[Candidate], context: PageContext) -> bool:
@@ -274,7 +347,7 @@ def _check_against_url_day(context: PageContext, choice: FieldChoice) -> None:
     comment's, a related article's or an update's. The page's own metadata (JSON-LD,
     meta tags) and the site module are not overruled: they are written with the article.
     """
-    winner = next((c for c in choice.candidates if c.source == choice.source), None)
+    winner = _winner(choice)
     if winner is None or winner.tier != Tier.PRINTED or choice.value is None:
         return
     from_url = url_day(context)
@@ -293,6 +366,12 @@ def _check_against_url_day(context: PageContext, choice: FieldChoice) -> None:
     choice.candidates.append(from_url)
     choice.win(from_url, day)
     choice.day_only = True
+
+
+def _winner(choice: FieldChoice) -> Candidate | None:
+    """Return the candidate that won *choice*; a combined source ("a + b") is its first part's."""
+    return next((c for c in choice.candidates
+                 if choice.source == c.source or choice.source.startswith(c.source + " + ")), None)
 
 
 def _gives_day_only(candidate: Candidate) -> bool:
