@@ -63,6 +63,10 @@ def test_a_utc_instant_takes_the_offset_of_the_local_time_the_header_prints() ->
     head = '<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2023-12-25T22:03:00.000Z"}</script>'
     choice = date.choose(page(f"https://{HOST}/news/harbour.html", head, header="<p>Ann Lee. December 26, 2023 - 9:03AM</p>"))
     assert choice.value.isoformat() == "2023-12-26T09:03:00+11:00"
-    # A printed time that is not the same minute on a whole-quarter-hour clock is another moment.
-    other = date.choose(page(f"https://{HOST}/news/harbour.html", head, header="<p>Ann Lee. December 26, 2023 - 9:41AM</p>"))
-    assert other.value.isoformat() == "2023-12-25T22:03:00+00:00"
+    # A printed time that is not the same minute on a clock some zone keeps is another moment:
+    # 38 minutes on, or half an hour on (no zone is UTC+00:30).
+    for later in ("9:41AM", "10:33PM"):
+        other = date.choose(page(f"https://{HOST}/news/harbour.html", head, header=f"<p>Ann Lee. December 25, 2023 - {later}</p>"))
+        assert other.value.isoformat() == "2023-12-25T22:03:00+00:00", later
+    india = date.choose(page(f"https://{HOST}/news/harbour.html", head, header="<p>Ann Lee. December 26, 2023 - 3:33AM</p>"))
+    assert india.value.isoformat() == "2023-12-26T03:33:00+05:30"

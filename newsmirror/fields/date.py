@@ -204,10 +204,13 @@ def _prefer_printed_update(context: PageContext, choice: FieldChoice) -> None:
         return
 
 
-# The widest offsets in use (UTC-12 to UTC+14); a printed time further from a UTC value
-# than this is another moment, not the same one on a local clock.
-_WIDEST_OFFSET = timedelta(hours=14)
-_OFFSET_STEP = timedelta(minutes=15)
+# The offsets clocks in use show (tz database): whole hours from UTC-12 to UTC+14, and the
+# few half- and three-quarter-hour zones. A printed time that is the UTC value shifted by
+# anything else (30 minutes, 2:15) is another moment, not the same one on a local clock.
+_CLOCK_OFFSETS = frozenset(
+    [timedelta(hours=hours) for hours in range(-12, 15) if hours]
+    + [timedelta(hours=hours, minutes=minutes) for hours, minutes in
+       ((-9, -30), (-3, -30), (3, 30), (4, 30), (5, 30), (5, 45), (6, 30), (8, 45), (9, 30), (10, 30), (12, 45))])
 
 
 def _explicit_offset(raw: str) -> timedelta | None:
@@ -239,7 +242,7 @@ def _page_offset(context: PageContext, moment: datetime) -> tuple[timedelta, str
 
     First another timestamp of the page's markup that states a non-zero offset (a site
     whose JSON-LD is in UTC often gives its meta tags or ``<time>`` in local time); else
-    the header's printed time, when it shows *moment* to the minute on a local clock.
+    the header's printed time, when it shows *moment* to the minute on a clock some zone keeps.
     """
     page = context.page
     raws = [ld_text(context.article, "datePublished"), ld_text(context.article, "dateModified")]
@@ -253,7 +256,7 @@ def _page_offset(context: PageContext, moment: datetime) -> tuple[timedelta, str
     if printed is None or (printed.hour, printed.minute) == (0, 0):
         return None
     shift = printed.replace(tzinfo=None) - moment.astimezone(timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
-    if shift and abs(shift) <= _WIDEST_OFFSET and not shift % _OFFSET_STEP:
+    if shift in _CLOCK_OFFSETS:
         return shift, f"printed header time {printed.strftime('%Y-%m-%d %H:%M')}"
     return None
 
