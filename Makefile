@@ -31,7 +31,7 @@ tests/hexo/node_modules/.package-lock.json: tests/hexo/package.json tests/hexo/p
 install: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev tests/hexo/node_modules/.package-lock.json
-	$(BIN)/python -m pytest -o timeout=300 tests
+	$(BIN)/python -m pytest -o timeout=300 -n auto --dist loadfile tests
 
 demo: install
 	$(BIN)/python -m newsmirror.demo --out demo-mirror --format $(FORMAT)
