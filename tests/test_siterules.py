@@ -313,6 +313,20 @@ def test_a_rule_block_agreeing_with_the_generic_body_loses_its_link_lists_and_fu
     assert "Jo Bloggs" in fields.choices["body"].candidates[0].value.text_content()
 
 
+def test_a_short_generic_body_that_reads_the_same_block_still_judges_the_rules_extra_links() -> None:
+    # A 400-character article: the generic body is no authority to fall back on, but it
+    # reads the same text, so the rule's extra "related topics" list is still no article text.
+    topics = "<ul class='topics'><li><a href='/topics/harbour'>Harbour news</a></li><li><a href='/topics/council'>Council</a></li></ul>"
+    html = page_html(body=PROSE[:400]).replace(b"<article>", b"<div class='story'><article>", 1)
+    html = html.replace(b"</article>", f"</article>{topics}</div>".encode(), 1)
+    rule = parse_rule_text("body: //div[@class='story']\n", f"{HOST}.txt")
+    _, fields = extract_article(Page.from_bytes(f"https://{HOST}/a.html", html), rule=rule)
+    assert len(squash(fields.body.text_content())) < 500
+    assert "rebuild the old harbour wall" in fields.body.text_content()
+    assert "Harbour news" not in fields.body.text_content()
+    assert fields.choices["body"].source == f"site rule {HOST}.txt:1 - 1 blocks of links or furniture"
+
+
 def test_a_rule_blocks_extra_prose_and_image_caption_stay() -> None:
     # What the rule's block holds beyond the generic body is the article's own here: a
     # standfirst with a link in its sentence, and an image's caption (a figcaption in a

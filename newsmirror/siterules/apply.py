@@ -14,9 +14,11 @@ also when it is the article's own h1 (:func:`_confident_title`); for the date,
 also when two generic sources agree on its day (:func:`_agreement`); for the body,
 when the generic body is long (:data:`CONFIDENT_BODY` characters): then a rule's block
 that holds less than half of its text, or is more than half other text (the page
-around the article), contradicts it. A block that agrees with a confident generic body
-is taken, but its extra text (what the generic body does not hold) is judged by its kind
-(:func:`without_furniture`): lists of links and page furniture go, prose stays. A rule value that is empty, too little (a body under
+around the article), contradicts it. A block that reads the same article as the generic
+body (each holds half of the other's text, whether or not the generic body is confident)
+is taken, but its extra text, what the generic body does not hold, is judged by its kind
+(:func:`without_furniture`): lists of links and page furniture go, prose stays.
+A rule value that is empty, too little (a body under
 :data:`MIN_RULE_BODY` characters, a date that is no date) or contradicts a confident
 generic value loses: the generic choice stands, the reason is logged and kept among the
 candidates (``scrapy extract`` prints it), and the field is counted for the
@@ -201,8 +203,8 @@ def _is_caption(element: lxml.html.HtmlElement) -> bool:
 def without_furniture(block: lxml.html.HtmlElement, generic_text: str) -> tuple[lxml.html.HtmlElement, list[str]]:
     """Return a copy of a rule's *block* without the extra text that is furniture by its kind, and what went.
 
-    Extra text is an element's text that the confident generic body (*generic_text*)
-    does not hold. It is where a rule and the generic rules disagree, and it is taken
+    Extra text is an element's text that the generic body (*generic_text*) does not
+    hold, wholly or in half of its 4-grams. It is where a rule and the generic rules disagree, and it is taken
     only when it reads as the article's own: an extra block mostly link text
     (:data:`LINK_DENSE`: related stories, topic tags, promotion cards; a link inside a
     sentence is the sentence's, :data:`_PHRASING`) goes, as does an element
@@ -221,7 +223,7 @@ def without_furniture(block: lxml.html.HtmlElement, generic_text: str) -> tuple[
     dropped: list[str] = []
     doomed: list[lxml.html.HtmlElement] = []
     stack = [child for child in reversed(block) if isinstance(child.tag, str)]
-    while stack:  # no recursion: a hostile page nests deeper than Python's stack
+    while stack:  # a loop, not recursion: the page decides how deep it goes
         element = stack.pop()
         text = squash(element.text_content())
         words = _words(text)
