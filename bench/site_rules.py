@@ -11,12 +11,14 @@ runs (:mod:`newsmirror.reading`):
 - ``rule as it stands``: the rule's value wherever it gives one (title, author, date,
   body), as Full-Text RSS applies it; the generic value only where the rule selects nothing;
 - ``rule, guarded``: ``MIRROR_SITE_RULES`` as shipped: the rule's value unless it is too
-  little or contradicts a confident generic value (newsmirror/siterules/apply.py).
+  little or contradicts a confident generic value, and a body block without the extra
+  link lists and furniture the generic body leaves out (newsmirror/siterules/apply.py).
 
 Each is scored with the corpus's own ``score.py`` (title exact, author hit, date day,
 body F1 of 4-token shingles per page, snippets F), on all pages and on each fixed half
 (bench/quality.py's ``half_of``). Prints Markdown tables; ``--cases`` adds one line per
-page and field where a way differs from the generic one. Not part of ``make test``.
+page and field where a way differs from the generic one; ``--json`` one line of every
+figure, all pages and per half. Not part of ``make test``.
 """
 
 from __future__ import annotations
@@ -63,6 +65,9 @@ def rule_as_it_stands(fields: PageFields, page: Page) -> None:
     if reading is None:
         return
     zone = timezone_for(page, site_for(page.url))
+    if "body" in reading.candidates:
+        # The block as the rule selects it: where the guard took it, it may have trimmed it.
+        fields.body = reading.candidates["body"].value
     for name in reading.fallbacks:
         candidate = reading.candidates.get(name)
         if candidate is None:
@@ -71,8 +76,6 @@ def rule_as_it_stands(fields: PageFields, page: Page) -> None:
             fields.title = strip_site_suffix(candidate.value, (fields.site_name,))
         elif name == "author":
             fields.author = clean_author(candidate.value) or candidate.value
-        elif name == "body":
-            fields.body = candidate.value
         elif name == "date":
             try:
                 moment = parse_date(candidate.value, zone)
@@ -179,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(differences(rows))
     if args.json:
-        print(json.dumps({way: figures(found) for way, found in rows.items()}))
+        halves = {half: {way: figures([row for row in found if half_of(row["case"]) == half]) for way, found in rows.items()}
+                  for half in ("a", "b")}
+        print(json.dumps({**{way: figures(found) for way, found in rows.items()}, "halves": halves}))
     return 0
 
 

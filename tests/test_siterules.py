@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse
 
-from newsmirror.extract.page import Page
+from newsmirror.extract.page import Page, squash
 from newsmirror.pipelines import read_article
 from newsmirror.siterules import load_rule_book, next_page_url, parse_rule_text, single_page_url
 from newsmirror.sites import extract_article
@@ -283,6 +283,67 @@ def test_a_rule_block_around_the_article_falls_back() -> None:
     assert fields.rule_fallbacks == ("body",)
     assert "comment about parking" not in fields.body.text_content()
     assert "is text the readability" in fields.choices["body"].passed_over[0].reason
+
+
+def story_page(before: str = "", after: str = "") -> bytes:
+    """A page whose rule block (div.story) is the article plus *before* and *after*, which readability leaves out."""
+    html = page_html(body=PROSE * 2)
+    html = html.replace(b"<article>", f"<div class='story'>{before}<article>".encode(), 1)
+    return html.replace(b"</article>", f"</article>{after}</div>".encode(), 1)
+
+
+def test_a_rule_block_agreeing_with_the_generic_body_loses_its_link_lists_and_furniture() -> None:
+    # The rule's block holds the article (as the confident generic body does) and, besides,
+    # a list of other stories and a loose photo credit: neither is the article's text.
+    related = "<ul class='more-stories'>" + "".join(
+        f"<li><a href='/2024/05/{n}.html'>Another story about the town, part {n}</a></li>" for n in range(1, 5)) + "</ul>"
+    credit = "<p class='photo-credit'>Photograph: Jo Bloggs for Example News</p>"
+    html = story_page(after=related + credit)
+    generic = read_article(HtmlResponse(f"https://{HOST}/a.html", body=html))
+    assert "Another story" not in generic.body_html and "Jo Bloggs" not in generic.body_html
+    rule = parse_rule_text("body: //div[@class='story']\n", f"{HOST}.txt")
+    _, fields = extract_article(Page.from_bytes(f"https://{HOST}/a.html", html), rule=rule)
+    text = fields.body.text_content()
+    assert "rebuild the old harbour wall" in text
+    assert "Another story about the town" not in text
+    assert "Jo Bloggs" not in text
+    assert fields.choices["body"].source == f"site rule {HOST}.txt:1 - 2 blocks of links or furniture"
+    assert fields.rule_fallbacks == ()
+    # The rule's own candidate, as ``scrapy extract`` shows it, is the block as selected.
+    assert "Jo Bloggs" in fields.choices["body"].candidates[0].value.text_content()
+
+
+def test_a_short_generic_body_that_reads_the_same_block_still_judges_the_rules_extra_links() -> None:
+    # A 400-character article: the generic body is no authority to fall back on, but it
+    # reads the same text, so the rule's extra "related topics" list is still no article text.
+    topics = "<ul class='topics'><li><a href='/topics/harbour'>Harbour news</a></li><li><a href='/topics/council'>Council</a></li></ul>"
+    html = page_html(body=PROSE[:400]).replace(b"<article>", b"<div class='story'><article>", 1)
+    html = html.replace(b"</article>", f"</article>{topics}</div>".encode(), 1)
+    rule = parse_rule_text("body: //div[@class='story']\n", f"{HOST}.txt")
+    _, fields = extract_article(Page.from_bytes(f"https://{HOST}/a.html", html), rule=rule)
+    assert len(squash(fields.body.text_content())) < 500
+    assert "rebuild the old harbour wall" in fields.body.text_content()
+    assert "Harbour news" not in fields.body.text_content()
+    assert fields.choices["body"].source == f"site rule {HOST}.txt:1 - 1 blocks of links or furniture"
+
+
+def test_a_rule_blocks_extra_prose_and_image_caption_stay() -> None:
+    # What the rule's block holds beyond the generic body is the article's own here: a
+    # standfirst with a link in its sentence, and an image's caption (a figcaption in a
+    # wrapper whose class says caption, which a loose caption line would also say).
+    standfirst = ("<div class='standfirst'><p>The vote ends a decade of argument over the sea defences, "
+                  "<a href='/flood'>flood maps</a> and the cost to the town.</p></div>")
+    caption = "<div class='media-caption'><figcaption>The old wall in 1902, the year before the great storm.</figcaption></div>"
+    html = story_page(before=standfirst, after=caption)
+    generic = read_article(HtmlResponse(f"https://{HOST}/a.html", body=html))
+    assert "sea defences" not in generic.body_html and "great storm" not in generic.body_html
+    rule = parse_rule_text("body: //div[@class='story']\n", f"{HOST}.txt")
+    _, fields = extract_article(Page.from_bytes(f"https://{HOST}/a.html", html), rule=rule)
+    text = squash(fields.body.text_content())
+    assert "argument over the sea defences, flood maps and the cost to the town." in text
+    assert "The old wall in 1902, the year before the great storm." in text
+    assert "rebuild the old harbour wall" in text
+    assert fields.choices["body"].source == f"site rule {HOST}.txt:1"
 
 
 def test_a_rule_agreeing_with_structured_data_speaks() -> None:

@@ -14,7 +14,11 @@ also when it is the article's own h1 (:func:`_confident_title`); for the date,
 also when two generic sources agree on its day (:func:`_agreement`); for the body,
 when the generic body is long (:data:`CONFIDENT_BODY` characters): then a rule's block
 that holds less than half of its text, or is more than half other text (the page
-around the article), contradicts it. A rule value that is empty, too little (a body under
+around the article), contradicts it. A block that reads the same article as the generic
+body (each holds half of the other's text, whether or not the generic body is confident)
+is taken, but its extra text, what the generic body does not hold, is judged by its kind
+(:func:`without_furniture`): lists of links and page furniture go, prose stays.
+A rule value that is empty, too little (a body under
 :data:`MIN_RULE_BODY` characters, a date that is no date) or contradicts a confident
 generic value loses: the generic choice stands, the reason is logged and kept among the
 candidates (``scrapy extract`` prints it), and the field is counted for the
@@ -39,6 +43,7 @@ from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_
 from newsmirror.extract.page import Page, squash
 from newsmirror.extract.titles import strip_site_suffix
 from newsmirror.fields.base import Candidate, FieldChoice, PageContext, PassedOver, Tier
+from newsmirror.fields.body_refine import _is_furniture as is_furniture
 from newsmirror.fields.date import candidates as date_candidates
 from newsmirror.fields.date import url_day
 from newsmirror.fields.title import ARTICLE_H1
@@ -53,6 +58,15 @@ CONFIDENT_BODY = 500
 # ... and a rule's block holding less than this share of its text selects something else,
 # as does one that is mostly text it does not hold (bench/site_rules.py measured both).
 MIN_SHARED_TEXT = 0.5
+# A block of a rule's extra text that is at least this share link text lists other pages:
+# related stories, topic tags, promotion cards, "view comments" (readability's cut-off too).
+LINK_DENSE = 0.5
+# Page furniture (by its class or id, as the generic body's refine names it) holding more
+# than this share of the rule's block is the block's own structure, whatever its class says.
+MOST_OF_BLOCK = 0.25
+# Phrasing elements: a link inside a sentence belongs to the sentence, not to a list of other pages.
+_PHRASING = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd", "mark",
+                       "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var"})
 # Two dates further apart than this name different days.
 _DATE_AGREEMENT = timedelta(days=1)
 _STRIP_ID_OR_CLASS = "//*[contains(@class, $needle) or contains(@id, $needle)]"
@@ -157,15 +171,81 @@ def _agree(one: str, other: str) -> bool:
     return bool(one) and bool(other) and (one in other or other in one)
 
 
+def _grams(words: list[str]) -> Counter[tuple[str, ...]]:
+    """Return the word 4-grams of *words*, counted with repeats (one gram for fewer than four words)."""
+    return Counter(tuple(words[i : i + 4]) for i in range(max(len(words) - 3, 1))) if words else Counter()
+
+
+def _words(text: str) -> list[str]:
+    """Return the case-folded words of *text*."""
+    return _WORDS.findall(text.casefold())
+
+
 def _shared_text(part: str, whole: str) -> float:
     """Return the share of *whole*'s word 4-grams (counted with repeats) that *part* holds too."""
-    def grams(text: str) -> Counter[tuple[str, ...]]:
-        words = _WORDS.findall(text.casefold())
-        return Counter(tuple(words[i : i + 4]) for i in range(max(len(words) - 3, 1))) if words else Counter()
-
-    whole_grams = grams(whole)
+    whole_grams = _grams(_words(whole))
     total = sum(whole_grams.values())
-    return sum((whole_grams & grams(part)).values()) / total if total else 1.0
+    return sum((whole_grams & _grams(_words(part))).values()) / total if total else 1.0
+
+
+def _link_share(element: lxml.html.HtmlElement, size: int) -> float:
+    """Return the share of an element's *size* characters of text that is link text."""
+    links = sum(len(squash(link.text_content())) for link in element.iter("a")
+                if next(link.iterancestors("a"), None) is None)
+    return links / size if size else 0.0
+
+
+def _is_caption(element: lxml.html.HtmlElement) -> bool:
+    """Tell whether an element is an image's own caption: in a ``<figure>``, or a ``<figcaption>`` or its wrapper."""
+    return next(element.iterancestors("figure"), None) is not None or next(element.iter("figcaption"), None) is not None
+
+
+def without_furniture(block: lxml.html.HtmlElement, generic_text: str) -> tuple[lxml.html.HtmlElement, list[str]]:
+    """Return a copy of a rule's *block* without the extra text that is furniture by its kind, and what went.
+
+    Extra text is an element's text that the generic body (*generic_text*) does not
+    hold, wholly or in half of its 4-grams. It is where a rule and the generic rules disagree, and it is taken
+    only when it reads as the article's own: an extra block mostly link text
+    (:data:`LINK_DENSE`: related stories, topic tags, promotion cards; a link inside a
+    sentence is the sentence's, :data:`_PHRASING`) goes, as does an element
+    whose class or id names page furniture as the generic body's refine reads it
+    (loose caption and credit lines, bylines and author boxes, newsletter boxes), unless
+    it is an image's own caption (:func:`_is_caption`; refine keeps those too) or most
+    of the block. Any other extra text (paragraphs the generic body missed, a gallery's
+    prose, a standfirst) stays. Elements whose text the generic body holds are entered,
+    and their extra children judged the same way.
+    """
+    block = deepcopy(block)
+    generic_words = _words(generic_text)
+    generic_line = " ".join(generic_words)
+    generic_grams = _grams(generic_words)
+    whole = len(squash(block.text_content()))
+    dropped: list[str] = []
+    doomed: list[lxml.html.HtmlElement] = []
+    stack = [child for child in reversed(block) if isinstance(child.tag, str)]
+    while stack:  # a loop, not recursion: the page decides how deep it goes
+        element = stack.pop()
+        text = squash(element.text_content())
+        words = _words(text)
+        if not words:
+            continue
+        grams = _grams(words)
+        held = " ".join(words) in generic_line or (
+            len(words) >= 4 and sum((grams & generic_grams).values()) / sum(grams.values()) >= MIN_SHARED_TEXT)
+        kind = ""
+        if not held:
+            if element.tag not in _PHRASING and _link_share(element, len(text)) >= LINK_DENSE:
+                kind = "links"
+            elif is_furniture(element) and not _is_caption(element) and len(text) <= whole * MOST_OF_BLOCK:
+                kind = "furniture"
+        if kind:
+            doomed.append(element)
+            dropped.append(f"{kind} {text[:60]!r}")
+        else:
+            stack.extend(child for child in reversed(element) if isinstance(child.tag, str))
+    for element in doomed:
+        element.drop_tree()  # keeps the text that follows it
+    return block, dropped
 
 
 @dataclass
@@ -244,20 +324,30 @@ class RuleReading:
         if size < MIN_RULE_BODY:
             return None, f"its block holds {size} characters, too little for an article", ""
         generic = _winner(choice)
-        if generic is not None and isinstance(choice.value, lxml.html.HtmlElement):
-            generic_text = squash(choice.value.text_content())
-            if generic.tier >= Tier.STRUCTURED or len(generic_text) >= CONFIDENT_BODY:
-                rule_text = squash(candidate.value.text_content())
-                shared = _shared_text(rule_text, generic_text)
-                if shared < MIN_SHARED_TEXT:
-                    return None, (f"its block ({size} characters) holds {shared:.0%} of the text of the "
-                                  f"{generic.source} ({len(generic_text)} characters), which is confident"), ""
-                own = _shared_text(generic_text, rule_text)
-                if own < MIN_SHARED_TEXT:
-                    # A block around the article: navigation, related stories, comments.
-                    return None, (f"{1 - own:.0%} of its block ({size} characters) is text the "
-                                  f"{generic.source} ({len(generic_text)} characters), which is confident, leaves out"), ""
-        return candidate.value, "", ""
+        if generic is None or not isinstance(choice.value, lxml.html.HtmlElement):
+            return candidate.value, "", ""
+        generic_text = squash(choice.value.text_content())
+        rule_text = squash(candidate.value.text_content())
+        shared = _shared_text(rule_text, generic_text)
+        own = _shared_text(generic_text, rule_text)
+        if generic.tier >= Tier.STRUCTURED or len(generic_text) >= CONFIDENT_BODY:
+            if shared < MIN_SHARED_TEXT:
+                return None, (f"its block ({size} characters) holds {shared:.0%} of the text of the "
+                              f"{generic.source} ({len(generic_text)} characters), which is confident"), ""
+            if own < MIN_SHARED_TEXT:
+                # A block around the article: navigation, related stories, comments.
+                return None, (f"{1 - own:.0%} of its block ({size} characters) is text the "
+                              f"{generic.source} ({len(generic_text)} characters), which is confident, leaves out"), ""
+        elif shared < MIN_SHARED_TEXT or own < MIN_SHARED_TEXT:
+            return candidate.value, "", ""  # a short generic body that reads another block: the rule's stands
+        # Both read the same article: where they differ, the rule's extra text is judged by its kind.
+        block, dropped = without_furniture(candidate.value, generic_text)
+        if not dropped:
+            return candidate.value, "", ""
+        logger.info("Site rule %s on %s: body takes the rule's block without %d extra blocks of links or "
+                    "furniture the %s leaves out: %s", self.rule.name, context.page.url, len(dropped),
+                    generic.source, "; ".join(dropped))
+        return block, "", f"{candidate.source} - {len(dropped)} blocks of links or furniture"
 
 
 def _moment_of(raw: str, zone: tzinfo | None) -> datetime | None:
