@@ -37,11 +37,16 @@ MIN_SHINGLES = 20
 # One token: a run of letters and digits, or a single CJK ideograph, kana or hangul syllable.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
+# The same tokens on text without CJK characters, where the alternation above never
+# takes its first branch: a quarter cheaper, and most bodies have none (bench/duplicates.py).
+_CJK_CHARACTER = re.compile(rf"[{_CJK}]")
+_WORD = re.compile(r"[^\W_]+")
 
 
 def tokens(text: str) -> list[str]:
     """Return the words (and CJK characters) of *text*, case- and width-folded."""
-    return _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return (_WORD if _CJK_CHARACTER.search(folded) is None else _TOKEN).findall(folded)
 
 
 def shingles(text: str, size: int = SHINGLE_TOKENS) -> set[bytes]:

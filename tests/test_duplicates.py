@@ -20,7 +20,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from newsmirror import fingerprints
 from newsmirror.fingerprints import FINGERPRINT_SCHEME, FingerprintIndex, fingerprint_of, similarity
 from newsmirror.store import Ledger, LedgerError, StoredFingerprint
 from tests.support.crawl import read_tree, run_crawl
@@ -95,6 +98,20 @@ def test_chinese_text_is_shingled_by_characters() -> None:
     first, second, third = fingerprint_of(story), fingerprint_of(copy), fingerprint_of(other)
     assert first and second and third  # no spaces, yet plenty of shingles: one per character run
     assert similarity(first, second) > 0.6 and similarity(first, third) < 0.1
+
+
+# Latin, accented and fullwidth letters, digits, underscores, punctuation, ideographs,
+# kana and hangul: what a body's text is made of.
+_TEXT = st.text(st.sampled_from("ab Zé_-9,.\u00a0\uff21\uff11\u4e2d\u6587\u3042\u30a2\uac00\u2019!\n"), max_size=40)
+
+
+@given(_TEXT)
+def test_the_word_only_tokenizer_gives_the_general_one_s_tokens(text: str) -> None:
+    """Fingerprints are kept across runs: the fast path for text without CJK must not change one token."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    assert fingerprints.tokens(text) == fingerprints._TOKEN.findall(folded)
 
 
 def test_a_copy_of_a_copy_points_at_the_first_even_when_only_the_copy_is_alike() -> None:
