@@ -126,3 +126,25 @@ def test_a_byline_in_another_articles_teaser_or_the_menu_names_nobody() -> None:
     )
     page = context("", f"<h1>{HEADLINE}</h1>{BODY}{teaser}<p class='byline'>By Jane Doe</p>")
     assert author.printed_byline(page.page) == "Jane Doe"
+
+
+ZH_HEADLINE = "港口新航线下月开通"
+ZH_BODY = "<p>" + "市港口管理局昨日宣布，新的客运航线将于下月开通，每天往返六班。" * 20 + "</p>"
+
+
+def zh_context(header: str, body: str = ZH_BODY + "<p>（记者 林小海）</p>") -> PageContext:
+    """Return a Chinese page whose header prints *header* under the headline."""
+    html = f"<html><head><meta charset='utf-8'></head><body><h1>{ZH_HEADLINE}</h1><div>{header}</div>{body}</body></html>"
+    page = PageContext(Page.from_bytes("https://news.example.cn/2024/05/16/ferry.html", html.encode("utf-8")), timezone.utc)
+    page.title = ZH_HEADLINE
+    return page
+
+
+def test_a_reporter_signed_in_the_text_outranks_the_printed_source() -> None:
+    choice = author.choose(zh_context("2024-05-16 09:30 来源：示例日报"))
+    assert (choice.value, choice.source) == ("林小海", "signed （记者 …）")
+
+
+def test_a_printed_writer_outranks_a_source_printed_before_it() -> None:
+    choice = author.choose(zh_context("2024-05-16 09:30 来源：示例日报 作者：李华", ZH_BODY))
+    assert (choice.value, choice.source) == ("李华", "printed 作者/记者")

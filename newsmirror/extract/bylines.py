@@ -9,10 +9,10 @@ from newsmirror.extract.page import squash
 # 来源 (source), 作者 (author), 记者 (reporter), 文 (text by), 撰文 (written by).
 # The name is matched possessively: a name running into '=' or a quote is markup, not a name.
 # 责任编辑/编辑 (editor) is deliberately absent: an editor is not the author.
-_CHINESE_BYLINE = re.compile(
-    r"(?:来源|來源|作者|撰文|记者|記者|(?<![\u4e00-\u9fff])文)\s*[:：/／|丨]\s*"
-    r"(?P<name>[^\s:：|丨,，;；。()（）【】\[\]<>=\"']{1,30}+)(?![=\"'])"
-)
+_LABELLED_NAME = r"\s*[:：/／|丨]\s*(?P<name>[^\s:：|丨,，;；。()（）【】\[\]<>=\"']{1,30}+)(?![=\"'])"
+_CHINESE_BYLINE = re.compile(r"(?:来源|來源|作者|撰文|记者|記者|(?<![\u4e00-\u9fff])文)" + _LABELLED_NAME)
+# The labels that name a person; 来源 names a source (an agency, a paper), which a named writer outranks.
+_WRITER_BYLINE = re.compile(r"(?:作者|撰文|记者|記者|(?<![\u4e00-\u9fff])文)" + _LABELLED_NAME)
 # A reporter's name is 2-4 characters, then a break: "记者从上海昆剧团获悉" names nobody.
 _REPORTER = re.compile(r"(?:^|[\s（(【])(?:本报|新华社)?记者\s*(?P<name>[\u4e00-\u9fff·]{2,4})(?![\u4e00-\u9fff])")
 # Words a 来源/作者 line uses to say "no named source": reprint, blog, this site, original, unknown, anonymous.
@@ -44,7 +44,17 @@ def clean_author(value: str | None) -> str:
 
 def chinese_byline(text: str) -> str:
     """Return the 来源/作者/记者 named in a header line of Chinese text, or ''."""
-    for match in (*_CHINESE_BYLINE.finditer(text), *_REPORTER.finditer(text)):
+    return _first_labelled(text, _CHINESE_BYLINE)
+
+
+def chinese_writer(text: str) -> str:
+    """Return the person a header line of Chinese text names as writer (作者/记者/文/撰文), never the 来源, or ''."""
+    return _first_labelled(text, _WRITER_BYLINE)
+
+
+def _first_labelled(text: str, labels: re.Pattern[str]) -> str:
+    """Return the first name *labels* or a reporter's title (本报记者 X) puts in *text*, or ''."""
+    for match in (*labels.finditer(text), *_REPORTER.finditer(text)):
         name = clean_author(match.group("name"))
         # An empty 作者： label followed by the next label ("作者： 责任编辑：X") names nobody.
         if name and not _LABEL.match(name) and not _NO_SOURCE.match(name):

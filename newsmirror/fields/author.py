@@ -12,6 +12,7 @@ import lxml.html
 
 from newsmirror.extract.bylines import (
     chinese_byline,
+    chinese_writer,
     clean_author,
     english_byline,
     forum_poster,
@@ -86,10 +87,12 @@ def _page_candidates(context: PageContext) -> list[Candidate]:
     if context.chinese:
         # On Chinese pages <meta name=author> often holds the responsible editor, the
         # portal's name or a CMS user id: the printed 来源/作者/记者 comes first.
+        # A named writer outranks the 来源, which names the agency or paper the text came from.
+        found.append(Candidate(chinese_writer(context.header), "printed 作者/记者", Tier.PRINTED))
+        found.append(Candidate(signed_reporter(context.visible_text), "signed （记者 …）", Tier.PRINTED))
         found.append(Candidate(chinese_byline(context.header), "printed 来源/作者/记者", Tier.PRINTED))
         found.append(_meta_candidate(meta, context, Tier.PRINTED, "meta author, after the printed byline on Chinese pages"))
         found.append(Candidate(leading_byline(context.header), "name before the printed time", Tier.FALLBACK))
-        found.append(Candidate(signed_reporter(context.visible_text), "signed （记者 …）", Tier.FALLBACK))
         found.append(Candidate(forum_poster(context.visible_text), "forum poster", Tier.FALLBACK))
     else:
         found.append(_meta_candidate(meta, context, Tier.META, ""))
