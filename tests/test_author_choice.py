@@ -6,7 +6,7 @@ from datetime import timezone
 
 import pytest
 
-from newsmirror.extract.bylines import clean_author, header_byline
+from newsmirror.extract.bylines import clean_author, forum_poster, header_byline
 from newsmirror.extract.page import Page
 from newsmirror.fields import author
 from newsmirror.fields.base import PageContext
@@ -148,3 +148,15 @@ def test_a_reporter_signed_in_the_text_outranks_the_printed_source() -> None:
 def test_a_printed_writer_outranks_a_source_printed_before_it() -> None:
     choice = author.choose(zh_context("2024-05-16 09:30 来源：示例日报 作者：李华", ZH_BODY))
     assert (choice.value, choice.source) == ("李华", "printed 作者/记者")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("海边的日记 [ 打印 ] 由小海张贴 @ 2005-06-14 03:25:55 (370) 共 11 篇评论", "小海"),
+        ("[散文] 夏夜 seawriter 发表于 2005-9-15 11:46:00 夏夜的风", "seawriter"),
+        ("这份报告由国务院新闻办公室发布。", ""),  # "issued by" in a sentence, no time: no poster
+    ],
+)
+def test_a_blog_post_names_its_poster_next_to_the_time(text: str, name: str) -> None:
+    assert forum_poster(text) == name

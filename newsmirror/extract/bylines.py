@@ -70,10 +70,24 @@ _POSTER = re.compile(
 )
 
 
+# Blogs print who posted, next to the time: "由海姑娘张贴 @ 2005-06-14" (posted by),
+# "ggjjzhzz 发表于 2005-9-15 11:46" (NAME published at). Only with a time after it: "由国务院发布"
+# (issued by the State Council) in a sentence names no poster.
+_BLOG_POSTER = re.compile(
+    r"由\s*(?P<by>[^\s@:：|,，。()（）<>\[\]《》]{1,30}?)\s*(?:张贴|張貼|发表|發表|发布|發佈)\s*[@于於]?\s*(?:19|20)\d\d"
+    r"|(?:^|(?<=\s))(?P<before>[^\s:：|,，。()（）<>\[\]《》]{2,30})\s+(?:发表于|發表於|发布于|發佈於)\s*[:：]?\s*(?:19|20)\d\d"
+)
+
+
 def forum_poster(text: str) -> str:
-    """Return the poster who signs a forum post after its publish time ("… by NAME"), or ''."""
+    """Return the poster who signs a forum or blog post next to its publish time ("… by NAME"), or ''."""
     match = _POSTER.search(text)
-    return clean_author(match.group("name")) if match else ""
+    if match:
+        return clean_author(match.group("name"))
+    match = _BLOG_POSTER.search(text)
+    if match is None or _LABEL.match(match.group("by") or match.group("before")):
+        return ""
+    return clean_author(match.group("by") or match.group("before"))
 
 
 # Reporters often sign at the end of the text: "（记者 胡晓蓉）", "（总台记者 张倩）", "□ 本报记者 葛灵丹".
