@@ -160,3 +160,13 @@ def test_a_printed_writer_outranks_a_source_printed_before_it() -> None:
 )
 def test_a_blog_post_names_its_poster_next_to_the_time(text: str, name: str) -> None:
     assert forum_poster(text) == name
+
+
+def test_a_line_that_is_only_a_name_in_brackets_signs_the_text() -> None:
+    choice = author.choose(zh_context("2024-05-16 09:30", ZH_BODY + "<div align='right'>（林小海）</div><p>版权所有</p>"))
+    assert (choice.value, choice.source) == ("林小海", "a block that is only （NAME）")
+
+
+@pytest.mark.parametrize("note", ["（待续）", "（资料图）", "（林小海摄于港口码头）"])
+def test_bracketed_notes_that_name_nobody(note: str) -> None:
+    assert author.choose(zh_context("2024-05-16 09:30", ZH_BODY + f"<p>{note}</p>")).value is None

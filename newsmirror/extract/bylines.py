@@ -117,6 +117,23 @@ def signed_reporter(text: str) -> str:
     return clean_author(match.group("inside") or match.group("after"))
 
 
+# A line that is only a name in brackets signs the text: "（袁源）". The same brackets hold
+# notes that name nobody: the end (完, 全文完), "to be continued", a picture, a reprint.
+_SIGNED_LINE = re.compile(r"[（(]\s*(?P<name>[\u4e00-\u9fff·]{2,4})\s*[）)]")
+_NOT_SIGNATURES = frozenset(
+    "全文完 本文完 待续 未完 未完待续 原创 转载 组图 附图 图文 图片 资料图 资料图片 视频 供图 摘编 节选 有删节"
+    " 上接 下转 续完 专稿 特稿 推荐 广告".split()
+)
+
+
+def signed_line(text: str) -> str:
+    """Return the name when a whole line of text is a name in brackets ("（袁源）"), or ''."""
+    match = _SIGNED_LINE.fullmatch(text.strip())
+    if match is None or match.group("name") in _NOT_SIGNATURES or _LABEL.match(match.group("name")):
+        return ""
+    return match.group("name")
+
+
 def is_editor(name: str, text: str) -> bool:
     """Tell whether *text* prints *name* as the responsible editor (责任编辑/编辑), not a writer."""
     return bool(name) and re.search(r"编辑\s*[:：]?\s*" + re.escape(name), text) is not None

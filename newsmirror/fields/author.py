@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import lxml.etree
@@ -19,6 +19,7 @@ from newsmirror.extract.bylines import (
     header_byline,
     is_editor,
     leading_byline,
+    signed_line,
     signed_reporter,
 )
 from newsmirror.extract.metadata import ld_authors, ld_publishers
@@ -58,6 +59,12 @@ _DESK_WORDS = frozenset(
     "staff reports report correspondent correspondents reporter reporters desk team editors editorial"
     " newsroom writer writers from".split()
 )
+# Bylines and signatures printed in a line of their own are short: "（袁源）", "Quelle: kathpress".
+_SHORT_BLOCK = 40
+_SHORT_TEXTS = lxml.etree.XPath(
+    f"//body//text()[normalize-space(.) != '' and string-length(normalize-space(.)) <= {_SHORT_BLOCK}]"
+    "[not(ancestor::script or ancestor::style)]"
+)
 # How a publication's name is glued after the writer's: "Jane Doe, Bleacher Report".
 _PUBLICATION_GLUE = (", ", " | ", " - ", " – ", " — ", " / ")
 
@@ -94,6 +101,7 @@ def _page_candidates(context: PageContext) -> list[Candidate]:
         found.append(_meta_candidate(meta, context, Tier.PRINTED, "meta author, after the printed byline on Chinese pages"))
         found.append(Candidate(leading_byline(context.header), "name before the printed time", Tier.FALLBACK))
         found.append(Candidate(forum_poster(context.visible_text), "forum poster", Tier.FALLBACK))
+        found.append(Candidate(signing_block(page), "a block that is only （NAME）", Tier.FALLBACK))
     else:
         found.append(_meta_candidate(meta, context, Tier.META, ""))
         found.append(Candidate(printed_byline(page), "byline element", Tier.PRINTED))
@@ -268,6 +276,33 @@ def _in_teaser(element: lxml.html.HtmlElement) -> bool:
 def _says_author(element: lxml.html.HtmlElement) -> bool:
     """Tell whether the element's own markup says it holds the author (rel=author, itemprop=author)."""
     return "author" in (element.get("rel") or "").split() or "author" in (element.get("itemprop") or "").split()
+
+
+def short_blocks(page: Page) -> Iterator[str]:
+    """Yield the whole text of each element, in page order, that prints a short line on its own.
+
+    Only the elements holding a short text node are tried, so the scan stays linear.
+    """
+    seen: set[lxml.html.HtmlElement] = set()
+    for piece in _SHORT_TEXTS(page.tree):
+        element = piece.getparent()
+        if element is not None and piece.is_tail:
+            element = element.getparent()
+        if element is None or element in seen or element.tag in ("a", "body", "html"):
+            continue
+        seen.add(element)
+        text = squash(element.text_content())
+        if len(text) <= _SHORT_BLOCK:
+            yield text
+
+
+def signing_block(page: Page) -> str:
+    """Return the name of a Chinese writer who signs the text in a line of its own ("（袁源）"), or ''."""
+    for text in short_blocks(page):
+        match = signed_line(text)
+        if match:
+            return match
+    return ""
 
 
 def author_page_link(context: PageContext) -> str:
