@@ -170,3 +170,20 @@ def test_a_line_that_is_only_a_name_in_brackets_signs_the_text() -> None:
 @pytest.mark.parametrize("note", ["（待续）", "（资料图）", "（林小海摄于港口码头）"])
 def test_bracketed_notes_that_name_nobody(note: str) -> None:
     assert author.choose(zh_context("2024-05-16 09:30", ZH_BODY + f"<p>{note}</p>")).value is None
+
+
+def test_a_credit_line_closing_the_text_names_the_source() -> None:
+    body = f"<h1>{HEADLINE}</h1>{BODY}<p style='text-align:right'>Quelle: <a href='https://agency.example'>hafenpress</a></p>"
+    choice = author.choose(context("", body))
+    assert (choice.value, choice.source) == ("hafenpress", "a line of its own crediting the writer or source")
+
+
+def test_a_wiki_page_names_its_last_editor_next_to_the_time() -> None:
+    body = f"<h1>{HEADLINE}</h1>{BODY}<p>Ferry (last edited 2024-05-16 09:30:00 by JaneDoe )</p>"
+    choice = author.choose(context("", body))
+    assert (choice.value, choice.source) == ("JaneDoe", "poster next to the time")
+
+
+@pytest.mark.parametrize("line", ["Quelle: Statistisches Amt, Tabelle 3: Fähren nach Hafen und Jahr 2024", "Text zoomen: A A A"])
+def test_long_or_unnamed_credit_lines_name_nobody(line: str) -> None:
+    assert author.choose(context("", f"<h1>{HEADLINE}</h1>{BODY}<p>{line}</p>")).value is None

@@ -63,8 +63,10 @@ def _first_labelled(text: str, labels: re.Pattern[str]) -> str:
 
 
 # Forum posts sign themselves after their time: "发布时间 2005/05/17 22:11:42 by 眉间尺".
+# Wikis and forums in English say the same: "(last edited 2019-11-10 13:28:18 by JaneDoe)".
 _POSTER = re.compile(
-    r"(?:发布时间|發布時間|发表时间|發表時間|发表于|發表於|发布于)\s*[:：]?\s*[\d/.:年月日\s-]{8,25}?\s*by\s+"
+    r"(?:发布时间|發布時間|发表时间|發表時間|发表于|發表於|发布于|last edited|last modified|posted)"
+    r"\s*[:：]?\s*(?:on\s+)?[\d/.:年月日\s-]{8,25}?\s*by\s+"
     r"(?P<name>[^\s〓|:：,，()（）<>]{1,30})",
     re.IGNORECASE,
 )
@@ -132,6 +134,21 @@ def signed_line(text: str) -> str:
     if match is None or match.group("name") in _NOT_SIGNATURES or _LABEL.match(match.group("name")):
         return ""
     return match.group("name")
+
+
+# A short line of its own that names the writer or the source: "Quelle: kathpress" closing the
+# text, "Text: Jane Doe", "Autor: Max Muster". German, Spanish/Portuguese, Polish, Dutch,
+# Scandinavian, Italian, French.
+_CREDIT_LINE = re.compile(
+    r"[(\[]?(?:Quelle|Fuente|Fonte|Źródło|Bron|Källa|Kilde|Text|Texto|Tekst|Testo|Autor|Autorin|Autore|Auteur|Autora)"
+    r"\s*:\s*(?P<name>[^\W\d_][^:|•·]{0,38}?)[)\]]?\.?"
+)
+
+
+def credit_line(text: str) -> str:
+    """Return the writer or source a whole short line credits ("Quelle: kathpress"), or ''."""
+    match = _CREDIT_LINE.fullmatch(text.strip())
+    return clean_author(match.group("name")) if match else ""
 
 
 def is_editor(name: str, text: str) -> bool:

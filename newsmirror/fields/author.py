@@ -14,6 +14,7 @@ from newsmirror.extract.bylines import (
     chinese_byline,
     chinese_writer,
     clean_author,
+    credit_line,
     english_byline,
     forum_poster,
     header_byline,
@@ -83,6 +84,8 @@ def _tiers(context: PageContext, site_value: str) -> tuple[Callable[[], list[Can
         lambda: _page_candidates(context),
         # The header's links and text are read only when the byline element did not settle it.
         lambda: [] if context.chinese else _header_candidates(context),
+        # A line the page signs off with, or a poster next to the time: only where nothing above names anyone.
+        lambda: [] if context.chinese else _closing_candidates(context),
     )
 
 
@@ -114,6 +117,15 @@ def _header_candidates(context: PageContext) -> list[Candidate]:
         Candidate(author_page_link(context), "link to the writer's page in the header", Tier.PRINTED),
         Candidate(header_byline(context.header), "'By …' printed under the headline", Tier.PRINTED),
         Candidate(chinese_byline(context.header), "printed 来源/作者/记者", Tier.PRINTED),
+    ]
+
+
+def _closing_candidates(context: PageContext) -> list[Candidate]:
+    """Return the weakest bylines of pages not in Chinese: a short credit line, a poster next to a time."""
+    credit = next((name for name in map(credit_line, short_blocks(context.page)) if name), "")
+    return [
+        Candidate(credit, "a line of its own crediting the writer or source", Tier.FALLBACK),
+        Candidate(forum_poster(context.visible_text), "poster next to the time", Tier.FALLBACK),
     ]
 
 
