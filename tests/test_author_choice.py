@@ -187,3 +187,10 @@ def test_a_wiki_page_names_its_last_editor_next_to_the_time() -> None:
 @pytest.mark.parametrize("line", ["Quelle: Statistisches Amt, Tabelle 3: Fähren nach Hafen und Jahr 2024", "Text zoomen: A A A"])
 def test_long_or_unnamed_credit_lines_name_nobody(line: str) -> None:
     assert author.choose(context("", f"<h1>{HEADLINE}</h1>{BODY}<p>{line}</p>")).value is None
+
+
+def test_the_responsible_editor_is_the_byline_only_where_nobody_else_is_named() -> None:
+    signed_off = ZH_BODY + "<p align='right'>（ 责任编辑：周明 ）</p>"
+    alone = author.choose(zh_context("2024-05-16 09:30", signed_off))
+    assert (alone.value, alone.source) == ("周明", "责任编辑, as nobody else is named")
+    assert author.choose(zh_context("2024-05-16 09:30 来源：示例日报", signed_off)).value == "示例日报"

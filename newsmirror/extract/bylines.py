@@ -151,6 +151,16 @@ def credit_line(text: str) -> str:
     return clean_author(match.group("name")) if match else ""
 
 
+# The responsible editor, printed at the end of the text: "（ 责任编辑：魏喆 ）", "责编：萧潇".
+_EDITOR = re.compile(r"(?:责任编辑|責任編輯|责编|責編)\s*[:：]\s*(?P<name>[\u4e00-\u9fff·]{2,4})(?![\u4e00-\u9fff])")
+
+
+def responsible_editor(text: str) -> str:
+    """Return the responsible editor (责任编辑) the text prints, or '': the byline only where nobody else is named."""
+    match = _EDITOR.search(text)
+    return match.group("name") if match else ""
+
+
 def is_editor(name: str, text: str) -> bool:
     """Tell whether *text* prints *name* as the responsible editor (责任编辑/编辑), not a writer."""
     return bool(name) and re.search(r"编辑\s*[:：]?\s*" + re.escape(name), text) is not None

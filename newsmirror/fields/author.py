@@ -20,6 +20,7 @@ from newsmirror.extract.bylines import (
     header_byline,
     is_editor,
     leading_byline,
+    responsible_editor,
     signed_line,
     signed_reporter,
 )
@@ -105,6 +106,8 @@ def _page_candidates(context: PageContext) -> list[Candidate]:
         found.append(Candidate(leading_byline(context.header), "name before the printed time", Tier.FALLBACK))
         found.append(Candidate(forum_poster(context.visible_text), "forum poster", Tier.FALLBACK))
         found.append(Candidate(signing_block(page), "a block that is only （NAME）", Tier.FALLBACK))
+        # The editor did not write the text, but a page that names nobody else is credited to its editor.
+        found.append(Candidate(responsible_editor(context.visible_text), "责任编辑, as nobody else is named", Tier.FALLBACK))
     else:
         found.append(_meta_candidate(meta, context, Tier.META, ""))
         found.append(Candidate(printed_byline(page), "byline element", Tier.PRINTED))
