@@ -75,21 +75,35 @@ _POSTER = re.compile(
 # Blogs print who posted, next to the time: "由海姑娘张贴 @ 2005-06-14" (posted by),
 # "ggjjzhzz 发表于 2005-9-15 11:46" (NAME published at). Only with a time after it: "由国务院发布"
 # (issued by the State Council) in a sentence names no poster.
-_BLOG_POSTER = re.compile(
-    r"由\s*(?P<by>[^\s@:：|,，。()（）<>\[\]《》]{1,30}?)\s*(?:张贴|張貼|发表|發表|发布|發佈)\s*[@于於]?\s*(?:19|20)\d\d"
-    r"|(?:^|(?<=\s))(?P<before>[^\s:：|,，。()（）<>\[\]《》]{2,30})\s+(?:发表于|發表於|发布于|發佈於)\s*[:：]?\s*(?:19|20)\d\d"
-)
+_POSTED_BY = re.compile(r"由\s*(?P<name>[^\s@:：|,，。()（）<>\[\]《》]{1,30}?)\s*(?:张贴|張貼|发表|發表|发布|發佈)\s*[@于於]?\s*(?:19|20)\d\d")
+_PUBLISHED_AT = ("发表于", "發表於", "发布于", "發佈於")
+# The name before "published at", read backwards from the label so the scan stays linear.
+_NAME_BEFORE = re.compile(r"(?:^|\s)(?P<name>[^\s:：|,，。()（）<>\[\]《》]{2,30})\s+$")
+_TIME_AFTER = re.compile(r"\s*[:：]?\s*(?:19|20)\d\d")
 
 
 def forum_poster(text: str) -> str:
     """Return the poster who signs a forum or blog post next to its publish time ("… by NAME"), or ''."""
-    match = _POSTER.search(text)
+    match = _POSTER.search(text) if " by " in text or " BY " in text or " By " in text else None
     if match:
         return clean_author(match.group("name"))
-    match = _BLOG_POSTER.search(text)
-    if match is None or _LABEL.match(match.group("by") or match.group("before")):
-        return ""
-    return clean_author(match.group("by") or match.group("before"))
+    name = _blog_poster(text)
+    return "" if _LABEL.match(name) else clean_author(name)
+
+
+def _blog_poster(text: str) -> str:
+    """Return the name a blog prints as its poster next to the time (由X张贴 @ date, X 发表于 date), or ''."""
+    match = _POSTED_BY.search(text) if "由" in text else None
+    if match:
+        return match.group("name")
+    for label in _PUBLISHED_AT:
+        start = text.find(label)
+        while start > 0:
+            before = _NAME_BEFORE.search(text, max(0, start - 40), start)
+            if before and _TIME_AFTER.match(text, start + len(label)):
+                return before.group("name")
+            start = text.find(label, start + 1)
+    return ""
 
 
 # Reporters often sign at the end of the text: "（记者 胡晓蓉）", "（总台记者 张倩）", "□ 本报记者 葛灵丹".
@@ -121,7 +135,7 @@ def signed_reporter(text: str) -> str:
 
 # A line that is only a name in brackets signs the text: "（袁源）". The same brackets hold
 # notes that name nobody: the end (完, 全文完), "to be continued", a picture, a reprint.
-_SIGNED_LINE = re.compile(r"[（(]\s*(?P<name>[\u4e00-\u9fff·]{2,4})\s*[）)]")
+SIGNED_LINE = re.compile(r"[（(]\s*(?P<name>[\u4e00-\u9fff·]{2,4})\s*[）)]")
 _NOT_SIGNATURES = frozenset(
     "全文完 本文完 待续 未完 未完待续 原创 转载 组图 附图 图文 图片 资料图 资料图片 视频 供图 摘编 节选 有删节"
     " 上接 下转 续完 专稿 特稿 推荐 广告".split()
@@ -130,7 +144,7 @@ _NOT_SIGNATURES = frozenset(
 
 def signed_line(text: str) -> str:
     """Return the name when a whole line of text is a name in brackets ("（袁源）"), or ''."""
-    match = _SIGNED_LINE.fullmatch(text.strip())
+    match = SIGNED_LINE.fullmatch(text.strip())
     if match is None or match.group("name") in _NOT_SIGNATURES or _LABEL.match(match.group("name")):
         return ""
     return match.group("name")
@@ -139,7 +153,7 @@ def signed_line(text: str) -> str:
 # A short line of its own that names the writer or the source: "Quelle: kathpress" closing the
 # text, "Text: Jane Doe", "Autor: Max Muster". German, Spanish/Portuguese, Polish, Dutch,
 # Scandinavian, Italian, French.
-_CREDIT_LINE = re.compile(
+CREDIT_LINE = re.compile(
     r"[(\[]?(?:Quelle|Fuente|Fonte|Źródło|Bron|Källa|Kilde|Text|Texto|Tekst|Testo|Autor|Autorin|Autore|Auteur|Autora)"
     r"\s*:\s*(?P<name>[^\W\d_][^:|•·]{0,38}?)[)\]]?\.?"
 )
@@ -147,7 +161,7 @@ _CREDIT_LINE = re.compile(
 
 def credit_line(text: str) -> str:
     """Return the writer or source a whole short line credits ("Quelle: kathpress"), or ''."""
-    match = _CREDIT_LINE.fullmatch(text.strip())
+    match = CREDIT_LINE.fullmatch(text.strip())
     return clean_author(match.group("name")) if match else ""
 
 

@@ -11,6 +11,8 @@ import lxml.etree
 import lxml.html
 
 from newsmirror.extract.bylines import (
+    CREDIT_LINE,
+    SIGNED_LINE,
     chinese_byline,
     chinese_writer,
     clean_author,
@@ -33,7 +35,6 @@ _AUTHOR_METAS = ("author", "article:author", "byl", "dc.creator", "DC.creator", 
 # classes (byline, article__author, author-name), not author__img or author-bio.
 _BYLINE_ELEMENTS = (
     "//body//*[@rel='author' or @itemprop='author' or contains(@class, 'byline') or contains(@class, 'author')]"
-    "[not(ancestor::script or ancestor::style)]"
 )
 _BYLINE_CLASS = re.compile(r"(?:\w+(?:__|-))?(?:byline|author)(?:(?:__|-|_)(?:author|name|link|fmt))?", re.IGNORECASE)
 _MAX_BYLINE_ELEMENTS = 40
@@ -64,9 +65,11 @@ _DESK_WORDS = frozenset(
 # Bylines and signatures printed in a line of their own are short: "（袁源）", "Quelle: kathpress".
 _SHORT_BLOCK = 40
 _SHORT_TEXTS = lxml.etree.XPath(
-    f"//body//text()[normalize-space(.) != '' and string-length(normalize-space(.)) <= {_SHORT_BLOCK}]"
-    "[not(ancestor::script or ancestor::style)]"
+    f"//body//text()[string-length(normalize-space(.)) <= {_SHORT_BLOCK}]"
+    "[contains(., ':') or contains(., '：') or starts-with(normalize-space(.), '（') or starts-with(normalize-space(.), '(')]"
 )
+# A short text in these is a link, code, or the page itself, not a line of the article.
+_NOT_LINES = frozenset({"a", "body", "html", "script", "style", "noscript", "head", "title", "option"})
 # How a publication's name is glued after the writer's: "Jane Doe, Bleacher Report".
 _PUBLICATION_GLUE = (", ", " | ", " - ", " – ", " — ", " / ")
 
@@ -86,8 +89,19 @@ def _tiers(context: PageContext, site_value: str) -> tuple[Callable[[], list[Can
         # The header's links and text are read only when the byline element did not settle it.
         lambda: [] if context.chinese else _header_candidates(context),
         # A line the page signs off with, or a poster next to the time: only where nothing above names anyone.
-        lambda: [] if context.chinese else _closing_candidates(context),
+        lambda: _chinese_fallbacks(context) if context.chinese else _closing_candidates(context),
     )
+
+
+def _chinese_fallbacks(context: PageContext) -> list[Candidate]:
+    """Return the weakest bylines of Chinese pages: unlabelled names, posters, signatures, the editor."""
+    return [
+        Candidate(leading_byline(context.header), "name before the printed time", Tier.FALLBACK),
+        Candidate(forum_poster(context.visible_text), "forum poster", Tier.FALLBACK),
+        Candidate(signing_block(context.page), "a block that is only （NAME）", Tier.FALLBACK),
+        # The editor did not write the text, but a page that names nobody else is credited to its editor.
+        Candidate(responsible_editor(context.visible_text), "责任编辑, as nobody else is named", Tier.FALLBACK),
+    ]
 
 
 def _page_candidates(context: PageContext) -> list[Candidate]:
@@ -103,11 +117,6 @@ def _page_candidates(context: PageContext) -> list[Candidate]:
         found.append(Candidate(signed_reporter(context.visible_text), "signed （记者 …）", Tier.PRINTED))
         found.append(Candidate(chinese_byline(context.header), "printed 来源/作者/记者", Tier.PRINTED))
         found.append(_meta_candidate(meta, context, Tier.PRINTED, "meta author, after the printed byline on Chinese pages"))
-        found.append(Candidate(leading_byline(context.header), "name before the printed time", Tier.FALLBACK))
-        found.append(Candidate(forum_poster(context.visible_text), "forum poster", Tier.FALLBACK))
-        found.append(Candidate(signing_block(page), "a block that is only （NAME）", Tier.FALLBACK))
-        # The editor did not write the text, but a page that names nobody else is credited to its editor.
-        found.append(Candidate(responsible_editor(context.visible_text), "责任编辑, as nobody else is named", Tier.FALLBACK))
     else:
         found.append(_meta_candidate(meta, context, Tier.META, ""))
         found.append(Candidate(printed_byline(page), "byline element", Tier.PRINTED))
@@ -125,7 +134,7 @@ def _header_candidates(context: PageContext) -> list[Candidate]:
 
 def _closing_candidates(context: PageContext) -> list[Candidate]:
     """Return the weakest bylines of pages not in Chinese: a short credit line, a poster next to a time."""
-    credit = next((name for name in map(credit_line, short_blocks(context.page)) if name), "")
+    credit = next((name for name in map(credit_line, short_blocks(context.page, CREDIT_LINE)) if name), "")
     return [
         Candidate(credit, "a line of its own crediting the writer or source", Tier.FALLBACK),
         Candidate(forum_poster(context.visible_text), "poster next to the time", Tier.FALLBACK),
@@ -293,17 +302,21 @@ def _says_author(element: lxml.html.HtmlElement) -> bool:
     return "author" in (element.get("rel") or "").split() or "author" in (element.get("itemprop") or "").split()
 
 
-def short_blocks(page: Page) -> Iterator[str]:
-    """Yield the whole text of each element, in page order, that prints a short line on its own.
+def short_blocks(page: Page, line: re.Pattern[str]) -> Iterator[str]:
+    """Yield the whole text of each element, in page order, that prints a short labelled or bracketed line.
 
-    Only the elements holding a short text node are tried, so the scan stays linear.
+    Only pages whose text holds *line* somewhere are scanned, and only the elements
+    holding a short text node with a colon or an opening bracket are tried (a label
+    "Quelle:", a signature "（袁源）"), so most pages cost one regex search.
     """
+    if not line.search(page.visible_text):
+        return
     seen: set[lxml.html.HtmlElement] = set()
     for piece in _SHORT_TEXTS(page.tree):
         element = piece.getparent()
         if element is not None and piece.is_tail:
             element = element.getparent()
-        if element is None or element in seen or element.tag in ("a", "body", "html"):
+        if element is None or element in seen or element.tag in _NOT_LINES:
             continue
         seen.add(element)
         text = squash(element.text_content())
@@ -313,7 +326,7 @@ def short_blocks(page: Page) -> Iterator[str]:
 
 def signing_block(page: Page) -> str:
     """Return the name of a Chinese writer who signs the text in a line of its own ("（袁源）"), or ''."""
-    for text in short_blocks(page):
+    for text in short_blocks(page, SIGNED_LINE):
         match = signed_line(text)
         if match:
             return match
