@@ -6,7 +6,7 @@ from datetime import timezone
 
 import pytest
 
-from newsmirror.extract.bylines import clean_author, header_byline
+from newsmirror.extract.bylines import clean_author, forum_poster, header_byline
 from newsmirror.extract.page import Page
 from newsmirror.fields import author
 from newsmirror.fields.base import PageContext
@@ -126,3 +126,71 @@ def test_a_byline_in_another_articles_teaser_or_the_menu_names_nobody() -> None:
     )
     page = context("", f"<h1>{HEADLINE}</h1>{BODY}{teaser}<p class='byline'>By Jane Doe</p>")
     assert author.printed_byline(page.page) == "Jane Doe"
+
+
+ZH_HEADLINE = "港口新航线下月开通"
+ZH_BODY = "<p>" + "市港口管理局昨日宣布，新的客运航线将于下月开通，每天往返六班。" * 20 + "</p>"
+
+
+def zh_context(header: str, body: str = ZH_BODY + "<p>（记者 林小海）</p>") -> PageContext:
+    """Return a Chinese page whose header prints *header* under the headline."""
+    html = f"<html><head><meta charset='utf-8'></head><body><h1>{ZH_HEADLINE}</h1><div>{header}</div>{body}</body></html>"
+    page = PageContext(Page.from_bytes("https://news.example.cn/2024/05/16/ferry.html", html.encode("utf-8")), timezone.utc)
+    page.title = ZH_HEADLINE
+    return page
+
+
+def test_a_reporter_signed_in_the_text_outranks_the_printed_source() -> None:
+    choice = author.choose(zh_context("2024-05-16 09:30 来源：示例日报"))
+    assert (choice.value, choice.source) == ("林小海", "signed （记者 …）")
+
+
+def test_a_printed_writer_outranks_a_source_printed_before_it() -> None:
+    choice = author.choose(zh_context("2024-05-16 09:30 来源：示例日报 作者：李华", ZH_BODY))
+    assert (choice.value, choice.source) == ("李华", "printed 作者/记者")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("海边的日记 [ 打印 ] 由小海张贴 @ 2005-06-14 03:25:55 (370) 共 11 篇评论", "小海"),
+        ("[散文] 夏夜 seawriter 发表于 2005-9-15 11:46:00 夏夜的风", "seawriter"),
+        ("这份报告由国务院新闻办公室发布。", ""),  # "issued by" in a sentence, no time: no poster
+    ],
+)
+def test_a_blog_post_names_its_poster_next_to_the_time(text: str, name: str) -> None:
+    assert forum_poster(text) == name
+
+
+def test_a_line_that_is_only_a_name_in_brackets_signs_the_text() -> None:
+    choice = author.choose(zh_context("2024-05-16 09:30", ZH_BODY + "<div align='right'>（林小海）</div><p>版权所有</p>"))
+    assert (choice.value, choice.source) == ("林小海", "a block that is only （NAME）")
+
+
+@pytest.mark.parametrize("note", ["（待续）", "（资料图）", "（林小海摄于港口码头）"])
+def test_bracketed_notes_that_name_nobody(note: str) -> None:
+    assert author.choose(zh_context("2024-05-16 09:30", ZH_BODY + f"<p>{note}</p>")).value is None
+
+
+def test_a_credit_line_closing_the_text_names_the_source() -> None:
+    body = f"<h1>{HEADLINE}</h1>{BODY}<p style='text-align:right'>Quelle: <a href='https://agency.example'>hafenpress</a></p>"
+    choice = author.choose(context("", body))
+    assert (choice.value, choice.source) == ("hafenpress", "a line of its own crediting the writer or source")
+
+
+def test_a_wiki_page_names_its_last_editor_next_to_the_time() -> None:
+    body = f"<h1>{HEADLINE}</h1>{BODY}<p>Ferry (last edited 2024-05-16 09:30:00 by JaneDoe )</p>"
+    choice = author.choose(context("", body))
+    assert (choice.value, choice.source) == ("JaneDoe", "poster next to the time")
+
+
+@pytest.mark.parametrize("line", ["Quelle: Statistisches Amt, Tabelle 3: Fähren nach Hafen und Jahr 2024", "Text zoomen: A A A"])
+def test_long_or_unnamed_credit_lines_name_nobody(line: str) -> None:
+    assert author.choose(context("", f"<h1>{HEADLINE}</h1>{BODY}<p>{line}</p>")).value is None
+
+
+def test_the_responsible_editor_is_the_byline_only_where_nobody_else_is_named() -> None:
+    signed_off = ZH_BODY + "<p align='right'>（ 责任编辑：周明 ）</p>"
+    alone = author.choose(zh_context("2024-05-16 09:30", signed_off))
+    assert (alone.value, alone.source) == ("周明", "责任编辑, as nobody else is named")
+    assert author.choose(zh_context("2024-05-16 09:30 来源：示例日报", signed_off)).value == "示例日报"

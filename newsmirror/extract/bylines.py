@@ -9,10 +9,10 @@ from newsmirror.extract.page import squash
 # 来源 (source), 作者 (author), 记者 (reporter), 文 (text by), 撰文 (written by).
 # The name is matched possessively: a name running into '=' or a quote is markup, not a name.
 # 责任编辑/编辑 (editor) is deliberately absent: an editor is not the author.
-_CHINESE_BYLINE = re.compile(
-    r"(?:来源|來源|作者|撰文|记者|記者|(?<![\u4e00-\u9fff])文)\s*[:：/／|丨]\s*"
-    r"(?P<name>[^\s:：|丨,，;；。()（）【】\[\]<>=\"']{1,30}+)(?![=\"'])"
-)
+_LABELLED_NAME = r"\s*[:：/／|丨]\s*(?P<name>[^\s:：|丨,，;；。()（）【】\[\]<>=\"']{1,30}+)(?![=\"'])"
+_CHINESE_BYLINE = re.compile(r"(?:来源|來源|作者|撰文|记者|記者|(?<![\u4e00-\u9fff])文)" + _LABELLED_NAME)
+# The labels that name a person; 来源 names a source (an agency, a paper), which a named writer outranks.
+_WRITER_BYLINE = re.compile(r"(?:作者|撰文|记者|記者|(?<![\u4e00-\u9fff])文)" + _LABELLED_NAME)
 # A reporter's name is 2-4 characters, then a break: "记者从上海昆剧团获悉" names nobody.
 _REPORTER = re.compile(r"(?:^|[\s（(【])(?:本报|新华社)?记者\s*(?P<name>[\u4e00-\u9fff·]{2,4})(?![\u4e00-\u9fff])")
 # Words a 来源/作者 line uses to say "no named source": reprint, blog, this site, original, unknown, anonymous.
@@ -44,7 +44,17 @@ def clean_author(value: str | None) -> str:
 
 def chinese_byline(text: str) -> str:
     """Return the 来源/作者/记者 named in a header line of Chinese text, or ''."""
-    for match in (*_CHINESE_BYLINE.finditer(text), *_REPORTER.finditer(text)):
+    return _first_labelled(text, _CHINESE_BYLINE)
+
+
+def chinese_writer(text: str) -> str:
+    """Return the person a header line of Chinese text names as writer (作者/记者/文/撰文), never the 来源, or ''."""
+    return _first_labelled(text, _WRITER_BYLINE)
+
+
+def _first_labelled(text: str, labels: re.Pattern[str]) -> str:
+    """Return the first name *labels* or a reporter's title (本报记者 X) puts in *text*, or ''."""
+    for match in (*labels.finditer(text), *_REPORTER.finditer(text)):
         name = clean_author(match.group("name"))
         # An empty 作者： label followed by the next label ("作者： 责任编辑：X") names nobody.
         if name and not _LABEL.match(name) and not _NO_SOURCE.match(name):
@@ -53,17 +63,47 @@ def chinese_byline(text: str) -> str:
 
 
 # Forum posts sign themselves after their time: "发布时间 2005/05/17 22:11:42 by 眉间尺".
+# Wikis and forums in English say the same: "(last edited 2019-11-10 13:28:18 by JaneDoe)".
 _POSTER = re.compile(
-    r"(?:发布时间|發布時間|发表时间|發表時間|发表于|發表於|发布于)\s*[:：]?\s*[\d/.:年月日\s-]{8,25}?\s*by\s+"
+    r"(?:发布时间|發布時間|发表时间|發表時間|发表于|發表於|发布于|last edited|last modified|posted)"
+    r"\s*[:：]?\s*(?:on\s+)?[\d/.:年月日\s-]{8,25}?\s*by\s+"
     r"(?P<name>[^\s〓|:：,，()（）<>]{1,30})",
     re.IGNORECASE,
 )
 
 
+# Blogs print who posted, next to the time: "由海姑娘张贴 @ 2005-06-14" (posted by),
+# "ggjjzhzz 发表于 2005-9-15 11:46" (NAME published at). Only with a time after it: "由国务院发布"
+# (issued by the State Council) in a sentence names no poster.
+_POSTED_BY = re.compile(r"由\s*(?P<name>[^\s@:：|,，。()（）<>\[\]《》]{1,30}?)\s*(?:张贴|張貼|发表|發表|发布|發佈)\s*[@于於]?\s*(?:19|20)\d\d")
+_PUBLISHED_AT = ("发表于", "發表於", "发布于", "發佈於")
+# The name before "published at", read backwards from the label so the scan stays linear.
+_NAME_BEFORE = re.compile(r"(?:^|\s)(?P<name>[^\s:：|,，。()（）<>\[\]《》]{2,30})\s+$")
+_TIME_AFTER = re.compile(r"\s*[:：]?\s*(?:19|20)\d\d")
+
+
 def forum_poster(text: str) -> str:
-    """Return the poster who signs a forum post after its publish time ("… by NAME"), or ''."""
-    match = _POSTER.search(text)
-    return clean_author(match.group("name")) if match else ""
+    """Return the poster who signs a forum or blog post next to its publish time ("… by NAME"), or ''."""
+    match = _POSTER.search(text) if " by " in text or " BY " in text or " By " in text else None
+    if match:
+        return clean_author(match.group("name"))
+    name = _blog_poster(text)
+    return "" if _LABEL.match(name) else clean_author(name)
+
+
+def _blog_poster(text: str) -> str:
+    """Return the name a blog prints as its poster next to the time (由X张贴 @ date, X 发表于 date), or ''."""
+    match = _POSTED_BY.search(text) if "由" in text else None
+    if match:
+        return match.group("name")
+    for label in _PUBLISHED_AT:
+        start = text.find(label)
+        while start > 0:
+            before = _NAME_BEFORE.search(text, max(0, start - 40), start)
+            if before and _TIME_AFTER.match(text, start + len(label)):
+                return before.group("name")
+            start = text.find(label, start + 1)
+    return ""
 
 
 # Reporters often sign at the end of the text: "（记者 胡晓蓉）", "（总台记者 张倩）", "□ 本报记者 葛灵丹".
@@ -91,6 +131,48 @@ def signed_reporter(text: str) -> str:
     if match is None:
         return ""
     return clean_author(match.group("inside") or match.group("after"))
+
+
+# A line that is only a name in brackets signs the text: "（袁源）". The same brackets hold
+# notes that name nobody: the end (完, 全文完), "to be continued", a picture, a reprint.
+SIGNED_LINE = re.compile(r"[（(]\s*(?P<name>[\u4e00-\u9fff·]{2,4})\s*[）)]")
+_NOT_SIGNATURES = frozenset(
+    "全文完 本文完 待续 未完 未完待续 原创 转载 组图 附图 图文 图片 资料图 资料图片 视频 供图 摘编 节选 有删节"
+    " 上接 下转 续完 专稿 特稿 推荐 广告".split()
+)
+
+
+def signed_line(text: str) -> str:
+    """Return the name when a whole line of text is a name in brackets ("（袁源）"), or ''."""
+    match = SIGNED_LINE.fullmatch(text.strip())
+    if match is None or match.group("name") in _NOT_SIGNATURES or _LABEL.match(match.group("name")):
+        return ""
+    return match.group("name")
+
+
+# A short line of its own that names the writer or the source: "Quelle: kathpress" closing the
+# text, "Text: Jane Doe", "Autor: Max Muster". German, Spanish/Portuguese, Polish, Dutch,
+# Scandinavian, Italian, French.
+CREDIT_LINE = re.compile(
+    r"[(\[]?(?:Quelle|Fuente|Fonte|Źródło|Bron|Källa|Kilde|Text|Texto|Tekst|Testo|Autor|Autorin|Autore|Auteur|Autora)"
+    r"\s*:\s*(?P<name>[^\W\d_][^:|•·]{0,38}?)[)\]]?\.?"
+)
+
+
+def credit_line(text: str) -> str:
+    """Return the writer or source a whole short line credits ("Quelle: kathpress"), or ''."""
+    match = CREDIT_LINE.fullmatch(text.strip())
+    return clean_author(match.group("name")) if match else ""
+
+
+# The responsible editor, printed at the end of the text: "（ 责任编辑：魏喆 ）", "责编：萧潇".
+_EDITOR = re.compile(r"(?:责任编辑|責任編輯|责编|責編)\s*[:：]\s*(?P<name>[\u4e00-\u9fff·]{2,4})(?![\u4e00-\u9fff])")
+
+
+def responsible_editor(text: str) -> str:
+    """Return the responsible editor (责任编辑) the text prints, or '': the byline only where nobody else is named."""
+    match = _EDITOR.search(text)
+    return match.group("name") if match else ""
 
 
 def is_editor(name: str, text: str) -> bool:

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
 
 from newsmirror.extract.bylines import (
+    CREDIT_LINE,
+    SIGNED_LINE,
     chinese_byline,
+    chinese_writer,
     clean_author,
+    credit_line,
     english_byline,
     forum_poster,
     header_byline,
     is_editor,
     leading_byline,
+    responsible_editor,
+    signed_line,
     signed_reporter,
 )
 from newsmirror.extract.metadata import ld_authors, ld_publishers
@@ -29,7 +35,6 @@ _AUTHOR_METAS = ("author", "article:author", "byl", "dc.creator", "DC.creator", 
 # classes (byline, article__author, author-name), not author__img or author-bio.
 _BYLINE_ELEMENTS = (
     "//body//*[@rel='author' or @itemprop='author' or contains(@class, 'byline') or contains(@class, 'author')]"
-    "[not(ancestor::script or ancestor::style)]"
 )
 _BYLINE_CLASS = re.compile(r"(?:\w+(?:__|-))?(?:byline|author)(?:(?:__|-|_)(?:author|name|link|fmt))?", re.IGNORECASE)
 _MAX_BYLINE_ELEMENTS = 40
@@ -57,6 +62,14 @@ _DESK_WORDS = frozenset(
     "staff reports report correspondent correspondents reporter reporters desk team editors editorial"
     " newsroom writer writers from".split()
 )
+# Bylines and signatures printed in a line of their own are short: "（袁源）", "Quelle: kathpress".
+_SHORT_BLOCK = 40
+_SHORT_TEXTS = lxml.etree.XPath(
+    f"//body//text()[string-length(normalize-space(.)) <= {_SHORT_BLOCK}]"
+    "[contains(., ':') or contains(., '：') or starts-with(normalize-space(.), '（') or starts-with(normalize-space(.), '(')]"
+)
+# A short text in these is a link, code, or the page itself, not a line of the article.
+_NOT_LINES = frozenset({"a", "body", "html", "script", "style", "noscript", "head", "title", "option"})
 # How a publication's name is glued after the writer's: "Jane Doe, Bleacher Report".
 _PUBLICATION_GLUE = (", ", " | ", " - ", " – ", " — ", " / ")
 
@@ -75,7 +88,20 @@ def _tiers(context: PageContext, site_value: str) -> tuple[Callable[[], list[Can
         lambda: _page_candidates(context),
         # The header's links and text are read only when the byline element did not settle it.
         lambda: [] if context.chinese else _header_candidates(context),
+        # A line the page signs off with, or a poster next to the time: only where nothing above names anyone.
+        lambda: _chinese_fallbacks(context) if context.chinese else _closing_candidates(context),
     )
+
+
+def _chinese_fallbacks(context: PageContext) -> list[Candidate]:
+    """Return the weakest bylines of Chinese pages: unlabelled names, posters, signatures, the editor."""
+    return [
+        Candidate(leading_byline(context.header), "name before the printed time", Tier.FALLBACK),
+        Candidate(forum_poster(context.visible_text), "forum poster", Tier.FALLBACK),
+        Candidate(signing_block(context.page), "a block that is only （NAME）", Tier.FALLBACK),
+        # The editor did not write the text, but a page that names nobody else is credited to its editor.
+        Candidate(responsible_editor(context.visible_text), "责任编辑, as nobody else is named", Tier.FALLBACK),
+    ]
 
 
 def _page_candidates(context: PageContext) -> list[Candidate]:
@@ -86,11 +112,11 @@ def _page_candidates(context: PageContext) -> list[Candidate]:
     if context.chinese:
         # On Chinese pages <meta name=author> often holds the responsible editor, the
         # portal's name or a CMS user id: the printed 来源/作者/记者 comes first.
+        # A named writer outranks the 来源, which names the agency or paper the text came from.
+        found.append(Candidate(chinese_writer(context.header), "printed 作者/记者", Tier.PRINTED))
+        found.append(Candidate(signed_reporter(context.visible_text), "signed （记者 …）", Tier.PRINTED))
         found.append(Candidate(chinese_byline(context.header), "printed 来源/作者/记者", Tier.PRINTED))
         found.append(_meta_candidate(meta, context, Tier.PRINTED, "meta author, after the printed byline on Chinese pages"))
-        found.append(Candidate(leading_byline(context.header), "name before the printed time", Tier.FALLBACK))
-        found.append(Candidate(signed_reporter(context.visible_text), "signed （记者 …）", Tier.FALLBACK))
-        found.append(Candidate(forum_poster(context.visible_text), "forum poster", Tier.FALLBACK))
     else:
         found.append(_meta_candidate(meta, context, Tier.META, ""))
         found.append(Candidate(printed_byline(page), "byline element", Tier.PRINTED))
@@ -103,6 +129,15 @@ def _header_candidates(context: PageContext) -> list[Candidate]:
         Candidate(author_page_link(context), "link to the writer's page in the header", Tier.PRINTED),
         Candidate(header_byline(context.header), "'By …' printed under the headline", Tier.PRINTED),
         Candidate(chinese_byline(context.header), "printed 来源/作者/记者", Tier.PRINTED),
+    ]
+
+
+def _closing_candidates(context: PageContext) -> list[Candidate]:
+    """Return the weakest bylines of pages not in Chinese: a short credit line, a poster next to a time."""
+    credit = next((name for name in map(credit_line, short_blocks(context.page, CREDIT_LINE)) if name), "")
+    return [
+        Candidate(credit, "a line of its own crediting the writer or source", Tier.FALLBACK),
+        Candidate(forum_poster(context.visible_text), "poster next to the time", Tier.FALLBACK),
     ]
 
 
@@ -265,6 +300,37 @@ def _in_teaser(element: lxml.html.HtmlElement) -> bool:
 def _says_author(element: lxml.html.HtmlElement) -> bool:
     """Tell whether the element's own markup says it holds the author (rel=author, itemprop=author)."""
     return "author" in (element.get("rel") or "").split() or "author" in (element.get("itemprop") or "").split()
+
+
+def short_blocks(page: Page, line: re.Pattern[str]) -> Iterator[str]:
+    """Yield the whole text of each element, in page order, that prints a short labelled or bracketed line.
+
+    Only pages whose text holds *line* somewhere are scanned, and only the elements
+    holding a short text node with a colon or an opening bracket are tried (a label
+    "Quelle:", a signature "（袁源）"), so most pages cost one regex search.
+    """
+    if not line.search(page.visible_text):
+        return
+    seen: set[lxml.html.HtmlElement] = set()
+    for piece in _SHORT_TEXTS(page.tree):
+        element = piece.getparent()
+        if element is not None and piece.is_tail:
+            element = element.getparent()
+        if element is None or element in seen or element.tag in _NOT_LINES:
+            continue
+        seen.add(element)
+        text = squash(element.text_content())
+        if len(text) <= _SHORT_BLOCK:
+            yield text
+
+
+def signing_block(page: Page) -> str:
+    """Return the name of a Chinese writer who signs the text in a line of its own ("（袁源）"), or ''."""
+    for text in short_blocks(page, SIGNED_LINE):
+        match = signed_line(text)
+        if match:
+            return match
+    return ""
 
 
 def author_page_link(context: PageContext) -> str:
