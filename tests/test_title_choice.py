@@ -100,3 +100,67 @@ def test_with_no_h1_the_title_segment_printed_as_a_heading_is_the_headline() -> 
                    f"<div class='content'><h2>Ferry timetable changes</h2>{BODY}</div>")
     choice = title.choose(page)
     assert (choice.value, choice.source) == ("Ferry timetable changes", "<title>")
+
+
+BLOG = "https://harbournotes.example.org/2024/05/ferry-timetables/"
+
+
+def test_an_h1_linking_to_the_home_page_is_the_sites_logo_and_the_first_content_heading_is_the_headline() -> None:
+    page = context("<title>Harbour Notes</title>",
+                   "<div id='header'><h1><a href='https://harbournotes.example.org/'>Harbour Notes</a></h1></div>"
+                   f"<div class='post'><h2><a href='{BLOG}'>Ferry timetables change in May</a></h2>{BODY}</div>", url=BLOG)
+    choice = title.choose(page)
+    assert (choice.value, choice.source) == ("Ferry timetables change in May", title.LEAD_HEADING)
+    assert "site's name" in choice.candidates[0].note
+
+
+def test_with_no_h1_and_a_title_naming_the_site_the_first_visible_content_heading_is_the_headline() -> None:
+    page = context("<title>Harbour Notes -</title>",
+                   "<nav><h2>Where to go next</h2></nav><h2 class='sr-only'>Main content of the page</h2><h2></h2>"
+                   f"<div class='main'><h2>Ferry timetables change in May</h2>{BODY}<h2>Other ferry news</h2></div>", url=BLOG)
+    assert title.choose(page).value == "Ferry timetables change in May"
+
+
+def test_a_title_that_is_a_path_or_a_short_form_of_the_first_heading_gives_way_to_it() -> None:
+    path = context("<title>FerryGuide/Timetables</title>",
+                   f"<div class='panel'><h1>Page</h1></div><div id='content'><h2>Ferry timetables</h2>{BODY}</div>")
+    short = context("<title>Ferry timetables - Harbour Authority</title>",
+                    f"<h2>Competition: new ferry timetables for the harbour</h2>{BODY}")
+    assert title.choose(path).value == "Ferry timetables"
+    assert title.choose(short).value == "Competition: new ferry timetables for the harbour"
+
+
+def test_a_title_naming_the_article_or_a_metadata_headline_keeps_the_first_heading_out() -> None:
+    own = context("<title>Ferry fares fall - Harbour Authority</title>", f"<h2>Our ferry services explained</h2>{BODY}")
+    meta = context("<meta property='og:title' content='Ferry fares fall'><title>Harbour Notes</title>",
+                   f"<h2>Our ferry services explained</h2>{BODY}", url=BLOG)
+    assert title.choose(own).value == "Ferry fares fall"
+    assert title.choose(meta).value == "Ferry fares fall"
+
+
+def test_a_label_the_printed_h1_leaves_off_is_not_part_of_the_headline() -> None:
+    page = context("<meta property='og:title' content='Petition : Keep the harbour ferry running'>"
+                   "<title>Petition : Keep the harbour ferry running</title>",
+                   f"<div class='title'><h1>Keep the harbour ferry running</h1></div>{BODY}")
+    choice = title.choose(page)
+    assert (choice.value, choice.source) == ("Keep the harbour ferry running", "og:title - labels the printed heading leaves off")
+
+
+def test_a_label_the_h1_prints_or_a_subtitle_stays_in_the_headline() -> None:
+    printed = context("<meta property='og:title' content='Colleges: Harbour rowers win the cup'>"
+                      "<title>Harbour rowers win the cup</title>",
+                      f"<article><h1>Colleges: Harbour rowers win the cup</h1>{BODY}</article>")
+    subtitle = context("<meta property='og:title' content='The council votes for a cheaper crossing: Ferry fares fall'>",
+                       f"<h1>Ferry fares fall</h1>{BODY}")
+    assert title.choose(printed).value == "Colleges: Harbour rowers win the cup"
+    assert title.choose(subtitle).value == "The council votes for a cheaper crossing: Ferry fares fall"
+
+
+def test_a_kicker_printed_above_the_headline_inside_the_h1_is_not_part_of_it() -> None:
+    page = context("<meta property='og:title' content='Harbour week: Ferry fares fall for the first time'>",
+                   "<article><h1><div class='topic-label'>Harbour week</div> Ferry fares fall for the first time</h1>"
+                   f"{BODY}</article>")
+    inline = context("<meta property='og:title' content='Ferry fares fall for the first time'>",
+                     f"<article><h1><em>Ferry</em> fares fall for the first time</h1>{BODY}</article>")
+    assert title.choose(page).value == "Ferry fares fall for the first time"
+    assert title.choose(inline).value == "Ferry fares fall for the first time"

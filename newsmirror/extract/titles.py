@@ -34,3 +34,25 @@ def headline_from_document_title(title: str, headline_hint: str = "") -> str:
     if len(parts) > 1 and all(len(part) <= 30 for part in parts[1:]) and parts[0]:
         return parts[0]
     return title
+
+
+# Separators sites put between a headline and a label glued to it in the same line
+# ("Opinion | …", "… | Editorial", "Pétition : …", "Kolumne: …"): the label is a segment.
+_LABEL_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|»|·|--|:)\s+|(?<=\w):\s+")
+# Host labels too short or too generic to tell a site's name by ("www", "de", "co").
+_MIN_HOST_LABEL = 4
+_GENERIC_HOST_LABELS = frozenset({"www", "news", "blog", "blogs", "mobile", "home", "info"})
+
+
+def label_segments(title: str) -> list[str]:
+    """Return the parts of *title* between label separators (one part when there is none)."""
+    return [part for part in (squash(part) for part in _LABEL_SEPARATORS.split(squash(title))) if part]
+
+
+def host_labels(host: str) -> tuple[str, ...]:
+    """Return the labels of *host* that can name a site ("neubau.example.ch": "neubau", "example")."""
+    labels = (host or "").lower().removeprefix("www.").split(".")[:-1]
+    return tuple(
+        label for label in labels
+        if len(label) >= _MIN_HOST_LABEL and label not in _GENERIC_HOST_LABELS and label.isalnum()
+    )

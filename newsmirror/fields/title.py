@@ -6,13 +6,14 @@ import copy
 import html
 import re
 import unicodedata
+from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
 
 from newsmirror.extract.metadata import ld_text
 from newsmirror.extract.page import rendered_text, squash
-from newsmirror.extract.titles import headline_from_document_title, strip_site_suffix
+from newsmirror.extract.titles import headline_from_document_title, host_labels, label_segments, strip_site_suffix
 from newsmirror.fields.base import Candidate, FieldChoice, PageContext, Tier, by_tier
 
 # A shorter text is found in too many places to tell a heading by it.
@@ -28,6 +29,21 @@ _ARTICLE_H1 = lxml.etree.XPath(
     "//h1[ancestor::article or ancestor::main][not(ancestor::nav or ancestor::aside or ancestor::footer)]"
 )
 ARTICLE_H1 = "h1 of the article"
+LEAD_HEADING = "first heading of the content"
+# A heading's first child that is a kicker: a block of its own, or a label by its class.
+_BLOCK_TAGS = frozenset({"div", "p"})
+_KICKER_CLASS = re.compile(r"kicker|topline|overline|eyebrow|dachzeile|roofline|topic|label", re.IGNORECASE)
+# A label glued to a headline ("Opinion", "Pétition", "Ratgeber Recht") is a word or a few.
+_MAX_LABEL_WORDS = 3
+# Where a heading is out of the reader's sight or outside the page's own content.
+_OUTSIDE_CONTENT = "ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside or ancestor::form"
+_CONTENT_H2 = lxml.etree.XPath(f"//h2[not({_OUTSIDE_CONTENT})]")
+# Classes that hide an element from sight and leave it to screen readers (or to nobody).
+_HIDDEN_CLASS = re.compile(
+    r"(?:^|\s)(?:sr-only|screen-reader-text|visually-hidden|visuallyhidden|text-hide|hidden|hide|offscreen)(?:\s|$)"
+)
+# What a link to a site's home page looks like, once resolved: no path, or an index page.
+_HOME_PATHS = frozenset({"", "/", "/index.html", "/index.php", "/index.htm"})
 
 
 def candidates(context: PageContext, site_value: str = "") -> list[Candidate]:
@@ -40,7 +56,21 @@ def candidates(context: PageContext, site_value: str = "") -> list[Candidate]:
     h1 = page.first_text("h1")
     document_title = page.first_text("title")
     from_title = headline_from_document_title(document_title)
-    if h1 and h1 not in document_title and _printed_as_heading(context, from_title):
+    banner = _h1_names_site(context, h1)
+    if banner:
+        # The h1 is the site's logo or name above every page; it says nothing of this one.
+        h1 = ""
+    if (
+        (not h1 or _one_word(h1))
+        and not any(candidate.value for candidate in found)
+        and (heading := _lead_heading(context, from_title))
+    ):
+        # Nothing but the <title> names the page, and it names the site, a path, or a short
+        # form of the first heading of the content: that heading is the page's headline.
+        note = f"h1 {page.first_text('h1')!r} is the site's name" if banner else ""
+        h1 = heading
+        found.append(Candidate(h1, LEAD_HEADING, Tier.PRINTED, note=note))
+    elif h1 and h1 not in document_title and _printed_as_heading(context, from_title):
         # The h1 is a section banner ("Allergies Health Center"); the <title>'s headline is
         # printed as the article's own heading lower down.
         note = f"h1 {h1!r} is a section banner"
@@ -101,7 +131,49 @@ def choose(context: PageContext, site_value: str = "") -> FieldChoice:
             choice.source = f"{candidate.source} + h1 spelling"
             continue
         choice.win(candidate, headline)
+    if choice.value and choice.source != "site module":
+        # Only the printed heading says which labels the reader sees: metadata adds some
+        # for search engines and shares ("Pétition : …"), and a <title> cut at its
+        # separators loses subtitles as often as labels.
+        printed_headings = [c.value for c in choice.candidates if c.tier == Tier.PRINTED]
+        if (bare := _without_labels(choice.value, printed_headings, context.site_names)) != choice.value:
+            choice.value = bare
+            choice.source += " - labels the printed heading leaves off"
     return choice
+
+
+def _without_labels(headline: str, others: list[str], site_names: tuple[str, ...]) -> str:
+    """Return *headline* without labels glued to it that one of *others* leaves off.
+
+    "Pétition : Non à la mutilation" where the h1 prints "Non à la mutilation". A label is
+    a word or a few ("Opinion", "Editorial", a site's name); a longer part is a subtitle.
+    """
+    for other in sorted({squash(other) for other in others}, key=len):
+        if len(other) >= len(headline) or len(other) < _MIN_HEADING or _one_word(other):
+            continue
+        start = headline.find(other)
+        if start < 0:
+            continue
+        before, after = headline[:start], headline[start + len(other):]
+        if _labels_only(before, site_names, leading=True) and _labels_only(after, site_names, leading=False):
+            return other
+    return headline
+
+
+def _labels_only(glue: str, site_names: tuple[str, ...], leading: bool) -> bool:
+    """Tell whether *glue*, the text on one side of a headline, is separators and short labels."""
+    if not glue:
+        return True
+    # The glue must meet the headline at a separator, or the headline was cut mid-sentence.
+    edge = glue + "\u0000" if leading else "\u0000" + glue
+    parts = label_segments(edge)
+    if (leading and parts[-1] != "\u0000") or (not leading and parts[0] != "\u0000"):
+        return False
+    labels = parts[:-1] if leading else parts[1:]
+    names = {_comparable(name) for name in site_names}
+    return bool(labels) and all(
+        len(label.split()) <= _MAX_LABEL_WORDS or _comparable(label) in names for label in labels
+    )
 
 
 def _headline(candidate: Candidate, site_names: tuple[str, ...]) -> str:
@@ -142,13 +214,29 @@ def _article_h1(context: PageContext) -> str:
 
 
 def _heading_text(node: lxml.html.HtmlElement) -> str:
-    """Return a heading's text as read, without ruby annotations (furigana above the kanji)."""
-    if node.find(".//rt") is None:
+    """Return a heading's text as read: without ruby annotations (furigana above the kanji),
+    and without a kicker, the label printed on a line of its own above the headline."""
+    kicker = _kicker(node)
+    if node.find(".//rt") is None and kicker is None:
         return squash(rendered_text(node))
     node = copy.deepcopy(node)
     for annotation in node.xpath(".//rt | .//rp"):
         annotation.drop_tree()
+    if kicker is not None:
+        node[0].drop_tree()
     return squash(rendered_text(node))
+
+
+def _kicker(node: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """Return the heading's first child when it is a kicker: a block or a label before the headline."""
+    if len(node) < 1 or squash(node.text) or not isinstance(node[0].tag, str):
+        return None
+    first = node[0]
+    label = first.tag in _BLOCK_TAGS or _KICKER_CLASS.search(first.get("class", ""))
+    label_text, rest = squash(rendered_text(first)), squash(first.tail) or any(squash(rendered_text(c)) for c in node[1:])
+    if not (label and label_text and rest) or len(label_text.split()) > _MAX_LABEL_WORDS:
+        return None
+    return first
 
 
 def unescape_leftover(text: str) -> str:
@@ -200,3 +288,62 @@ def _printed_as_heading(context: PageContext, text: str) -> bool:
     return len(text) >= _MIN_HEADING and bool(
         context.page.tree.xpath("//h2[normalize-space(.) = $text] | //h3[normalize-space(.) = $text]", text=text)
     )
+
+
+def _h1_names_site(context: PageContext, h1: str) -> bool:
+    """Tell whether the page's first h1 is the site's logo or name rather than a headline.
+
+    It is when it links to the site's home page, or says one of the site's names.
+    """
+    if not h1:
+        return False
+    node = next((node for node in context.page.tree.iter("h1") if squash(rendered_text(node))), None)
+    if node is None:
+        return False
+    links = node.xpath("ancestor-or-self::a[@href] | .//a[@href]")
+    if len(links) == 1 and squash(rendered_text(links[0])) in (h1, "") and _links_home(context, links[0].get("href", "")):
+        return True
+    key = _comparable(h1)
+    return any(_comparable(name) == key for name in context.site_names if name)
+
+
+def _links_home(context: PageContext, href: str) -> bool:
+    """Tell whether *href* leads to the home page of the site *context* is on."""
+    target = urlsplit(urljoin(context.page.url, href.strip()))
+    own = urlsplit(context.page.url)
+    return (target.hostname or "") == (own.hostname or "") and target.path in _HOME_PATHS and not target.query
+
+
+def _one_word(text: str) -> bool:
+    """Tell whether *text* is one word of a spaced script: a panel's or a section's label."""
+    return " " not in text and not _UNSPACED_SCRIPT.search(text)
+
+
+def _lead_heading(context: PageContext, from_title: str) -> str:
+    """Return the first visible h2 of the content, when the <title> does not name the article.
+
+    The <title> does not when it is empty, names the site (its domain or one of its
+    names), is a path with no space in it, or is a shorter form of that heading.
+    """
+    heading = next((text for text in map(_visible_heading, _CONTENT_H2(context.page.tree)) if text), "")
+    if not heading:
+        return ""
+    title_key, heading_key = _comparable(from_title), _comparable(heading)
+    if not title_key or ("/" in from_title and " " not in from_title.strip()) or title_key in heading_key:
+        return heading
+    host = urlsplit(context.page.url).hostname or ""
+    names = {_comparable(name) for name in context.site_names} | set(host_labels(host))
+    return heading if any(name and title_key.startswith(name) for name in names) else ""
+
+
+def _visible_heading(node: lxml.html.HtmlElement) -> str:
+    """Return the text of a heading a reader sees, of two words at least, or ''."""
+    hidden = (
+        _HIDDEN_CLASS.search(element.get("class", "")) or "display:none" in element.get("style", "").replace(" ", "")
+        for element in (node, *node.iterancestors())
+    )
+    if any(hidden):
+        return ""
+    text = _heading_text(node)
+    return text if len(text) >= _MIN_HEADING and not _one_word(text) else ""
+
