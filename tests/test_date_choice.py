@@ -70,3 +70,25 @@ def test_a_utc_instant_takes_the_offset_of_the_local_time_the_header_prints() ->
         assert other.value.isoformat() == "2023-12-25T22:03:00+00:00", later
     india = date.choose(page(f"https://{HOST}/news/harbour.html", head, header="<p>Ann Lee. December 26, 2023 - 3:33AM</p>"))
     assert india.value.isoformat() == "2023-12-26T03:33:00+05:30"
+
+
+def test_a_dotted_day_first_date_in_the_header_dates_a_page_without_markup() -> None:
+    # Continental Europe prints day.month.year; a time may follow after a bar or "um".
+    for printed, expected in (("Von Ann Lee | 04.02.2022 | 15:33 Uhr", datetime(2022, 2, 4, 15, 33, tzinfo=timezone.utc)),
+                              ("Ann Lee, 4.2.2022 um 9.05 Uhr", datetime(2022, 2, 4, 9, 5, tzinfo=timezone.utc)),
+                              ("Erschienen: 12.01.2022", datetime(2022, 1, 12, tzinfo=timezone.utc))):
+        choice = date.choose(page(f"https://{HOST}/news/harbour.html", header=f"<p>{printed}</p>"))
+        assert (choice.source, choice.value) == ("printed header", expected), printed
+
+
+def test_a_month_named_in_another_language_in_the_header_is_read() -> None:
+    for printed, day in (("Von Ann Lee 1. Januar 2023", "2023-01-01"), ("Par Ann Lee | Le 19 février 2020", "2020-02-19"),
+                         ("Por Ann Lee, 3 de febrero de 2020", "2020-02-03"), ("di Ann Lee, 7 maggio 2021", "2021-05-07"),
+                         ("Ann Lee, 3 lutego 2020", "2020-02-03"), ("Ann Lee, 16. März 2024", "2024-03-16")):
+        choice = date.choose(page(f"https://{HOST}/news/harbour.html", header=f"<p>{printed}</p>"))
+        assert (choice.source, choice.value.date().isoformat()) == ("printed header", day), printed
+
+
+def test_a_version_number_is_not_a_dotted_date() -> None:
+    choice = date.choose(page(f"https://{HOST}/news/harbour.html", header="<p>Ann Lee. Release v1.2.2020 is out.</p>"))
+    assert choice.source != "printed header"
