@@ -92,3 +92,48 @@ def test_a_month_named_in_another_language_in_the_header_is_read() -> None:
 def test_a_version_number_is_not_a_dotted_date() -> None:
     choice = date.choose(page(f"https://{HOST}/news/harbour.html", header="<p>Ann Lee. Release v1.2.2020 is out.</p>"))
     assert choice.source != "printed header"
+
+
+JSON_LD_DRAFT = '<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2019-07-03T10:18:46Z"}</script>'
+
+
+def test_a_date_after_a_publish_label_in_the_header_overrules_markup_naming_another_day() -> None:
+    for printed, day in (("Publié le 29 juin 2019", "2019-06-29"), ("Erscheinungsdatum 25.06.2019", "2019-06-25"),
+                         ("Veröffentlicht am 27.06.2019", "2019-06-27"), ("发布时间：2019-06-28 09:15", "2019-06-28")):
+        choice = date.choose(page(f"https://{HOST}/news/harbour.html", JSON_LD_DRAFT, header=f"<p>{printed}</p>"))
+        assert choice.value.date().isoformat() == day, printed
+        assert choice.source.startswith("labelled publish date"), printed
+        assert any("after a publish label" in lost.reason for lost in choice.passed_over)
+    # A day with no time is a day: no time of day is made up for it.
+    assert date.choose(page(f"https://{HOST}/news/harbour.html", JSON_LD_DRAFT, header="<p>Publié le 29 juin 2019</p>")).day_only
+
+
+def test_a_labelled_date_within_a_day_of_the_markup_leaves_the_markup_time() -> None:
+    choice = date.choose(page(f"https://{HOST}/news/harbour.html", JSON_LD_DRAFT, header="<p>Publié le 3 juillet 2019</p>"))
+    assert (choice.source, choice.value) == ("json-ld datePublished", datetime(2019, 7, 3, 10, 18, 46, tzinfo=timezone.utc))
+
+
+def test_teasers_labels_and_prose_do_not_overrule_the_markup() -> None:
+    # The header prints the article's own day; the page's other labels are its teasers'.
+    teasers = ("<aside><p>Older: the pier reopens. Published 21. Juli 2017</p>"
+               "<p>A video posted June 14, 2022 shows the crossing.</p></aside>")
+    html = (f"<html><head><meta charset='utf-8'><title>Harbour adds a ferry</title>{JSON_LD_DRAFT}</head><body>"
+            f"<article><h1>Harbour adds a ferry</h1><p>Ann Lee, 3 juillet 2019</p>{PROSE}</article>{teasers}</body></html>")
+    context = PageContext(Page.from_bytes(f"https://{HOST}/news/harbour.html", html.encode("utf-8")), timezone.utc)
+    assert date.choose(context).source == "json-ld datePublished"
+    # A label elsewhere that names the header's day is the article's: it overrules a comment's <time>.
+    comment = "<time datetime='2019-07-09T03:36:11+02:00'>9. Juli 2019</time>"
+    html = (f"<html><head><meta charset='utf-8'><title>Harbour adds a ferry</title></head><body>"
+            f"<p>Harbour adds a ferry. 29.06.2019</p><article><h1>Harbour adds a ferry</h1>{PROSE}"
+            f"<p>Veröffentlicht am 29.06.2019</p></article><p>Peter sagt: {comment}</p></body></html>")
+    context = PageContext(Page.from_bytes(f"https://{HOST}/news/harbour.html", html.encode("utf-8")), timezone.utc)
+    assert date.choose(context).value.date().isoformat() == "2019-06-29"
+
+
+def test_a_post_labelled_zhangtie_on_a_page_without_a_dated_header_gives_its_minute() -> None:
+    html = ("<html><head><meta charset='utf-8'><title>海姑娘的博客</title></head><body><div>最新文章 • 明天出远门了</div>"
+            "<div><b>湘菜粤菜 兵分两路</b><p>" + "湘菜粤菜兵分两路，新鲜的是，湘菜浓妆。" * 10 + "</p>"
+            "<p>[ 打印 ] 由海姑娘张贴 @ 2005-06-14 03:25:55 (370)</p></div></body></html>")
+    context = PageContext(Page.from_bytes("https://blog.example.cn/archives.php?wid=2", html.encode("utf-8")), timezone.utc)
+    choice = date.choose(context)
+    assert choice.value == datetime(2005, 6, 14, 3, 25, 55, tzinfo=timezone.utc)

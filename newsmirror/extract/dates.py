@@ -188,22 +188,39 @@ def printed_dates(text: str, zone: tzinfo) -> list[tuple[re.Match[str], datetime
     return found
 
 
-# Labels that introduce a post's own time on forum, blog and portal pages that print no
-# headline element: 发布时间 (published), 发表于 (posted at), 发稿时间 (filed), Posted on.
+# Labels that introduce a post's own time, where a page prints one: 发布时间 (published),
+# 发表于 (posted at), 发稿时间 (filed), 张贴 (posted), Posted on, Veröffentlicht am,
+# Erscheinungsdatum, Publié le, Publicado el, Pubblicato il, Gepubliceerd op, Opublikowano.
+# A Latin label starts with a capital, as labels are printed: "posted June 14" in a sentence is prose.
 _PUBLISH_LABEL = re.compile(
-    r"(?:发布时间|發布時間|发表时间|發表時間|发表于|發表於|发布于|发布日期|发稿时间|"
-    r"\b[Pp]osted(?: on)?|\b[Pp]ublished(?: on)?)\s*[:：]?\s*"
+    r"(?:发布时间|發布時間|发表时间|發表時間|发表于|發表於|发布于|发布日期|发稿时间|张贴|張貼|"
+    r"\b(?:First [Pp]|P)(?:osted|ublished)(?: on| at)?"
+    r"|\b(?:Veröffentlicht|Erschienen|Publiziert)(?: am)?|\bErscheinungsdatum"
+    r"|\b(?:Publié|Mis en ligne)(?: le)?|\bPublicado(?: el| em)?|\bPubblicato(?: il)?"
+    r"|\bGepubliceerd(?: op)?|\bOpublikowano)(?!\w)\s*[:：@]?\s*"
 )
-_LABEL_REACH = 40
+_LABEL_REACH = 40  # the label's date and the time printed after it
+# The date starts right after its label (a weekday may stand between): a date further on
+# belongs to the sentence, as in "published in Nature on 3 March".
+_LABEL_GAP = 12
 
 
 def labelled_date(text: str, zone: tzinfo) -> datetime | None:
     """Return the first date printed right after a publish label (发布时间, 发表于, Posted on) in *text*."""
+    found = labelled_dates(text, zone)
+    return found[0][0] if found else None
+
+
+def labelled_dates(text: str, zone: tzinfo) -> list[tuple[datetime, bool]]:
+    """Return each date printed right after a publish label in *text*, in reading order, and whether it has a time."""
+    found = []
     for label in _PUBLISH_LABEL.finditer(text):
-        moment = find_printed_date(text[label.end() : label.end() + _LABEL_REACH], zone)
-        if moment is not None:
-            return moment
-    return None
+        dates = [entry for entry in printed_dates(text[label.end() : label.end() + _LABEL_REACH], zone)
+                 if entry[0].start() <= _LABEL_GAP]
+        if dates:
+            timed = next((entry for entry in dates if entry[2]), dates[0])
+            found.append((timed[1], timed[2]))
+    return found
 
 
 def check_plausible(moment: datetime, now: datetime | None = None) -> None:
