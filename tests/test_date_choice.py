@@ -70,3 +70,70 @@ def test_a_utc_instant_takes_the_offset_of_the_local_time_the_header_prints() ->
         assert other.value.isoformat() == "2023-12-25T22:03:00+00:00", later
     india = date.choose(page(f"https://{HOST}/news/harbour.html", head, header="<p>Ann Lee. December 26, 2023 - 3:33AM</p>"))
     assert india.value.isoformat() == "2023-12-26T03:33:00+05:30"
+
+
+def test_a_dotted_day_first_date_in_the_header_dates_a_page_without_markup() -> None:
+    # Continental Europe prints day.month.year; a time may follow after a bar or "um".
+    for printed, expected in (("Von Ann Lee | 04.02.2022 | 15:33 Uhr", datetime(2022, 2, 4, 15, 33, tzinfo=timezone.utc)),
+                              ("Ann Lee, 4.2.2022 um 9.05 Uhr", datetime(2022, 2, 4, 9, 5, tzinfo=timezone.utc)),
+                              ("Erschienen: 12.01.2022", datetime(2022, 1, 12, tzinfo=timezone.utc))):
+        choice = date.choose(page(f"https://{HOST}/news/harbour.html", header=f"<p>{printed}</p>"))
+        assert (choice.source, choice.value) == ("printed header", expected), printed
+
+
+def test_a_month_named_in_another_language_in_the_header_is_read() -> None:
+    for printed, day in (("Von Ann Lee 1. Januar 2023", "2023-01-01"), ("Par Ann Lee | Le 19 février 2020", "2020-02-19"),
+                         ("Por Ann Lee, 3 de febrero de 2020", "2020-02-03"), ("di Ann Lee, 7 maggio 2021", "2021-05-07"),
+                         ("Ann Lee, 3 lutego 2020", "2020-02-03"), ("Ann Lee, 16. März 2024", "2024-03-16")):
+        choice = date.choose(page(f"https://{HOST}/news/harbour.html", header=f"<p>{printed}</p>"))
+        assert (choice.source, choice.value.date().isoformat()) == ("printed header", day), printed
+
+
+def test_a_version_number_is_not_a_dotted_date() -> None:
+    choice = date.choose(page(f"https://{HOST}/news/harbour.html", header="<p>Ann Lee. Release v1.2.2020 is out.</p>"))
+    assert choice.source != "printed header"
+
+
+JSON_LD_DRAFT = '<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2019-07-03T10:18:46Z"}</script>'
+
+
+def test_a_date_after_a_publish_label_in_the_header_overrules_markup_naming_another_day() -> None:
+    for printed, day in (("Publié le 29 juin 2019", "2019-06-29"), ("Erscheinungsdatum 25.06.2019", "2019-06-25"),
+                         ("Veröffentlicht am 27.06.2019", "2019-06-27"), ("发布时间：2019-06-28 09:15", "2019-06-28")):
+        choice = date.choose(page(f"https://{HOST}/news/harbour.html", JSON_LD_DRAFT, header=f"<p>{printed}</p>"))
+        assert choice.value.date().isoformat() == day, printed
+        assert choice.source.startswith("labelled publish date"), printed
+        assert any("after a publish label" in lost.reason for lost in choice.passed_over)
+    # A day with no time is a day: no time of day is made up for it.
+    assert date.choose(page(f"https://{HOST}/news/harbour.html", JSON_LD_DRAFT, header="<p>Publié le 29 juin 2019</p>")).day_only
+
+
+def test_a_labelled_date_within_a_day_of_the_markup_leaves_the_markup_time() -> None:
+    choice = date.choose(page(f"https://{HOST}/news/harbour.html", JSON_LD_DRAFT, header="<p>Publié le 3 juillet 2019</p>"))
+    assert (choice.source, choice.value) == ("json-ld datePublished", datetime(2019, 7, 3, 10, 18, 46, tzinfo=timezone.utc))
+
+
+def test_teasers_labels_and_prose_do_not_overrule_the_markup() -> None:
+    # The header prints the article's own day; the page's other labels are its teasers'.
+    teasers = ("<aside><p>Older: the pier reopens. Published 21. Juli 2017</p>"
+               "<p>A video posted June 14, 2022 shows the crossing.</p></aside>")
+    html = (f"<html><head><meta charset='utf-8'><title>Harbour adds a ferry</title>{JSON_LD_DRAFT}</head><body>"
+            f"<article><h1>Harbour adds a ferry</h1><p>Ann Lee, 3 juillet 2019</p>{PROSE}</article>{teasers}</body></html>")
+    context = PageContext(Page.from_bytes(f"https://{HOST}/news/harbour.html", html.encode("utf-8")), timezone.utc)
+    assert date.choose(context).source == "json-ld datePublished"
+    # A label elsewhere that names the header's day is the article's: it overrules a comment's <time>.
+    comment = "<time datetime='2019-07-09T03:36:11+02:00'>9. Juli 2019</time>"
+    html = (f"<html><head><meta charset='utf-8'><title>Harbour adds a ferry</title></head><body>"
+            f"<p>Harbour adds a ferry. 29.06.2019</p><article><h1>Harbour adds a ferry</h1>{PROSE}"
+            f"<p>Veröffentlicht am 29.06.2019</p></article><p>Peter sagt: {comment}</p></body></html>")
+    context = PageContext(Page.from_bytes(f"https://{HOST}/news/harbour.html", html.encode("utf-8")), timezone.utc)
+    assert date.choose(context).value.date().isoformat() == "2019-06-29"
+
+
+def test_a_post_labelled_zhangtie_on_a_page_without_a_dated_header_gives_its_minute() -> None:
+    html = ("<html><head><meta charset='utf-8'><title>海姑娘的博客</title></head><body><div>最新文章 • 明天出远门了</div>"
+            "<div><b>湘菜粤菜 兵分两路</b><p>" + "湘菜粤菜兵分两路，新鲜的是，湘菜浓妆。" * 10 + "</p>"
+            "<p>[ 打印 ] 由海姑娘张贴 @ 2005-06-14 03:25:55 (370)</p></div></body></html>")
+    context = PageContext(Page.from_bytes("https://blog.example.cn/archives.php?wid=2", html.encode("utf-8")), timezone.utc)
+    choice = date.choose(context)
+    assert choice.value == datetime(2005, 6, 14, 3, 25, 55, tzinfo=timezone.utc)

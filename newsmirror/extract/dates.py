@@ -48,6 +48,41 @@ _YEAR_LAST = re.compile(
 )
 
 
+# Day-first dates of continental Europe: "16.05.2024", "4.2.2022 | 15:33 Uhr", "16.05.2024, 08:30".
+# Dotted day.month.year is never month-first, so its order is certain (a two-digit year is not read).
+_DOTTED = re.compile(
+    r"(?<![\w.])(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>(?:19|20)\d\d)(?![\d.]\d)"
+    r"(?:[\s,|@/-]{1,4}(?:um\s+|à\s+|a las\s+|alle\s+|ore\s+)?(?P<H>\d{1,2})[:.hH](?P<M>\d{2})(?::(?P<S>\d{2}))?(?!\d))?"
+)
+# Month names of the other languages the mirror reads most (German, French, Spanish, Italian,
+# Portuguese, Dutch; Polish in the genitive a date uses), day first: "16. Mai 2024",
+# "29 juin 2019", "3 de febrero de 2020", "3 lutego 2020".
+_FOREIGN_MONTHS = {name: number for number, names in enumerate((
+    ("januar", "jänner", "janvier", "janv", "enero", "ene", "gennaio", "gen", "janeiro", "januari", "stycznia"),
+    ("februar", "feber", "février", "fevrier", "févr", "fevr", "febrero", "febbraio", "fevereiro", "februari",
+     "lutego"),
+    ("märz", "maerz", "mär", "mrz", "mars", "marzo", "março", "marco", "maart", "marca"),
+    ("avril", "avr", "abril", "abr", "aprile", "kwietnia"),
+    ("mai", "mayo", "maggio", "mag", "maio", "mei", "maja"),
+    ("juni", "juin", "junio", "giugno", "giu", "junho", "czerwca"),
+    ("juli", "juillet", "juil", "julio", "luglio", "lug", "julho", "lipca"),
+    ("août", "aout", "agosto", "ago", "augustus", "sierpnia"),
+    ("septembre", "septiembre", "setiembre", "settembre", "setembro", "set", "września", "wrzesnia"),
+    ("oktober", "okt", "octobre", "octubre", "ottobre", "ott", "outubro", "października", "pazdziernika"),
+    ("novembre", "noviembre", "novembro", "listopada"),
+    ("dezember", "dez", "décembre", "decembre", "déc", "diciembre", "dic", "dicembre", "dezembro",
+     "grudnia"),
+), start=1) for name in names}
+_DAY_MONTH_NAME = re.compile(
+    r"(?<![\w.])(?P<d>\d{1,2})(?:\.|º|er)?\s*(?:de\s+)?(?P<fmonth>"
+    + "|".join(sorted(_FOREIGN_MONTHS, key=len, reverse=True))
+    + r")\.?(?!\w)\s*(?:de\s+|del\s+)?,?\s*(?P<y>(?:19|20)\d\d)(?!\d)"
+    r"(?:[\s,|@-]{1,4}(?:um\s+|à\s+|a las\s+|alle\s+|ore\s+|às\s+|om\s+|o\s+)?"
+    r"(?P<H>\d{1,2})[:.hH](?P<M>\d{2})(?!\d))?",
+    re.IGNORECASE,
+)
+
+
 class DateProblem(ValueError):
     """A date was found but cannot be used; the message is the reason to log."""
 
@@ -79,6 +114,8 @@ def _from_match(match: re.Match[str], zone: tzinfo) -> tuple[datetime, bool]:
     parts = match.groupdict()
     if "a" in parts:
         parts = _year_last_parts(parts, match.group(0))
+    elif "fmonth" in parts:
+        parts = dict(parts, m=str(_FOREIGN_MONTHS[parts["fmonth"].lower()]), S=None)
     elif "month" in parts:
         if parts["utc"]:
             zone = timezone.utc
@@ -128,37 +165,62 @@ def find_printed_date(text: str, zone: tzinfo) -> datetime | None:
     """Return the first date-and-time printed in *text* (an article header line), if any.
 
     A date with a time beats a bare day, because headers often show both the day of a
-    section and the article's own timestamp.
+    section and the article's own timestamp. Among equals the one printed first wins.
     """
-    first_day: datetime | None = None
-    for pattern in (_CHINESE, _NUMERIC, _ENGLISH, _YEAR_LAST):
+    found = printed_dates(text, zone)
+    return next((moment for _, moment, has_time in found if has_time), found[0][1] if found else None)
+
+
+_PRINTED_FORMATS = (_CHINESE, _NUMERIC, _ENGLISH, _YEAR_LAST, _DOTTED, _DAY_MONTH_NAME)
+
+
+def printed_dates(text: str, zone: tzinfo) -> list[tuple[re.Match[str], datetime, bool]]:
+    """Return every real date printed in *text*, in reading order: its match, its moment, whether it has a time."""
+    found = []
+    for pattern in _PRINTED_FORMATS:
         for match in pattern.finditer(text):
             try:
                 moment, has_time = _from_match(match, zone)
             except DateProblem:
                 continue
-            if has_time:
-                return moment
-            first_day = first_day or moment
-    return first_day
+            found.append((match, moment, has_time))
+    found.sort(key=lambda entry: entry[0].start())
+    return found
 
 
-# Labels that introduce a post's own time on forum, blog and portal pages that print no
-# headline element: 发布时间 (published), 发表于 (posted at), 发稿时间 (filed), Posted on.
+# Labels that introduce a post's own time, where a page prints one: 发布时间 (published),
+# 发表于 (posted at), 发稿时间 (filed), 张贴 (posted), Posted on, Veröffentlicht am,
+# Erscheinungsdatum, Publié le, Publicado el, Pubblicato il, Gepubliceerd op, Opublikowano.
+# A Latin label starts with a capital, as labels are printed: "posted June 14" in a sentence is prose.
 _PUBLISH_LABEL = re.compile(
-    r"(?:发布时间|發布時間|发表时间|發表時間|发表于|發表於|发布于|发布日期|发稿时间|"
-    r"\b[Pp]osted(?: on)?|\b[Pp]ublished(?: on)?)\s*[:：]?\s*"
+    r"(?:发布时间|發布時間|发表时间|發表時間|发表于|發表於|发布于|发布日期|发稿时间|张贴|張貼|"
+    r"\b(?:First [Pp]|P)(?:osted|ublished)(?: on| at)?"
+    r"|\b(?:Veröffentlicht|Erschienen|Publiziert)(?: am)?|\bErscheinungsdatum"
+    r"|\b(?:Publié|Mis en ligne)(?: le)?|\bPublicado(?: el| em)?|\bPubblicato(?: il)?"
+    r"|\bGepubliceerd(?: op)?|\bOpublikowano)(?!\w)\s*[:：@]?\s*"
 )
-_LABEL_REACH = 40
+_LABEL_REACH = 40  # the label's date and the time printed after it
+# The date starts right after its label (a weekday may stand between): a date further on
+# belongs to the sentence, as in "published in Nature on 3 March".
+_LABEL_GAP = 12
 
 
 def labelled_date(text: str, zone: tzinfo) -> datetime | None:
     """Return the first date printed right after a publish label (发布时间, 发表于, Posted on) in *text*."""
+    found = labelled_dates(text, zone)
+    return found[0][0] if found else None
+
+
+def labelled_dates(text: str, zone: tzinfo) -> list[tuple[datetime, bool]]:
+    """Return each date printed right after a publish label in *text*, in reading order, and whether it has a time."""
+    found = []
     for label in _PUBLISH_LABEL.finditer(text):
-        moment = find_printed_date(text[label.end() : label.end() + _LABEL_REACH], zone)
-        if moment is not None:
-            return moment
-    return None
+        dates = [entry for entry in printed_dates(text[label.end() : label.end() + _LABEL_REACH], zone)
+                 if entry[0].start() <= _LABEL_GAP]
+        if dates:
+            timed = next((entry for entry in dates if entry[2]), dates[0])
+            found.append((timed[1], timed[2]))
+    return found
 
 
 def check_plausible(moment: datetime, now: datetime | None = None) -> None:

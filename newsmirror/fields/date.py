@@ -18,7 +18,14 @@ from urllib.parse import urlsplit
 import lxml.etree
 from htmldate import find_date
 
-from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_date, labelled_date, parse_date
+from newsmirror.extract.dates import (
+    DateProblem,
+    check_plausible,
+    find_printed_date,
+    labelled_date,
+    labelled_dates,
+    parse_date,
+)
 from newsmirror.extract.metadata import ld_text
 from newsmirror.fields.base import Candidate, FieldChoice, PageContext, Tier, by_tier
 
@@ -154,6 +161,7 @@ def choose(context: PageContext, site_value: datetime | None = None) -> FieldCho
     if not choice.source:
         _choose_fallback(context, choice, problems)
     else:
+        _prefer_labelled_publication(context, choice)
         _prefer_printed_update(context, choice)
         _read_in_page_zone(context, choice)
         _check_against_url_day(context, choice)
@@ -161,6 +169,56 @@ def choose(context: PageContext, site_value: datetime | None = None) -> FieldCho
         choice.problem = "; ".join(problems)
     _log_disagreement(choice, context)
     return choice
+
+
+_LABELLED = "labelled publish date (发布时间, Veröffentlicht am, Posted on)"
+
+
+def labelled_publication(context: PageContext) -> tuple[datetime, bool] | None:
+    """Return the plausible date the page prints after a publish label, and whether it has a time.
+
+    The header under the headline speaks for the article: a label there counts first.
+    Where the header prints an unlabelled date, a label elsewhere counts only for that
+    day (two printed sources agreeing), since the rest of the page labels its teasers'
+    and comments' dates too. Where it prints none, the page's first label is the
+    article's (a forum or blog post).
+    """
+    header = context.header
+    header_day = find_printed_date(header, context.zone)
+    for text in (header, context.visible_text):
+        for moment, has_time in labelled_dates(text, context.zone):
+            if text is not header and header_day is not None and moment.date() != header_day.date():
+                continue
+            try:
+                check_plausible(moment)
+            except DateProblem:
+                continue
+            return moment, has_time
+    return None
+
+
+def _prefer_labelled_publication(context: PageContext, choice: FieldChoice) -> None:
+    """Let the date the page prints after a publish label overrule markup that names another day.
+
+    "Veröffentlicht am 16.08.2019", "Publié le 29 juin 2019", "发布时间：…" is the page
+    telling its readers when it was published; a markup date more than a day from it is
+    most often a template's (a comment's ``<time>``, a CMS's first draft, a re-filed copy).
+    The site module is never overruled; the URL path's day still checks the result.
+    """
+    winner = _winner(choice)
+    if winner is None or winner.tier == Tier.SITE or choice.value is None:
+        return
+    found = labelled_publication(context)
+    if found is None:
+        return
+    moment, has_time = found
+    if abs((moment.date() - choice.value.date()).days) <= _AGREEMENT.days:
+        return
+    labelled = Candidate(moment, _LABELLED, Tier.PRINTED, note="" if has_time else "day only")
+    choice.candidates.append(labelled)
+    choice.pass_over(winner, f"the page prints {moment.date().isoformat()} after a publish label")
+    choice.win(labelled, moment)
+    choice.day_only = not has_time
 
 
 _MODIFIED_METAS = ("article:modified_time", "og:updated_time", "dateModified", "DC.date.modified", "dc.date.modified")
