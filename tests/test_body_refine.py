@@ -43,3 +43,51 @@ def test_loose_credits_and_bylines_inside_the_chosen_block_are_dropped_figure_ca
 def test_a_block_whose_class_names_a_caption_but_holds_most_of_the_body_stays() -> None:
     body = article(f"<div class='with-caption-layout'><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p></div>")
     assert body.count("harbour board voted") == 3
+
+
+def test_share_bars_tag_lists_and_privacy_dialogs_inside_the_chosen_block_are_dropped() -> None:
+    body = article(
+        "<article><div class='story'>"
+        f"<p>{PROSE}</p>"
+        "<div class='social-share'><p>Share this story with your friends by e-mail</p></div>"
+        f"<p>{PROSE * 2}</p>"
+        "<div class='post_tags'><p>Tags: harbour, sea wall, storms</p></div>"
+        f"<p>{PROSE}</p>"
+        "<div class='privacy-bar'><p>This website uses cookies to improve your experience.</p></div>"
+        "</div></article>"
+    )
+    assert body.count("harbour board voted") == 4
+    assert "Share this story" not in body
+    assert "Tags:" not in body
+    assert "uses cookies" not in body
+
+
+def test_a_link_in_a_sentence_keeps_its_place_whatever_its_class() -> None:
+    body = article(
+        "<article><div class='story'>"
+        f"<p>{PROSE}</p>"
+        "<p>Crews from <a class='meta-loc' href='/places/port-ellen'>Port Ellen</a> start in June.</p>"
+        f"<p>{PROSE * 2}</p><p>{PROSE}</p>"
+        "</div></article>"
+    )
+    assert "Port Ellen</a> start in June" in body
+
+
+def test_read_more_pointers_to_other_stories_and_ad_labels_are_dropped() -> None:
+    body = article(
+        "<article><div class='story'>"
+        f"<p>{PROSE}</p>"
+        "<p>Read more: <a href='/2024/05/01/storm-night'>The night the storm broke the pier</a></p>"
+        f"<p>{PROSE * 2}</p>"
+        "<p>Advertisement</p>"
+        "<p>Czytaj też: <a href='/pl/falochron'>Falochron do remontu</a></p>"
+        "<p>Read more about <a href='/wall-history'>the history of the wall and the harbour it keeps</a> here.</p>"
+        f"<p>{PROSE}</p>"
+        "</div></article>"
+    )
+    assert body.count("harbour board voted") == 4
+    assert "storm broke the pier" not in body
+    assert "Falochron" not in body
+    assert "Advertisement" not in body
+    # A sentence that begins with the same words is prose, not a pointer.
+    assert "the history of the wall" in body
