@@ -187,7 +187,8 @@ def test_the_rule_is_shown_as_the_source() -> None:
     rule = parse_rule_text("title: //h1\nbody: //article\n", f"{HOST}.txt")
     _, fields = extract_article(Page.from_bytes(f"https://{HOST}/a.html", html), rule=rule)
     assert fields.choices["title"].source == f"site rule {HOST}.txt:1"
-    assert fields.choices["body"].source == f"site rule {HOST}.txt:2"
+    # page_html's share bar, which the generic body leaves out, leaves the rule's block too.
+    assert fields.choices["body"].source == f"site rule {HOST}.txt:2 - 1 block of links or furniture"
     passed = {lost.candidate.source: lost.reason for lost in fields.choices["title"].passed_over}
     assert passed["h1"] == f"site rule {HOST}.txt:1 is more precise"
     assert fields.rule_name == f"{HOST}.txt" and fields.rule_fallbacks == ()
@@ -307,7 +308,7 @@ def test_a_rule_block_agreeing_with_the_generic_body_loses_its_link_lists_and_fu
     assert "rebuild the old harbour wall" in text
     assert "Another story about the town" not in text
     assert "Jo Bloggs" not in text
-    assert fields.choices["body"].source == f"site rule {HOST}.txt:1 - 2 blocks of links or furniture"
+    assert fields.choices["body"].source == f"site rule {HOST}.txt:1 - 3 blocks of links or furniture"  # and the share bar
     assert fields.rule_fallbacks == ()
     # The rule's own candidate, as ``scrapy extract`` shows it, is the block as selected.
     assert "Jo Bloggs" in fields.choices["body"].candidates[0].value.text_content()
@@ -324,7 +325,7 @@ def test_a_short_generic_body_that_reads_the_same_block_still_judges_the_rules_e
     assert len(squash(fields.body.text_content())) < 500
     assert "rebuild the old harbour wall" in fields.body.text_content()
     assert "Harbour news" not in fields.body.text_content()
-    assert fields.choices["body"].source == f"site rule {HOST}.txt:1 - 1 blocks of links or furniture"
+    assert fields.choices["body"].source == f"site rule {HOST}.txt:1 - 2 blocks of links or furniture"  # and the share bar
 
 
 def test_a_rule_blocks_extra_prose_and_image_caption_stay() -> None:
@@ -343,7 +344,9 @@ def test_a_rule_blocks_extra_prose_and_image_caption_stay() -> None:
     assert "argument over the sea defences, flood maps and the cost to the town." in text
     assert "The old wall in 1902, the year before the great storm." in text
     assert "rebuild the old harbour wall" in text
-    assert fields.choices["body"].source == f"site rule {HOST}.txt:1"
+    # Only page_html's share bar went, which the generic body leaves out too.
+    assert fields.choices["body"].source == f"site rule {HOST}.txt:1 - 1 block of links or furniture"
+    assert "Share this story" not in text
 
 
 def test_a_rule_agreeing_with_structured_data_speaks() -> None:

@@ -344,10 +344,10 @@ class RuleReading:
         block, dropped = without_furniture(candidate.value, generic_text)
         if not dropped:
             return candidate.value, "", ""
-        logger.info("Site rule %s on %s: body takes the rule's block without %d extra blocks of links or "
-                    "furniture the %s leaves out: %s", self.rule.name, context.page.url, len(dropped),
-                    generic.source, "; ".join(dropped))
-        return block, "", f"{candidate.source} - {len(dropped)} blocks of links or furniture"
+        blocks = f"{len(dropped)} block{'s' if len(dropped) > 1 else ''} of links or furniture"
+        logger.info("Site rule %s on %s: body takes the rule's block without %s the %s leaves out: %s",
+                    self.rule.name, context.page.url, blocks, generic.source, "; ".join(dropped))
+        return block, "", f"{candidate.source} - {blocks}"
 
 
 def _moment_of(raw: str, zone: tzinfo | None) -> datetime | None:
