@@ -164,3 +164,26 @@ def test_a_kicker_printed_above_the_headline_inside_the_h1_is_not_part_of_it() -
                      f"<article><h1><em>Ferry</em> fares fall for the first time</h1>{BODY}</article>")
     assert title.choose(page).value == "Ferry fares fall for the first time"
     assert title.choose(inline).value == "Ferry fares fall for the first time"
+
+
+def test_with_only_a_title_the_longest_segment_beside_the_sites_name_is_the_headline() -> None:
+    blog = context("<title>Ferry timetables change in May : Harbour Notes | Notes from the quay since 2005 | Year 6</title>",
+                   BODY, url=BLOG)
+    club = context("<title>Harbour Notes Rowing Club - New boats arrive for the summer season - Club news</title>", BODY,
+                   url=BLOG)
+    # A motto printed under the logo is no headline while the <title> names something else.
+    motto = context("<title>Harbour Notes » Blog Archive » Ferry timetables change in May</title>",
+                    f"<div><h1><a href='/'>Harbour Notes</a></h1><h2>The blog of the quay and its boats</h2></div>{BODY}",
+                    url=BLOG)
+    assert title.choose(blog).value == "Ferry timetables change in May"
+    assert title.choose(club).value == "New boats arrive for the summer season"
+    assert title.choose(motto).value != "The blog of the quay and its boats"
+
+
+def test_a_title_without_the_sites_name_or_with_metadata_beside_it_is_read_as_before() -> None:
+    unnamed = context("<title>Ferry timetables change in May : notes from the quay since 2005 and long before</title>",
+                      BODY, url=BLOG)
+    with_meta = context("<meta property='og:title' content='Ferry timetables change in May'>"
+                        "<title>Harbour Notes - New boats arrive for the summer season</title>", BODY, url=BLOG)
+    assert title.choose(unnamed).value == "Ferry timetables change in May : notes from the quay since 2005 and long before"
+    assert title.choose(with_meta).value == "Ferry timetables change in May"

@@ -56,3 +56,51 @@ def host_labels(host: str) -> tuple[str, ...]:
         label for label in labels
         if len(label) >= _MIN_HOST_LABEL and label not in _GENERIC_HOST_LABELS and label.isalnum()
     )
+
+
+# Separators of a <title>'s segments, the spaced colon and guillemet included ("Headline : Blog").
+_TITLE_SEGMENTS = re.compile(r"\s*(?:_|\||｜|丨)\s*|\s+(?:-|–|—|:|::|»|·|--)\s+")
+# A site's name in a <title> is a few words; a longer segment that mentions it is a headline.
+_MAX_SITE_NAME_WORDS = 4
+
+
+def headline_beside_site_name(title: str, site_names: tuple[str, ...], host: str) -> str:
+    """Return the longest segment of *title* beside one that names the site, or ''.
+
+    ``Headline : Blog name | Motto | Founded 2005`` and ``Club name - Headline - Section``:
+    the site's segment (one of *site_names*, or a few words holding a label of *host*)
+    marks the <title> as headline plus site furniture, and the headline is its longest part.
+    """
+    segments = title_segments(title)
+    rest = [segment for segment in segments if not names_site(segment, site_names, host)]
+    if len(rest) == len(segments) or not rest:
+        return ""
+    headline = max(rest, key=len)
+    return headline if " " in headline else ""
+
+
+def title_segments(title: str) -> list[str]:
+    """Return the non-empty segments of a <title> between its separators."""
+    return [segment for segment in (squash(part) for part in _TITLE_SEGMENTS.split(squash(title))) if segment]
+
+
+def names_site(segment: str, site_names: tuple[str, ...], host: str) -> bool:
+    """Tell whether a <title> segment names the site: one of *site_names*, or a few words holding a label of *host*."""
+    key = _folded(segment)
+    if not key:
+        return False
+    if any(key == _folded(name) for name in site_names):
+        return True
+    return len(segment.split()) <= _MAX_SITE_NAME_WORDS and any(
+        _folded(label) in key for label in host_labels_with_hyphens(host)
+    )
+
+
+def host_labels_with_hyphens(host: str) -> tuple[str, ...]:
+    """Return :func:`host_labels` of *host*, counting "two-words.example" as a label too."""
+    return host_labels((host or "").replace("-", ""))
+
+
+def _folded(text: str) -> str:
+    """Return *text* case-folded with only its letters and digits."""
+    return "".join(char for char in text.casefold() if char.isalnum())

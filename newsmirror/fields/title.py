@@ -13,7 +13,14 @@ import lxml.html
 
 from newsmirror.extract.metadata import ld_text
 from newsmirror.extract.page import rendered_text, squash
-from newsmirror.extract.titles import headline_from_document_title, host_labels, label_segments, strip_site_suffix
+from newsmirror.extract.titles import (
+    headline_beside_site_name,
+    headline_from_document_title,
+    label_segments,
+    names_site,
+    strip_site_suffix,
+    title_segments,
+)
 from newsmirror.fields.base import Candidate, FieldChoice, PageContext, Tier, by_tier
 
 # A shorter text is found in too many places to tell a heading by it.
@@ -56,18 +63,18 @@ def candidates(context: PageContext, site_value: str = "") -> list[Candidate]:
     h1 = page.first_text("h1")
     document_title = page.first_text("title")
     from_title = headline_from_document_title(document_title)
+    # An h1 that is the site's logo or name above every page says nothing of this one.
     banner = _h1_names_site(context, h1)
-    if banner:
-        # The h1 is the site's logo or name above every page; it says nothing of this one.
-        h1 = ""
+    banner_text = h1 if banner else ""
     if (
-        (not h1 or _one_word(h1))
+        (not h1 or banner or _one_word(h1))
         and not any(candidate.value for candidate in found)
         and (heading := _lead_heading(context, from_title))
     ):
-        # Nothing but the <title> names the page, and it names the site, a path, or a short
-        # form of the first heading of the content: that heading is the page's headline.
-        note = f"h1 {page.first_text('h1')!r} is the site's name" if banner else ""
+        # Nothing but the <title> names the page, and it names the site, a path, a short
+        # form of the first heading of the content, or that heading beside the site's
+        # name: that heading is the page's headline.
+        note = f"h1 {h1!r} is the site's name" if banner else ""
         h1 = heading
         found.append(Candidate(h1, LEAD_HEADING, Tier.PRINTED, note=note))
     elif h1 and h1 not in document_title and _printed_as_heading(context, from_title):
@@ -88,7 +95,16 @@ def candidates(context: PageContext, site_value: str = "") -> list[Candidate]:
         found.append(Candidate(h1, "h2/h3 = <title> segment", Tier.PRINTED))
     else:
         found.append(Candidate(h1, "h1", Tier.PRINTED))
-    found.append(Candidate(headline_from_document_title(document_title, h1), "<title>", Tier.FALLBACK))
+    from_title, note = headline_from_document_title(document_title, h1), ""
+    if not any(candidate.value for candidate in found) and (
+        beside := headline_beside_site_name(
+            document_title, (*context.site_names, banner_text), urlsplit(page.url).hostname or ""
+        )
+    ):
+        # Only the <title> names the page, and one of its segments names the site: the
+        # rest is headline, section and motto, and the headline is the longest of them.
+        from_title, note = beside, "beside the site's name"
+    found.append(Candidate(from_title, "<title>", Tier.FALLBACK, note=note))
     return [candidate for candidate in found if candidate.value]
 
 
@@ -331,9 +347,12 @@ def _lead_heading(context: PageContext, from_title: str) -> str:
     title_key, heading_key = _comparable(from_title), _comparable(heading)
     if not title_key or ("/" in from_title and " " not in from_title.strip()) or title_key in heading_key:
         return heading
+    # A <title> with the site's name in one segment and more beside it names the article there.
     host = urlsplit(context.page.url).hostname or ""
-    names = {_comparable(name) for name in context.site_names} | set(host_labels(host))
-    return heading if any(name and title_key.startswith(name) for name in names) else ""
+    segments = title_segments(context.page.first_text("title"))
+    site_only = bool(segments) and all(names_site(segment, context.site_names, host) for segment in segments)
+    beside = headline_beside_site_name(context.page.first_text("title"), context.site_names, host)
+    return heading if site_only or _comparable(beside) == heading_key else ""
 
 
 def _visible_heading(node: lxml.html.HtmlElement) -> str:
