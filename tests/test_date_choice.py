@@ -137,3 +137,10 @@ def test_a_post_labelled_zhangtie_on_a_page_without_a_dated_header_gives_its_min
     context = PageContext(Page.from_bytes("https://blog.example.cn/archives.php?wid=2", html.encode("utf-8")), timezone.utc)
     choice = date.choose(context)
     assert choice.value == datetime(2005, 6, 14, 3, 25, 55, tzinfo=timezone.utc)
+
+
+def test_two_markup_timestamps_that_agree_outvote_a_printed_label() -> None:
+    head = JSON_LD_DRAFT + '<meta property="article:published_time" content="2019-07-03T12:18:46+02:00">'
+    choice = date.choose(page(f"https://{HOST}/news/harbour.html", head, header="<p>Publié le 29 juin 2019</p>"))
+    assert choice.source.startswith("json-ld datePublished")
+    assert choice.value.date().isoformat() == "2019-07-03"

@@ -167,38 +167,75 @@ def find_printed_date(text: str, zone: tzinfo) -> datetime | None:
     A date with a time beats a bare day, because headers often show both the day of a
     section and the article's own timestamp. Among equals the one printed first wins.
     """
-    found = printed_dates(text, zone)
+    found = printed_dates(text, zone, first_timed=True)
     return next((moment for _, moment, has_time in found if has_time), found[0][1] if found else None)
 
 
-_PRINTED_FORMATS = (_CHINESE, _NUMERIC, _ENGLISH, _YEAR_LAST, _DOTTED, _DAY_MONTH_NAME)
+# Cheapest first: once a date with a time is found, the later formats look only before it.
+_PRINTED_FORMATS = (_CHINESE, _DOTTED, _NUMERIC, _YEAR_LAST, _DAY_MONTH_NAME, _ENGLISH)
+# Longer than any printed date with its time ("September 30th, 2020 @ 11:10 p.m. UTC").
+_LONGEST_DATE = 80
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
-def printed_dates(text: str, zone: tzinfo) -> list[tuple[re.Match[str], datetime, bool]]:
-    """Return every real date printed in *text*, in reading order: its match, its moment, whether it has a time."""
-    found = []
+def printed_dates(text: str, zone: tzinfo, first_timed: bool = False) -> list[tuple[re.Match[str], datetime, bool]]:
+    """Return every real date printed in *text*, in reading order: its match, its moment, whether it has a time.
+
+    *first_timed*: only what :func:`find_printed_date` needs, the dates up to the first
+    one with a time (a later one may be missing).
+    """
+    found: dict[int, tuple[re.Match[str], datetime, bool]] = {}
+    spans = _year_spans(text)
+    end = len(text)
     for pattern in _PRINTED_FORMATS:
-        for match in pattern.finditer(text):
-            try:
-                moment, has_time = _from_match(match, zone)
-            except DateProblem:
-                continue
-            found.append((match, moment, has_time))
-    found.sort(key=lambda entry: entry[0].start())
-    return found
+        timed = False
+        for span_start, span_end in spans:
+            if span_start >= end or timed:
+                break
+            for match in pattern.finditer(text, span_start, min(span_end, end)):
+                try:
+                    moment, has_time = _from_match(match, zone)
+                except DateProblem:
+                    continue
+                found.setdefault(match.start(), (match, moment, has_time))
+                if first_timed and has_time:
+                    end = min(end, match.start() + _LONGEST_DATE)
+                    timed = True
+                    break
+    return [found[start] for start in sorted(found)]
+
+
+# How far a printed date reaches before its year ("30 de septiembre de 2020") and after it
+# (its time: "2020 @ 11:10 p.m. UTC"): the formats are tried only around the text's years.
+_BEFORE_YEAR = 35
+_AFTER_YEAR = 45
+
+
+def _year_spans(text: str) -> list[tuple[int, int]]:
+    """Return the stretches of *text* around its four-digit years, merged where they overlap."""
+    spans: list[tuple[int, int]] = []
+    for year in _YEAR.finditer(text):
+        start, end = max(0, year.start() - _BEFORE_YEAR), year.end() + _AFTER_YEAR
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
 
 
 # Labels that introduce a post's own time, where a page prints one: 发布时间 (published),
 # 发表于 (posted at), 发稿时间 (filed), 张贴 (posted), Posted on, Veröffentlicht am,
 # Erscheinungsdatum, Publié le, Publicado el, Pubblicato il, Gepubliceerd op, Opublikowano.
-# A Latin label starts with a capital, as labels are printed: "posted June 14" in a sentence is prose.
-_PUBLISH_LABEL = re.compile(
-    r"(?:发布时间|發布時間|发表时间|發表時間|发表于|發表於|发布于|发布日期|发稿时间|张贴|張貼|"
-    r"\b(?:First [Pp]|P)(?:osted|ublished)(?: on| at)?"
-    r"|\b(?:Veröffentlicht|Erschienen|Publiziert)(?: am)?|\bErscheinungsdatum"
-    r"|\b(?:Publié|Mis en ligne)(?: le)?|\bPublicado(?: el| em)?|\bPubblicato(?: il)?"
-    r"|\bGepubliceerd(?: op)?|\bOpublikowano)(?!\w)\s*[:：@]?\s*"
-)
+# A Latin label starts with a capital, as labels are printed: "posted June 14" in a sentence
+# is prose. Labels are found with str.find (a regex alternation tried at every character
+# costs milliseconds on a page's text); a Latin one must stand as a word of its own.
+_CHINESE_LABELS = ("发布时间", "發布時間", "发表时间", "發表時間", "发表于", "發表於", "发布于", "发布日期", "发稿时间",
+                   "张贴", "張貼")
+_LATIN_LABELS = ("Posted", "Published", "First posted", "First published", "Veröffentlicht", "Erschienen",
+                 "Publiziert", "Erscheinungsdatum", "Publié", "Mis en ligne", "Publicado", "Pubblicato",
+                 "Gepubliceerd", "Opublikowano")
+# What may follow a label before its date: a preposition ("on", "am", "le") and a colon or "@".
+_AFTER_LABEL = re.compile(r"(?: (?:on|at|am|le|el|em|il|op)(?!\w))?\s*[:：@]?\s*")
 _LABEL_REACH = 40  # the label's date and the time printed after it
 # The date starts right after its label (a weekday may stand between): a date further on
 # belongs to the sentence, as in "published in Nature on 3 March".
@@ -211,11 +248,26 @@ def labelled_date(text: str, zone: tzinfo) -> datetime | None:
     return found[0][0] if found else None
 
 
+def _label_ends(text: str) -> list[int]:
+    """Return where the text after each publish label in *text* starts, in reading order."""
+    ends = set()
+    for labels, latin in ((_CHINESE_LABELS, False), (_LATIN_LABELS, True)):
+        for label in labels:
+            start = text.find(label)
+            while start >= 0:
+                end = start + len(label)
+                if not latin or ((start == 0 or not text[start - 1].isalnum())
+                                 and (end == len(text) or not text[end].isalnum())):
+                    ends.add(_AFTER_LABEL.match(text, end).end())
+                start = text.find(label, end)
+    return sorted(ends)
+
+
 def labelled_dates(text: str, zone: tzinfo) -> list[tuple[datetime, bool]]:
     """Return each date printed right after a publish label in *text*, in reading order, and whether it has a time."""
     found = []
-    for label in _PUBLISH_LABEL.finditer(text):
-        dates = [entry for entry in printed_dates(text[label.end() : label.end() + _LABEL_REACH], zone)
+    for end in _label_ends(text):
+        dates = [entry for entry in printed_dates(text[end : end + _LABEL_REACH], zone)
                  if entry[0].start() <= _LABEL_GAP]
         if dates:
             timed = next((entry for entry in dates if entry[2]), dates[0])

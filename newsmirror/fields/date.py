@@ -174,18 +174,22 @@ def choose(context: PageContext, site_value: datetime | None = None) -> FieldCho
 _LABELLED = "labelled publish date (发布时间, Veröffentlicht am, Posted on)"
 
 
-def labelled_publication(context: PageContext) -> tuple[datetime, bool] | None:
+def labelled_publication(context: PageContext, chosen: datetime) -> tuple[datetime, bool] | None:
     """Return the plausible date the page prints after a publish label, and whether it has a time.
 
     The header under the headline speaks for the article: a label there counts first.
     Where the header prints an unlabelled date, a label elsewhere counts only for that
     day (two printed sources agreeing), since the rest of the page labels its teasers'
-    and comments' dates too. Where it prints none, the page's first label is the
-    article's (a forum or blog post).
+    and comments' dates too; it is looked for only when that day is not the *chosen*
+    one's. Where the header prints none, the page's first label is the article's (a
+    forum or blog post).
     """
     header = context.header
     header_day = find_printed_date(header, context.zone)
-    for text in (header, context.visible_text):
+    texts = [header]
+    if header_day is None or abs((header_day.date() - chosen.date()).days) > _AGREEMENT.days:
+        texts.append(context.visible_text)
+    for text in texts:
         for moment, has_time in labelled_dates(text, context.zone):
             if text is not header and header_day is not None and moment.date() != header_day.date():
                 continue
@@ -197,18 +201,34 @@ def labelled_publication(context: PageContext) -> tuple[datetime, bool] | None:
     return None
 
 
+def _corroborated(context: PageContext, choice: FieldChoice, winner: Candidate) -> bool:
+    """Tell whether another of the page's markup dates names the chosen day, within a day."""
+    for candidate in choice.candidates:
+        if candidate is winner or not isinstance(candidate.value, str) or candidate.tier < Tier.PRINTED:
+            continue
+        try:
+            moment = parse_date(candidate.value, context.zone)
+        except DateProblem:
+            continue
+        if abs((moment.date() - choice.value.date()).days) <= _AGREEMENT.days:
+            return True
+    return False
+
+
 def _prefer_labelled_publication(context: PageContext, choice: FieldChoice) -> None:
     """Let the date the page prints after a publish label overrule markup that names another day.
 
     "Veröffentlicht am 16.08.2019", "Publié le 29 juin 2019", "发布时间：…" is the page
     telling its readers when it was published; a markup date more than a day from it is
     most often a template's (a comment's ``<time>``, a CMS's first draft, a re-filed copy).
-    The site module is never overruled; the URL path's day still checks the result.
+    The site module is never overruled, nor markup another markup source agrees with
+    (two of the page's own timestamps outvote one printed label); the URL path's day
+    still checks the result.
     """
     winner = _winner(choice)
-    if winner is None or winner.tier == Tier.SITE or choice.value is None:
+    if winner is None or winner.tier == Tier.SITE or choice.value is None or _corroborated(context, choice, winner):
         return
-    found = labelled_publication(context)
+    found = labelled_publication(context, choice.value)
     if found is None:
         return
     moment, has_time = found
