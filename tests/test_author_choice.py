@@ -145,9 +145,14 @@ def test_a_reporter_signed_in_the_text_outranks_the_printed_source() -> None:
     assert (choice.value, choice.source) == ("林小海", "signed （记者 …）")
 
 
-def test_a_printed_writer_outranks_a_source_printed_before_it() -> None:
-    choice = author.choose(zh_context("2024-05-16 09:30 来源：示例日报 作者：李华", ZH_BODY))
-    assert (choice.value, choice.source) == ("李华", "printed 作者/记者")
+def test_a_printed_reporter_outranks_a_source_printed_before_it() -> None:
+    choice = author.choose(zh_context("2024-05-16 09:30 来源：示例日报 记者：李华", ZH_BODY))
+    assert (choice.value, choice.source) == ("李华", "printed 记者")
+
+
+def test_an_editor_the_header_prints_beside_an_empty_writer_label_is_no_byline() -> None:
+    header = "2024-05-16 09:30 作者： 责任编辑：周明"
+    assert author.choose(zh_context(header, ZH_BODY + "<p>（责任编辑：周明）</p>")).value is None
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,14 @@ def chinese_writer(text: str) -> str:
 _SENTENCE = re.compile(r"[\u4e00-\u9fff]{5,}")
 
 
+_REPORTER_BYLINE = re.compile(r"(?:记者|記者)" + _LABELLED_NAME)
+
+
+def chinese_reporter(text: str) -> str:
+    """Return the reporter (记者：X, 本报记者 X) a header line of Chinese text names, or ''."""
+    return _first_labelled(text, _REPORTER_BYLINE, _SENTENCE)
+
+
 def _first_labelled(text: str, labels: re.Pattern[str], not_names: re.Pattern[str] | None = None) -> str:
     """Return the first name *labels* or a reporter's title (本报记者 X) puts in *text*, or ''.
 
