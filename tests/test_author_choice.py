@@ -145,9 +145,14 @@ def test_a_reporter_signed_in_the_text_outranks_the_printed_source() -> None:
     assert (choice.value, choice.source) == ("林小海", "signed （记者 …）")
 
 
-def test_a_printed_writer_outranks_a_source_printed_before_it() -> None:
-    choice = author.choose(zh_context("2024-05-16 09:30 来源：示例日报 作者：李华", ZH_BODY))
-    assert (choice.value, choice.source) == ("李华", "printed 作者/记者")
+def test_a_printed_reporter_outranks_a_source_printed_before_it() -> None:
+    choice = author.choose(zh_context("2024-05-16 09:30 来源：示例日报 记者：李华", ZH_BODY))
+    assert (choice.value, choice.source) == ("李华", "printed 记者")
+
+
+def test_an_editor_the_header_prints_beside_an_empty_writer_label_is_no_byline() -> None:
+    header = "2024-05-16 09:30 作者： 责任编辑：周明"
+    assert author.choose(zh_context(header, ZH_BODY + "<p>（责任编辑：周明）</p>")).value is None
 
 
 @pytest.mark.parametrize(
@@ -194,3 +199,28 @@ def test_the_responsible_editor_is_the_byline_only_where_nobody_else_is_named() 
     alone = author.choose(zh_context("2024-05-16 09:30", signed_off))
     assert (alone.value, alone.source) == ("周明", "责任编辑, as nobody else is named")
     assert author.choose(zh_context("2024-05-16 09:30 来源：示例日报", signed_off)).value == "示例日报"
+
+
+def test_an_empty_writer_label_before_the_time_names_nobody() -> None:
+    choice = author.choose(zh_context("<ul><li>来源：示例日报</li><li>作者：</li><li>2024-05-16 09:30</li></ul>", ZH_BODY))
+    assert choice.value == "示例日报"
+
+
+def test_an_empty_editor_label_before_the_next_label_names_nobody() -> None:
+    body = ZH_BODY + "<p>责任编辑：<span></span></p><div>平台声明：该文观点仅代表作者本人。</div>"
+    assert author.choose(zh_context("2024-05-16 09:30", body)).value is None
+
+
+def test_a_portals_channel_in_brackets_after_a_link_names_nobody() -> None:
+    body = ZH_BODY + "<ul><li><a href='/a.html'>港口夜景</a> <span>（新闻）</span></li></ul>"
+    assert author.choose(zh_context("2024-05-16 09:30", body)).value is None
+
+
+def test_a_picture_credit_line_names_nobody() -> None:
+    body = f"<h1>{HEADLINE}</h1><div class='image-source'>(Quelle: Foto Jane Doe)</div>{BODY}"
+    assert author.choose(context("", body)).value is None
+
+
+def test_an_interviews_reporter_question_is_no_writer() -> None:
+    header = "2024-05-16 09:30 来源：示例日报 记者：首先欢迎你来到港口，请谈谈新航线。"
+    assert author.choose(zh_context(header, ZH_BODY)).value == "示例日报"

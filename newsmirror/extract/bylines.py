@@ -27,7 +27,8 @@ _BYLINE_WORD = re.compile(
 # A handle or a role glued after the name: "Williams Perdomo @wperdomod", "Jane Doe | Example Media".
 _HANDLE_AFTER = re.compile(r"\s+@\w+$")
 _PIPE_AFTER = re.compile(r"\s+[|｜]\s+.*$")
-_NOT_A_NAME = re.compile(r"^(?:https?:|www\.|\d+$)|@|\w\.(?:com|cn|net|org)\b", re.IGNORECASE)
+# A link, a number or a date ("作者：" left empty before the printed time) is no name.
+_NOT_A_NAME = re.compile(r"^(?:https?:|www\.|\d+$|\d{2,4}[-/.年]\d)|@|\w\.(?:com|cn|net|org)\b", re.IGNORECASE)
 
 
 def clean_author(value: str | None) -> str:
@@ -49,12 +50,30 @@ def chinese_byline(text: str) -> str:
 
 def chinese_writer(text: str) -> str:
     """Return the person a header line of Chinese text names as writer (作者/记者/文/撰文), never the 来源, or ''."""
-    return _first_labelled(text, _WRITER_BYLINE)
+    return _first_labelled(text, _WRITER_BYLINE, _SENTENCE)
 
 
-def _first_labelled(text: str, labels: re.Pattern[str]) -> str:
-    """Return the first name *labels* or a reporter's title (本报记者 X) puts in *text*, or ''."""
+# A person's name is at most 4 Han characters; a longer run after "记者：" is an interview's
+# question ("记者：首先欢迎你来到…"), not a name. Several names are split by 、 or a space.
+_SENTENCE = re.compile(r"[\u4e00-\u9fff]{5,}")
+
+
+_REPORTER_BYLINE = re.compile(r"(?:记者|記者)" + _LABELLED_NAME)
+
+
+def chinese_reporter(text: str) -> str:
+    """Return the reporter (记者：X, 本报记者 X) a header line of Chinese text names, or ''."""
+    return _first_labelled(text, _REPORTER_BYLINE, _SENTENCE)
+
+
+def _first_labelled(text: str, labels: re.Pattern[str], not_names: re.Pattern[str] | None = None) -> str:
+    """Return the first name *labels* or a reporter's title (本报记者 X) puts in *text*, or ''.
+
+    A name *not_names* matches whole is skipped.
+    """
     for match in (*labels.finditer(text), *_REPORTER.finditer(text)):
+        if not_names is not None and not_names.fullmatch(match.group("name")):
+            continue
         name = clean_author(match.group("name"))
         # An empty 作者： label followed by the next label ("作者： 责任编辑：X") names nobody.
         if name and not _LABEL.match(name) and not _NO_SOURCE.match(name):
@@ -138,7 +157,9 @@ def signed_reporter(text: str) -> str:
 SIGNED_LINE = re.compile(r"[（(]\s*(?P<name>[\u4e00-\u9fff·]{2,4})\s*[）)]")
 _NOT_SIGNATURES = frozenset(
     "全文完 本文完 待续 未完 未完待续 原创 转载 组图 附图 图文 图片 资料图 资料图片 视频 供图 摘编 节选 有删节"
-    " 上接 下转 续完 专稿 特稿 推荐 广告".split()
+    " 上接 下转 续完 专稿 特稿 推荐 广告"
+    # a portal's channel, printed after a link to another article: "（体育）"
+    " 新闻 体育 娱乐 财经 科技 军事 国际 国内 社会 汽车 房产 教育 健康 旅游 时尚 文化 生活".split()
 )
 
 
@@ -159,14 +180,20 @@ CREDIT_LINE = re.compile(
 )
 
 
+_PICTURE_CREDIT = re.compile(r"(?:Fotos?|Photos?|Bild|Bilder|Grafik|Foto\w*|Imagen|Imagem|Zdjęcie)\b", re.IGNORECASE)
+
+
 def credit_line(text: str) -> str:
     """Return the writer or source a whole short line credits ("Quelle: kathpress"), or ''."""
     match = CREDIT_LINE.fullmatch(text.strip())
-    return clean_author(match.group("name")) if match else ""
+    if match is None or _PICTURE_CREDIT.match(match.group("name")):
+        return ""  # "Quelle: Foto Jane Doe" credits the picture, not the text
+    return clean_author(match.group("name"))
 
 
 # The responsible editor, printed at the end of the text: "（ 责任编辑：魏喆 ）", "责编：萧潇".
-_EDITOR = re.compile(r"(?:责任编辑|責任編輯|责编|責編)\s*[:：]\s*(?P<name>[\u4e00-\u9fff·]{2,4})(?![\u4e00-\u9fff])")
+# A name followed by a colon is the next label: "责任编辑： 平台声明：…" leaves the editor empty.
+_EDITOR = re.compile(r"(?:责任编辑|責任編輯|责编|責編)\s*[:：]\s*(?P<name>[\u4e00-\u9fff·]{2,4})(?![\u4e00-\u9fff:：])")
 
 
 def responsible_editor(text: str) -> str:

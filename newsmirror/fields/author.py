@@ -14,6 +14,7 @@ from newsmirror.extract.bylines import (
     CREDIT_LINE,
     SIGNED_LINE,
     chinese_byline,
+    chinese_reporter,
     chinese_writer,
     clean_author,
     credit_line,
@@ -99,9 +100,18 @@ def _chinese_fallbacks(context: PageContext) -> list[Candidate]:
         Candidate(leading_byline(context.header), "name before the printed time", Tier.FALLBACK),
         Candidate(forum_poster(context.visible_text), "forum poster", Tier.FALLBACK),
         Candidate(signing_block(context.page), "a block that is only （NAME）", Tier.FALLBACK),
-        # The editor did not write the text, but a page that names nobody else is credited to its editor.
-        Candidate(responsible_editor(context.visible_text), "责任编辑, as nobody else is named", Tier.FALLBACK),
+        Candidate(_signing_editor(context), "责任编辑, as nobody else is named", Tier.FALLBACK),
     ]
+
+
+def _signing_editor(context: PageContext) -> str:
+    """Return the editor who signs off the text, where the header does not print them as its editor.
+
+    The editor did not write the text, but a page that names nobody else is credited to
+    the editor signing it off; a header that prints "作者： 责任编辑：X" says the writer is unnamed.
+    """
+    editor = responsible_editor(context.visible_text)
+    return "" if is_editor(editor, context.header) else editor
 
 
 def _page_candidates(context: PageContext) -> list[Candidate]:
@@ -113,9 +123,12 @@ def _page_candidates(context: PageContext) -> list[Candidate]:
         # On Chinese pages <meta name=author> often holds the responsible editor, the
         # portal's name or a CMS user id: the printed 来源/作者/记者 comes first.
         # A named writer outranks the 来源, which names the agency or paper the text came from.
-        found.append(Candidate(chinese_writer(context.header), "printed 作者/记者", Tier.PRINTED))
+        # A reporter is a person: named in the header or signed in the text, they outrank the
+        # 来源, which names the agency or paper the text came from.
+        found.append(Candidate(chinese_reporter(context.header), "printed 记者", Tier.PRINTED))
         found.append(Candidate(signed_reporter(context.visible_text), "signed （记者 …）", Tier.PRINTED))
         found.append(Candidate(chinese_byline(context.header), "printed 来源/作者/记者", Tier.PRINTED))
+        found.append(Candidate(chinese_writer(context.header), "printed 作者/记者", Tier.PRINTED))
         found.append(_meta_candidate(meta, context, Tier.PRINTED, "meta author, after the printed byline on Chinese pages"))
     else:
         found.append(_meta_candidate(meta, context, Tier.META, ""))
