@@ -26,12 +26,13 @@ import lxml.html
 _FURNITURE_WORDS = frozenset({"caption", "credit", "credits", "byline", "author", "bio", "newsletter"})
 # ... and of furniture that is a block of its own: share and print bars, the post's meta
 # line and tag list, boxes of related stories and promotions, cookie and privacy dialogs.
+# Not "modal", "popup" or "overlay": a site can hold all its text in modal boxes.
 # Never an inline element: a link in a sentence can carry such a class ("meta-loc") and
 # is still part of the sentence. Words left out because they name content as often:
 # "player" (a sports table's rows), "consent" (an article's subject).
 _BLOCK_FURNITURE_WORDS = frozenset({
     "share", "sharing", "print", "meta", "tags", "related", "promo",
-    "privacy", "cookie", "cookies", "modal", "popup", "overlay",
+    "privacy", "cookie", "cookies",
 })
 _INLINE = frozenset({"a", "abbr", "b", "cite", "code", "em", "font", "i", "q", "small", "span", "strong", "sub", "sup", "time", "u"})
 _WORD_SPLIT = re.compile(r"[\s_-]+")
