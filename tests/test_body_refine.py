@@ -91,3 +91,39 @@ def test_read_more_pointers_to_other_stories_and_ad_labels_are_dropped() -> None
     assert "Advertisement" not in body
     # A sentence that begins with the same words is prose, not a pointer.
     assert "the history of the wall" in body
+
+
+def test_contact_and_copyright_notices_in_the_last_lines_are_dropped() -> None:
+    body = article(
+        "<article><div class='story'>"
+        f"<p>{PROSE}</p><p>{PROSE * 2}</p><p>{PROSE}</p><p>{PROSE}</p>"
+        "<p>Ana Harbour covers the coast. Reach her at ana.harbour@news.example.com.</p>"
+        "<p>Copyright © 2024 Coastal News Ltd.</p>"
+        "</div></article>"
+    )
+    assert body.count("harbour board voted") == 5
+    assert "ana.harbour@" not in body
+    assert "Coastal News Ltd" not in body
+
+
+def test_a_sentence_naming_the_copyright_holder_stays() -> None:
+    sentence = "唱片工会表示：播客在使用其它音乐时，一定要获得版权所有者或制作人的许可。"
+    body = article(
+        "<article><div class='story'>"
+        f"<p>{PROSE}</p><p>{PROSE * 2}</p><p>{PROSE}</p><p>{PROSE}</p><p>{sentence}</p>"
+        "</div></article>"
+    )
+    assert sentence in body
+
+
+def test_the_header_line_repeated_at_the_top_of_a_chinese_body_is_dropped() -> None:
+    lead = "港务局周二决定重建旧海堤。去年冬天的风暴使海堤三段开裂，渔船失去了安全的停泊处。"
+    body = article(
+        "<article><div class='content'>"
+        "<p>发布时间：2022-02-13 04:22:18　来源：海港日报</p>"
+        f"<p>{lead * 3}</p><p>{lead * 2}</p><p>{lead * 2}</p>"
+        "</div></article>",
+        url="https://news.example.cn/2022/02/13/haidi.html",
+    )
+    assert body.count("港务局周二决定") == 7
+    assert "发布时间" not in body

@@ -16,22 +16,23 @@ adapter, and this is a pass over the winner.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import lxml.html
 
-from newsmirror.extract.page import squash
 
 # Class and id words (split at spaces, "-" and "_") of page furniture: an image's caption
 # or credit, the byline and author box, the newsletter sign-up.
 _FURNITURE_WORDS = frozenset({"caption", "credit", "credits", "byline", "author", "bio", "newsletter"})
 # ... and of furniture that is a block of its own: share and print bars, the post's meta
 # line and tag list, boxes of related stories and promotions, cookie and privacy dialogs.
+# Not "modal", "popup" or "overlay": a site can hold all its text in modal boxes.
 # Never an inline element: a link in a sentence can carry such a class ("meta-loc") and
 # is still part of the sentence. Words left out because they name content as often:
 # "player" (a sports table's rows), "consent" (an article's subject).
 _BLOCK_FURNITURE_WORDS = frozenset({
     "share", "sharing", "print", "meta", "tags", "related", "promo",
-    "privacy", "cookie", "cookies", "modal", "popup", "overlay",
+    "privacy", "cookie", "cookies",
 })
 _INLINE = frozenset({"a", "abbr", "b", "cite", "code", "em", "font", "i", "q", "small", "span", "strong", "sub", "sup", "time", "u"})
 _WORD_SPLIT = re.compile(r"[\s_-]+")
@@ -63,15 +64,34 @@ _AD_LABEL = re.compile(
     re.IGNORECASE,
 )
 _AD_LABEL_LONGEST = 80
+# The blocks that hold a body's lines: a line is one of them with none of them inside.
+_TEXT_BLOCKS = frozenset({*_LINE_BLOCKS, "td", "li"})
+# The page's notices at the end of a body: a way to reach the writer or the site (an
+# e-mail address) and the copyright or licence line (Chinese sites print their ICP
+# licence number there). Only in its last lines and only in a short line: a sentence of
+# the article can name an address or "版权所有者" (the copyright holder) too.
+_LAST_LINES = 4
+_NOTICE_LONGEST = 300
+_COPYRIGHT_LONGEST = 120
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_COPYRIGHT = re.compile(
+    r"版权所有(?!者)|ICP备|ICP证|all rights reserved|copyright\s*(?:©|\(c\))|©\s*(?:19|20)\d\d", re.IGNORECASE
+)
+# The article's header line repeated at the top of a body: a date and the source's label
+# ("发布时间：2022-02-13 来源：云南日报"). Only in its first lines.
+_FIRST_LINES = 3
+_HEADER_LONGEST = 100
+_HEADER_DATE = re.compile(r"(?:19|20)\d\d\s*[-年/.]\s*\d{1,2}")
+_SOURCE_LABEL = re.compile(r"来源\s*[:：]|来源于|稿源|出处\s*[:：]")
 
 
 def refine(body: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     """Remove furniture (loose captions and credits, bylines, share bars, see-also links, ad labels) from a generic *body*; return it. In place."""
-    whole = len(squash(body.text_content()))
+    whole = len(_squash(body.text_content()))
     doomed: list[lxml.html.HtmlElement] = []
     for element in body.iterdescendants("*"):
         if _is_furniture(element) and next(element.iterancestors("figure"), None) is None:
-            if len(squash(element.text_content())) <= whole * _MOST_OF_BODY:
+            if len(_squash(element.text_content())) <= whole * _MOST_OF_BODY:
                 doomed.append(element)
         elif element.tag in _LINE_BLOCKS:
             # A block is told by its first words: reading the whole text of every block
@@ -84,7 +104,51 @@ def refine(body: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
         # An element inside another doomed one goes with it.
         if marked.isdisjoint(element.iterancestors()):
             element.drop_tree()
+    _drop_header_and_notices(body)
     return body
+
+
+def _drop_header_and_notices(body: lxml.html.HtmlElement) -> None:
+    """Remove a repeated header line from the first lines of *body* and the site's notices from its last lines."""
+    blocks = list(body.iterdescendants(*_TEXT_BLOCKS))
+    first = _lines(blocks, _FIRST_LINES)
+    last = [line for line in _lines(reversed(blocks), _LAST_LINES) if line not in first]
+    doomed = []
+    for line in first:
+        text = _squash(line.text_content())
+        if len(text) <= _HEADER_LONGEST and _HEADER_DATE.search(text) and _SOURCE_LABEL.search(text):
+            doomed.append(line)
+    for line in last if len(first) == _FIRST_LINES else []:
+        text = _squash(line.text_content())
+        if (len(text) <= _NOTICE_LONGEST and _EMAIL.search(text)) or (
+            len(text) <= _COPYRIGHT_LONGEST and _COPYRIGHT.search(text)
+        ):
+            doomed.append(line)
+    for line in doomed:
+        if line.getparent() is not None:
+            line.drop_tree()
+
+
+def _squash(text: str) -> str:
+    """Return *text* with its whitespace runs collapsed to one space and trimmed.
+
+    ``extract.page.squash``'s result; str.split finds the whitespace its regex does, in a
+    fraction of the time, and refine reads every block's leading words.
+    """
+    return " ".join(text.split())
+
+
+def _lines(blocks: Iterable[lxml.html.HtmlElement], count: int) -> list[lxml.html.HtmlElement]:
+    """Return the first *count* lines among *blocks*: blocks with text and no block inside."""
+    # Only the first few and the last few are asked for: each block is looked into at
+    # most once, and a wrapper at its first block inside.
+    found = []
+    for block in blocks:
+        if next(block.iterdescendants(*_TEXT_BLOCKS), None) is None and block.text_content().strip():
+            found.append(block)
+            if len(found) == count:
+                break
+    return found
 
 
 def _is_furniture(element: lxml.html.HtmlElement) -> bool:
@@ -100,10 +164,10 @@ def _is_furniture(element: lxml.html.HtmlElement) -> bool:
 
 def _is_see_also(element: lxml.html.HtmlElement) -> bool:
     """Tell whether a block is a pointer to another story: a "Read more:" lead, then mostly a link."""
-    text = squash(element.text_content())
+    text = _squash(element.text_content())
     if len(text) > _SEE_ALSO_LONGEST or not _SEE_ALSO.match(text):
         return False
-    linked = sum(len(squash(link.text_content())) for link in element.iter("a"))
+    linked = sum(len(_squash(link.text_content())) for link in element.iter("a"))
     return linked >= len(text) * _SEE_ALSO_LINK_SHARE
 
 
@@ -120,4 +184,4 @@ def _leading_text(element: lxml.html.HtmlElement, limit: int) -> str:
         size += len(piece.strip())
         if size >= limit:
             break
-    return squash("".join(pieces))
+    return _squash("".join(pieces))
