@@ -18,7 +18,6 @@ from collections.abc import Iterable
 
 import lxml.etree
 import lxml.html
-from lxml.html import fragment_fromstring
 from readability import Document
 from readability.readability import REGEXES, is_video_url, text_length
 
@@ -201,6 +200,11 @@ def _feature_weight(feature: str | None) -> int:
     return weight
 
 
+def _paragraph() -> lxml.html.HtmlElement:
+    """Return a new empty ``<p>``: readability parses ``"<p/>"`` for each, six times the cost."""
+    return lxml.html.Element("p")
+
+
 def _block_holders(root: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement] | None:
     """Return the elements with a descendant readability's divToPElementsRe finds, or None.
 
@@ -298,7 +302,7 @@ class MainBlockDocument(Document):
             children = list(elem)
             paragraph = None
             if elem.text and elem.text.strip():
-                p = fragment_fromstring("<p/>")
+                p = _paragraph()
                 p.text = elem.text
                 elem.text = None
                 elem.insert(0, p)
@@ -312,12 +316,12 @@ class MainBlockDocument(Document):
                     paragraph = None
                     continue
                 if paragraph is None:
-                    paragraph = fragment_fromstring("<p/>")
+                    paragraph = _paragraph()
                     child.addprevious(paragraph)
                 paragraph.append(child)
             for pos, child in reversed(list(enumerate(elem))):
                 if child.tail and child.tail.strip():
-                    p = fragment_fromstring("<p/>")
+                    p = _paragraph()
                     p.text = child.tail
                     child.tail = None
                     elem.insert(pos + 1, p)
