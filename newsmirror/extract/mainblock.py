@@ -43,6 +43,10 @@ _HOLDS_SEMANTIC = lxml.etree.XPath(
 # one with neither attribute (" ").
 _NAMED = lxml.etree.XPath(".//*[@class or @id]")
 _NAMED_COUNT = lxml.etree.XPath("count(.//*[@class or @id])")
+_DESCENDANT_COUNTS = {
+    kind: lxml.etree.XPath(f"count(.//{kind})") for kind in ("p", "img", "li", "a", "embed", "input")
+}
+_HIDDEN_INPUT_COUNT = lxml.etree.XPath('count(.//input[@type="hidden"])')
 _IN_MAIN_OR_ARTICLE = lxml.etree.XPath("ancestor::main | ancestor::article")
 # (leading whitespace, cleaned length of the rest or -1 if all whitespace, trailing whitespace, commas)
 _Measure = tuple[str, int, str, int]
@@ -425,11 +429,10 @@ class MainBlockDocument(Document):
         allowed: dict,
     ) -> bool:
         """Return whether readability's sanitize removes a table, list or block with few commas."""
-        counts = {}
-        for kind in ["p", "img", "li", "a", "embed", "input"]:
-            counts[kind] = len(el.findall(".//%s" % kind))
+        # readability's len(el.findall(".//p")) and the like, counted in C without element proxies.
+        counts = {kind: int(count(el)) for kind, count in _DESCENDANT_COUNTS.items()}
         counts["li"] -= 100
-        counts["input"] -= len(el.findall('.//input[@type="hidden"]'))
+        counts["input"] -= int(_HIDDEN_INPUT_COUNT(el))
         content_length = lengths.length(el)
         link_density = lengths.link_density(el)
         to_remove = False
