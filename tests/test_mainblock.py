@@ -6,6 +6,7 @@ import json
 import random
 from pathlib import Path
 
+import lxml.etree
 import lxml.html
 import pytest
 import readability.readability
@@ -96,6 +97,34 @@ def test_text_lengths_are_readabilitys_for_every_element_and_after_edits() -> No
         assert (lengths.length(element), lengths.link_density(element)) == (
             text_length(element), document.get_link_density(element)
         )
+
+
+def test_named_elements_inside_a_removed_one_are_not_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    # readability checks every named element, even inside one it already removed; those
+    # checks change nothing, so the override goes past them (same summary, fewer checks).
+    html = f"""<html><body><div class="sidebar"><div class="comment"><div class="footer menu">
+        <p class="rss">{PROSE}</p></div></div></div><div class="footer"><p>{PROSE}</p></div>
+        <div id="content"><p>{PROSE * 3}</p></div></body></html>"""
+    checked = []
+    holds_semantic = mainblock._HOLDS_SEMANTIC
+
+    def counted(element: lxml.html.HtmlElement) -> list:
+        checked.append(element.get("class"))
+        return holds_semantic(element)
+
+    monkeypatch.setattr(mainblock, "_HOLDS_SEMANTIC", counted)
+    assert MainBlockDocument(html).summary() == Document(html).summary()
+    assert checked == ["sidebar", "footer"]
+
+
+def test_text_lengths_skip_comment_and_instruction_children_but_keep_their_tails() -> None:
+    html = "<html><body><div><p>one,<!-- not, text -->two <?pi also not?> three</p><br>  <b></b>x</div></body></html>"
+    tree = lxml.html.document_fromstring(html)
+    lengths = TextLengths()
+    lengths.measure_all(tree)
+    for element in tree.iter(lxml.etree.Element):
+        assert lengths.length(element) == text_length(element)
+        assert lengths.commas(element) == element.text_content().count(",")
 
 
 def test_clean_length_is_the_length_of_readabilitys_clean() -> None:
