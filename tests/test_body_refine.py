@@ -82,6 +82,7 @@ def test_read_more_pointers_to_other_stories_and_ad_labels_are_dropped() -> None
         "<p>Advertisement</p>"
         "<p>Czytaj też: <a href='/pl/falochron'>Falochron do remontu</a></p>"
         "<p>Read more about <a href='/wall-history'>the history of the wall and the harbour it keeps</a> here.</p>"
+        "<p><a href='/gallery/wall'>More</a> <img src='/wall-1902.jpg' alt='The wall in 1902'></p>"
         f"<p>{PROSE}</p>"
         "</div></article>"
     )
@@ -91,6 +92,8 @@ def test_read_more_pointers_to_other_stories_and_ad_labels_are_dropped() -> None
     assert "Advertisement" not in body
     # A sentence that begins with the same words is prose, not a pointer.
     assert "the history of the wall" in body
+    # A "More" link beside a picture is the picture's line: the picture stays.
+    assert "wall-1902.jpg" in body
 
 
 def test_contact_and_copyright_notices_in_the_last_lines_are_dropped() -> None:

@@ -55,6 +55,8 @@ _SEE_ALSO = re.compile(
     r"(?:\s+\w+)?\s*(?:[:：|»>\-–—]|$)",
     re.IGNORECASE,
 )
+# A see-also line holding one of these is a picture's or a player's, and stays with it.
+_MEDIA = ("img", "picture", "video", "audio", "iframe", "figure")
 _SEE_ALSO_LONGEST = 300  # characters: a pointer is a line, never a paragraph of prose
 _SEE_ALSO_LINK_SHARE = 0.5
 # An advertisement's label left where the ad was: the whole text of its element.
@@ -167,6 +169,8 @@ def _is_see_also(element: lxml.html.HtmlElement) -> bool:
     text = _squash(element.text_content())
     if len(text) > _SEE_ALSO_LONGEST or not _SEE_ALSO.match(text):
         return False
+    if next(element.iter(*_MEDIA), None) is not None:
+        return False  # the line holds a picture or a player: what it shows belongs to the article
     linked = sum(len(_squash(link.text_content())) for link in element.iter("a"))
     return linked >= len(text) * _SEE_ALSO_LINK_SHARE
 
