@@ -75,6 +75,13 @@ class FieldChoice:
         self.value = candidate.value if value is None else value
         self.source = candidate.source
 
+    def winner(self) -> Candidate | None:
+        """Return the candidate that won, or None; a combined source ("a + b") is its first part's."""
+        if not self.source:
+            return None
+        return next((candidate for candidate in self.candidates
+                     if self.source == candidate.source or self.source.startswith(candidate.source + " + ")), None)
+
     def take_first(self, candidates: list[Candidate], why: str) -> FieldChoice:
         """Let the first of *candidates* win; pass over the rest as "<winner> *why*"; return self."""
         self.candidates = candidates

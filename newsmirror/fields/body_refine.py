@@ -92,7 +92,7 @@ def refine(body: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     whole = len(_squash(body.text_content()))
     doomed: list[lxml.html.HtmlElement] = []
     for element in body.iterdescendants("*"):
-        if _is_furniture(element) and next(element.iterancestors("figure"), None) is None:
+        if is_furniture(element) and next(element.iterancestors("figure"), None) is None:
             if len(_squash(element.text_content())) <= whole * _MOST_OF_BODY:
                 doomed.append(element)
         elif element.tag in _LINE_BLOCKS:
@@ -153,7 +153,7 @@ def _lines(blocks: Iterable[lxml.html.HtmlElement], count: int) -> list[lxml.htm
     return found
 
 
-def _is_furniture(element: lxml.html.HtmlElement) -> bool:
+def is_furniture(element: lxml.html.HtmlElement) -> bool:
     """Tell whether an element's class or id names page furniture."""
     names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
     if not names.strip():

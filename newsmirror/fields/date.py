@@ -225,7 +225,7 @@ def _prefer_labelled_publication(context: PageContext, choice: FieldChoice) -> N
     (two of the page's own timestamps outvote one printed label); the URL path's day
     still checks the result.
     """
-    winner = _winner(choice)
+    winner = choice.winner()
     if winner is None or winner.tier == Tier.SITE or choice.value is None or _corroborated(context, choice, winner):
         return
     found = labelled_publication(context, choice.value)
@@ -260,7 +260,7 @@ def _prefer_printed_update(context: PageContext, choice: FieldChoice) -> None:
     says it is from. Asked only when the two metadata days differ, so the header is
     read on few pages.
     """
-    winner = _winner(choice)
+    winner = choice.winner()
     if winner is None or winner.tier not in (Tier.STRUCTURED, Tier.META) or choice.value is None:
         return
     for modified in modified_candidates(context):
@@ -345,7 +345,7 @@ def _read_in_page_zone(context: PageContext, choice: FieldChoice) -> None:
     The instant is kept; only its offset changes. A day-only value and a naive one are
     left as they are: they were never in UTC.
     """
-    winner = _winner(choice)
+    winner = choice.winner()
     if (winner is None or choice.day_only or not isinstance(winner.value, str) or choice.value is None
             or _explicit_offset(winner.value) != timedelta(0)):
         return
@@ -428,7 +428,7 @@ def _check_against_url_day(context: PageContext, choice: FieldChoice) -> None:
     comment's, a related article's or an update's. The page's own metadata (JSON-LD,
     meta tags) and the site module are not overruled: they are written with the article.
     """
-    winner = _winner(choice)
+    winner = choice.winner()
     if winner is None or winner.tier != Tier.PRINTED or choice.value is None:
         return
     from_url = url_day(context)
@@ -447,12 +447,6 @@ def _check_against_url_day(context: PageContext, choice: FieldChoice) -> None:
     choice.candidates.append(from_url)
     choice.win(from_url, day)
     choice.day_only = True
-
-
-def _winner(choice: FieldChoice) -> Candidate | None:
-    """Return the candidate that won *choice*; a combined source ("a + b") is its first part's."""
-    return next((c for c in choice.candidates
-                 if choice.source == c.source or choice.source.startswith(c.source + " + ")), None)
 
 
 def _gives_day_only(candidate: Candidate) -> bool:

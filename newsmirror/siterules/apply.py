@@ -43,7 +43,7 @@ from newsmirror.extract.dates import DateProblem, check_plausible, find_printed_
 from newsmirror.extract.page import Page, squash
 from newsmirror.extract.titles import strip_site_suffix
 from newsmirror.fields.base import Candidate, FieldChoice, PageContext, PassedOver, Tier
-from newsmirror.fields.body_refine import _is_furniture as is_furniture
+from newsmirror.fields.body_refine import is_furniture
 from newsmirror.fields.date import candidates as date_candidates
 from newsmirror.fields.date import url_day
 from newsmirror.fields.title import ARTICLE_H1
@@ -279,7 +279,7 @@ class RuleReading:
 
     def _title(self, candidate: Candidate, choice: FieldChoice, context: PageContext) -> tuple[Any, str, str]:
         headline = strip_site_suffix(candidate.value, context.site_names)
-        generic = _winner(choice)
+        generic = choice.winner()
         if generic is not None and _confident_title(generic, choice) and not _agree(headline, choice.value or ""):
             # Structured data often carries the search-engine headline, not the printed one:
             # a rule's headline that the page prints as its heading is no stale block.
@@ -294,7 +294,7 @@ class RuleReading:
         name = clean_author(candidate.value)
         if not name:
             return None, f"{candidate.value[:80]!r} is no name", ""
-        generic = _winner(choice)
+        generic = choice.winner()
         if generic is not None and generic.tier >= Tier.STRUCTURED and not _agree(name, choice.value or ""):
             return None, f"it contradicts the {generic.source} {choice.value!r}, which is confident", ""
         return name, "", ""
@@ -308,7 +308,7 @@ class RuleReading:
             check_plausible(moment)
         except DateProblem as problem:
             return None, str(problem), ""
-        generic = _winner(choice)
+        generic = choice.winner()
         if generic is not None and isinstance(choice.value, datetime):
             if abs(moment - choice.value) > _DATE_AGREEMENT and (
                     basis := generic.source if generic.tier >= Tier.STRUCTURED else _agreement(choice.value, context)):
@@ -323,7 +323,7 @@ class RuleReading:
         size = int(candidate.score)
         if size < MIN_RULE_BODY:
             return None, f"its block holds {size} characters, too little for an article", ""
-        generic = _winner(choice)
+        generic = choice.winner()
         if generic is None or not isinstance(choice.value, lxml.html.HtmlElement):
             return candidate.value, "", ""
         generic_text = squash(choice.value.text_content())
@@ -395,15 +395,6 @@ def _agreement(chosen: datetime, context: PageContext) -> str:
         if isinstance(moment, datetime) and abs(moment - chosen) <= _DATE_AGREEMENT and candidate.source not in agreeing:
             agreeing.append(candidate.source)
     return " and ".join(agreeing) if len(agreeing) >= 2 else ""
-
-
-def _winner(choice: FieldChoice) -> Candidate | None:
-    """Return the candidate that won *choice*, or None."""
-    if not choice.source:
-        return None
-    # A combined source ("json-ld datePublished + printed header time") is its first part's.
-    return next((candidate for candidate in choice.candidates
-                 if choice.source == candidate.source or choice.source.startswith(candidate.source + " + ")), None)
 
 
 def _with_loser(choice: FieldChoice, candidate: Candidate, reason: str) -> FieldChoice:
