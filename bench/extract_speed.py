@@ -29,6 +29,7 @@ from scrapy.http import HtmlResponse
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench.quality import default_corpus  # noqa: E402
 from newsmirror.pipelines import read_article  # noqa: E402
 
 SETS = ("sina", "zh-news", "en-news", "dates", "multilang")
@@ -110,12 +111,10 @@ def stage_times(pages: list[tuple[str, bytes]]) -> dict[str, float]:
 def main() -> int:
     """Run the benchmark and print the per-page costs and the stage table, then JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=REPO_ROOT.parents[1] / "shared" / "corpus")
+    parser.add_argument("--corpus", type=Path, default=default_corpus())
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--set", dest="sets", nargs="+", choices=SETS, default=list(SETS))
     args = parser.parse_args()
-    if not (args.corpus / "pages").is_dir():
-        args.corpus = REPO_ROOT.parent / "shared" / "corpus"
     if not (args.corpus / "pages").is_dir():
         print(f"no corpus at {args.corpus}: pass --corpus DIR (the folder holding pages/)")
         return 2

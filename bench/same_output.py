@@ -20,6 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from bench.extract_speed import SETS, load_pages  # noqa: E402
+from bench.quality import default_corpus  # noqa: E402
 from newsmirror.pipelines import read_article  # noqa: E402
 
 FIELDS = ("title", "date", "author", "site_name", "canonical_url", "share_image", "lead_image", "body_html")
@@ -29,7 +30,7 @@ def main() -> int:
     """Write one JSON line per corpus page with every field read_article gives it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
-    parser.add_argument("--corpus", type=Path, default=REPO_ROOT.parents[1] / "shared" / "corpus")
+    parser.add_argument("--corpus", type=Path, default=default_corpus())
     args = parser.parse_args()
     with args.out.open("w", encoding="utf-8") as out:
         for set_name in SETS:

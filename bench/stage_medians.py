@@ -24,6 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from bench.extract_speed import SETS, load_pages, p90, read_once  # noqa: E402
+from bench.quality import default_corpus  # noqa: E402
 from newsmirror import reading  # noqa: E402
 from newsmirror.extract import page as page_module  # noqa: E402
 from newsmirror.fields import author, body, date, image, title  # noqa: E402
@@ -60,7 +61,7 @@ def instrument() -> None:
 def main() -> int:
     """Read every page once per stage clock; print the per-stage median, mean and p90 in ms."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=REPO_ROOT.parents[1] / "shared" / "corpus")
+    parser.add_argument("--corpus", type=Path, default=default_corpus())
     parser.add_argument("--set", dest="sets", nargs="+", choices=SETS, default=list(SETS))
     args = parser.parse_args()
     pages = [page for set_name in args.sets for page in load_pages(args.corpus, set_name)]
