@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import lxml.etree
 from hypothesis import given, settings
@@ -15,6 +16,7 @@ from newsmirror.extract.page import (
     Page,
     _drop_unholdable_reference,
     _holdable_markup,
+    squash,
 )
 
 
@@ -79,3 +81,16 @@ def test_control_characters_never_reach_the_tree() -> None:
     html = "<html><body><p>a\x00b&#31;c&#x1b;d\ufffee&#65;f&#10;g</p></body></html>"
     page = Page.from_bytes("https://example.org/a", html.encode("utf-8", "surrogatepass"), "utf-8")
     assert page.tree.findtext(".//p") == "abcdeAf\ng"
+
+
+WHITESPACE_PIECES = ["a", "中", " ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\xa0", "\u2028",
+                     "\u3000", "\u200b", "\ufeff", "\u180e"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WHITESPACE_PIECES), max_size=30))
+def test_squash_collapses_what_a_regex_whitespace_run_would(pieces: list[str]) -> None:
+    """squash's str.split() and re's \\s agree on every kind of space, breaking and not."""
+    text = "".join(pieces)
+    assert squash(text) == re.sub(r"\s+", " ", text).strip()
+    assert squash(None) == ""

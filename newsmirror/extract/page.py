@@ -73,7 +73,6 @@ def _holdable_markup(text: str) -> tuple[str, bytes]:
     return text, markup
 
 
-_WHITESPACE = re.compile(r"\s+")
 _META_KEYS = ("property", "name", "itemprop")
 # The HTML parser reads a script or style as one text node with no elements inside, so
 # a text node's parent tells what its ancestors would (a cheaper test for every node).
@@ -122,7 +121,9 @@ def rendered_text(element: lxml.html.HtmlElement) -> str:
 
 def squash(text: str | None) -> str:
     """Collapse whitespace runs to one space and trim."""
-    return _WHITESPACE.sub(" ", text or "").strip()
+    # str.split() knows the same whitespace as re's \s (both ask str.isspace), and is
+    # several times faster: squash runs 73,000 times over the corpus.
+    return " ".join(text.split()) if text else ""
 
 
 # lxml.html's own lookup is a Python method called for every element proxy lxml creates
