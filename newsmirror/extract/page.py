@@ -76,7 +76,9 @@ def _holdable_markup(text: str) -> tuple[str, bytes]:
 _META_KEYS = ("property", "name", "itemprop")
 # The HTML parser reads a script or style as one text node with no elements inside, so
 # a text node's parent tells what its ancestors would (a cheaper test for every node).
-_VISIBLE_TEXT = lxml.etree.XPath(".//text()[not(parent::script or parent::style)]")
+# Plain strings: lxml's default "smart" ones each carry a link back to their element, and
+# building those cost 0.7 ms a page here; nothing reads that link.
+_VISIBLE_TEXT = lxml.etree.XPath(".//text()[not(parent::script or parent::style)]", smart_strings=False)
 
 
 def header_charset(response: Response) -> str | None:
