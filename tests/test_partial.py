@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from newsmirror.teasers import subscription_wall, teaser_reason
+from newsmirror.teasers import WALL_WINDOW, _folded, _folded_tail, subscription_wall, teaser_reason
 from tests.support.crawl import run_crawl
 from tests.support.localsite import LocalSite, running_site
 from tests.test_duplicates import paragraphs
@@ -123,3 +125,15 @@ def test_skip_writes_no_post_for_a_partial_article(site: LocalSite, tmp_path: Pa
     assert len(list(out.rglob("*.md"))) == len(ARTICLES) - len(partial)
     assert report["posts"] == {"new": len(ARTICLES) - len(partial), "partial": len(partial)}
     assert not any(entry["posted"] for entry in report["partial"])
+
+
+TAIL_PIECES = ["word", "中文内容，", "Ｓｕｂ", " ", "\xa0", "\u3000", "\n", "e\u0301", "\u0301", "\u00a8", "\ufdfa",
+               "\u1100\u1161", "\u11a8", "ﬁ", "① ", "Subscribe to continue reading."]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(TAIL_PIECES), min_size=350, max_size=600))
+def test_the_folded_tail_is_the_tail_of_the_whole_fold(pieces: list[str]) -> None:
+    """Folding only the end of a body gives exactly the last window of folding all of it."""
+    text = "".join(pieces)
+    assert _folded_tail(text) == _folded(text)[-WALL_WINDOW:]
