@@ -234,6 +234,12 @@ _CHINESE_LABELS = ("发布时间", "發布時間", "发表时间", "發表時間
 _LATIN_LABELS = ("Posted", "Published", "First posted", "First published", "Veröffentlicht", "Erschienen",
                  "Publiziert", "Erscheinungsdatum", "Publié", "Mis en ligne", "Publicado", "Pubblicato",
                  "Gepubliceerd", "Opublikowano")
+# Labels that name a date without saying which ("Datum:", "Date:", 日期：, 时间：): a page
+# prints one by its post's own date, so they count only with the colon a label has; a
+# Chinese one after 更新/修改 (updated, modified) is the update's.
+_COLON_LABELS = ("Datum", "Date", "Fecha", "Data", "日期", "时间", "時間")
+_COLON = re.compile(r"\s*[:：]")
+_UPDATE_PREFIXES = ("更新", "修改", "修订", "修訂")
 # What may follow a label before its date: a preposition ("on", "am", "le") and a colon or "@".
 _AFTER_LABEL = re.compile(r"(?: (?:on|at|am|le|el|em|il|op)(?!\w))?\s*[:：@]?\s*")
 _LABEL_REACH = 40  # the label's date and the time printed after it
@@ -260,6 +266,15 @@ def _label_ends(text: str) -> list[int]:
                                  and (end == len(text) or not text[end].isalnum())):
                     ends.add(_AFTER_LABEL.match(text, end).end())
                 start = text.find(label, end)
+    for label in _COLON_LABELS:
+        start = text.find(label)
+        while start >= 0:
+            end = start + len(label)
+            colon = _COLON.match(text, end)
+            if (colon is not None and text[start - 2 : start] not in _UPDATE_PREFIXES
+                    and (start == 0 or not (label.isascii() and text[start - 1].isalnum()))):
+                ends.add(_AFTER_LABEL.match(text, colon.end()).end())
+            start = text.find(label, end)
     return sorted(ends)
 
 
