@@ -17,9 +17,11 @@ EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
 # a mislabelled zone, not an article from the future.
 FUTURE_TOLERANCE = timedelta(days=1)
 
+# Chinese and Japanese dates; the time as "20:52" or in hours and minutes, "20时52分" (Japanese "7時0分0秒").
 _CHINESE = re.compile(
     r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"
-    r"(?:\s*(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2}))?)?"
+    r"(?:\s*(?P<H>\d{1,2})\s*(?:[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2}))?"
+    r"|[时時点點]\s*(?P<Mcjk>\d{1,2})\s*分(?:\s*(?P<Scjk>\d{1,2})\s*秒)?))?"
 )
 _NUMERIC = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d\d)(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?!\d)"
@@ -112,6 +114,8 @@ def _year_last_parts(parts: dict[str, str | None], text: str) -> dict[str, str |
 def _from_match(match: re.Match[str], zone: tzinfo) -> tuple[datetime, bool]:
     """Build an aware datetime from a regex match; also tell whether it had a time."""
     parts = match.groupdict()
+    if parts.get("Mcjk") is not None:
+        parts = dict(parts, M=parts["Mcjk"], S=parts["Scjk"])
     if "a" in parts:
         parts = _year_last_parts(parts, match.group(0))
     elif "fmonth" in parts:
