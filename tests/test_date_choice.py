@@ -144,3 +144,30 @@ def test_two_markup_timestamps_that_agree_outvote_a_printed_label() -> None:
     choice = date.choose(page(f"https://{HOST}/news/harbour.html", head, header="<p>Publié le 29 juin 2019</p>"))
     assert choice.source.startswith("json-ld datePublished")
     assert choice.value.date().isoformat() == "2019-07-03"
+
+
+def dated_page(above: str, header: str) -> PageContext:
+    """Return the context of a page printing *above* before its headline and *header* under it."""
+    html = (f"<html><head><meta charset='utf-8'><title>Harbour adds a ferry</title></head><body>"
+            f"<nav>{above}</nav><article><h1>Harbour adds a ferry</h1><p>{header}</p>{PROSE}</article></body></html>")
+    return PageContext(Page.from_bytes(f"https://{HOST}/news/harbour.html", html.encode("utf-8")), timezone.utc)
+
+
+def test_a_header_date_overrules_a_time_element_printed_above_the_headline() -> None:
+    # The navigation bar's "today", a calendar day after the article on the site's own clock.
+    today = "<time datetime='2023-11-01T13:56:20+01:00'>Mittwoch, 01. November 2023</time>"
+    choice = date.choose(dated_page(today, "Von Ann Lee 31. Oktober 2023."))
+    assert (choice.source, choice.value.date().isoformat(), choice.day_only) == ("printed header", "2023-10-31", True)
+    assert any("the header under the headline prints 2023-10-31" in lost.reason for lost in choice.passed_over)
+
+
+def test_a_time_element_keeps_its_date_under_the_headline_or_in_utc_a_day_on() -> None:
+    # Under the headline the <time> is the article's own; in UTC, one calendar day on may be the
+    # header's own moment (filed late in the evening, local time).
+    own = date.choose(PageContext(Page.from_bytes(f"https://{HOST}/news/harbour.html", (
+        "<html><head><title>Harbour adds a ferry</title></head><body><article><h1>Harbour adds a ferry</h1>"
+        "<p>Ann Lee, 31 October 2023</p><time datetime='2023-11-02T09:00:00+01:00'>2 November</time>"
+        f"{PROSE}</article></body></html>").encode("utf-8")), timezone.utc))
+    assert (own.source, own.value.date().isoformat()) == ("<time datetime>", "2023-11-02")
+    utc = date.choose(dated_page("<time datetime='2023-11-01T02:10:00Z'>1 Nov</time>", "Ann Lee, 31 October 2023"))
+    assert (utc.source, utc.value.date().isoformat()) == ("<time datetime>", "2023-11-01")

@@ -25,6 +25,9 @@ CHINESE_TEXT = "城市更新试点扩围，“喆”“镕”等字。"
         ("2019年9月7日 04:04", "2019-09-07T04:04:00+08:00"),
         ("2019/9/7 04:04", "2019-09-07T04:04:00+08:00"),
         ("2024-05-16", "2024-05-16T00:00:00+08:00"),
+        # Hours and minutes as words: Chinese 时/分, Japanese 時/分/秒.
+        ("2019年09月09日 20时52分", "2019-09-09T20:52:00+08:00"),
+        ("2020年2月15日 7時0分0秒", "2020-02-15T07:00:00+08:00"),
     ],
 )
 def test_known_formats_keep_or_get_their_zone(raw: str, expected: str) -> None:
@@ -102,6 +105,11 @@ def test_english_datelines(header: str, expected: str | None) -> None:
         ("[湖湘文化]陈天华《警世钟》ggjjzhzz 发表于 2005-9-15 11:46:00 陈天华", "2005-09-15T11:46:00+08:00"),
         ("Posted on March 3, 2016 by admin", "2016-03-03T00:00:00+08:00"),
         ("访问量 2005-01-02 12:00 发布时间：未知", None),
+        # A bare "date" label counts with its colon; an update's (更新, 修改) does not.
+        ("Verkündung des Gesetzes Datum: 18.10.2021 Im Bundesgesetzblatt", "2021-10-18T00:00:00+08:00"),
+        ("作者：郭励弘 时间：2004年10月21日14:18", "2004-10-21T14:18:00+08:00"),
+        ("更新时间：2005-01-03 08:00 日期：2005-01-02", "2005-01-02T00:00:00+08:00"),
+        ("Date 18.10.2021, Änderungsdatum: 19.10.2021", None),
     ],
 )
 def test_labelled_dates(text: str, expected: str | None) -> None:

@@ -17,9 +17,11 @@ EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
 # a mislabelled zone, not an article from the future.
 FUTURE_TOLERANCE = timedelta(days=1)
 
+# Chinese and Japanese dates; the time as "20:52" or in hours and minutes, "20时52分" (Japanese "7時0分0秒").
 _CHINESE = re.compile(
     r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"
-    r"(?:\s*(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2}))?)?"
+    r"(?:\s*(?P<H>\d{1,2})\s*(?:[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2}))?"
+    r"|[时時点點]\s*(?P<Mcjk>\d{1,2})\s*分(?:\s*(?P<Scjk>\d{1,2})\s*秒)?))?"
 )
 _NUMERIC = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d\d)(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?!\d)"
@@ -112,6 +114,8 @@ def _year_last_parts(parts: dict[str, str | None], text: str) -> dict[str, str |
 def _from_match(match: re.Match[str], zone: tzinfo) -> tuple[datetime, bool]:
     """Build an aware datetime from a regex match; also tell whether it had a time."""
     parts = match.groupdict()
+    if parts.get("Mcjk") is not None:
+        parts = dict(parts, M=parts["Mcjk"], S=parts["Scjk"])
     if "a" in parts:
         parts = _year_last_parts(parts, match.group(0))
     elif "fmonth" in parts:
@@ -234,6 +238,12 @@ _CHINESE_LABELS = ("发布时间", "發布時間", "发表时间", "發表時間
 _LATIN_LABELS = ("Posted", "Published", "First posted", "First published", "Veröffentlicht", "Erschienen",
                  "Publiziert", "Erscheinungsdatum", "Publié", "Mis en ligne", "Publicado", "Pubblicato",
                  "Gepubliceerd", "Opublikowano")
+# Labels that name a date without saying which ("Datum:", "Date:", 日期：, 时间：): a page
+# prints one by its post's own date, so they count only with the colon a label has; a
+# Chinese one after 更新/修改 (updated, modified) is the update's.
+_COLON_LABELS = ("Datum", "Date", "Fecha", "Data", "日期", "时间", "時間")
+_COLON = re.compile(r"\s*[:：]")
+_UPDATE_PREFIXES = ("更新", "修改", "修订", "修訂")
 # What may follow a label before its date: a preposition ("on", "am", "le") and a colon or "@".
 _AFTER_LABEL = re.compile(r"(?: (?:on|at|am|le|el|em|il|op)(?!\w))?\s*[:：@]?\s*")
 _LABEL_REACH = 40  # the label's date and the time printed after it
@@ -260,6 +270,15 @@ def _label_ends(text: str) -> list[int]:
                                  and (end == len(text) or not text[end].isalnum())):
                     ends.add(_AFTER_LABEL.match(text, end).end())
                 start = text.find(label, end)
+    for label in _COLON_LABELS:
+        start = text.find(label)
+        while start >= 0:
+            end = start + len(label)
+            colon = _COLON.match(text, end)
+            if (colon is not None and text[start - 2 : start] not in _UPDATE_PREFIXES
+                    and (start == 0 or not (label.isascii() and text[start - 1].isalnum()))):
+                ends.add(_AFTER_LABEL.match(text, colon.end()).end())
+            start = text.find(label, end)
     return sorted(ends)
 
 

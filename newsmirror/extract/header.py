@@ -153,6 +153,23 @@ def _text_after(page: Page, title: str) -> str:
     return next((window for window in windows if _has_date(window)), windows[0] if windows else "")
 
 
+def precedes_headline(page: Page, title: str, element: lxml.html.HtmlElement) -> bool:
+    """Tell whether *element* comes before the first element that prints the headline, in page order.
+
+    What a page prints above its headline (a navigation bar, a date line of the site's
+    "today") is the site's, not the article's. False when the headline is not found.
+    """
+    headings = [heading for text in title_locators(page, title) for heading in _headings(page, text)[:1]]
+    if not headings:
+        return False
+    for node in page.tree.iter():
+        if node is element:
+            return True
+        if node in headings:
+            return False
+    return False
+
+
 def title_locators(page: Page, title: str) -> list[str]:
     """Return the texts that may print the headline on the page: the title, the h1, the <title>'s head."""
     document_title = page.first_text("title")

@@ -25,7 +25,9 @@ from newsmirror.extract.dates import (
     labelled_date,
     labelled_dates,
     parse_date,
+    printed_dates,
 )
+from newsmirror.extract.header import precedes_headline
 from newsmirror.extract.metadata import ld_text
 from newsmirror.fields.base import Candidate, FieldChoice, PageContext, Tier, by_tier
 
@@ -41,6 +43,7 @@ _TIME_OF_DAY = re.compile(r"\d:\d\d")
 # A day in the URL path: /2024/05/16/, /2024-05-16/, /20240516/ (year 1990-2099).
 # The first <time datetime="..."> of the page (compiled once: it runs on every page).
 _TIME_DATETIME = lxml.etree.XPath("//time/@datetime")
+_TIME_ELEMENTS = lxml.etree.XPath("//time[@datetime]")
 _URL_DAY = re.compile(r"/((?:199|20)\d\d)([-/]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?=[/._-]|$)")
 
 
@@ -91,6 +94,7 @@ def htmldate_day(context: PageContext) -> tuple[str | None, str]:
     return day, "" if day else "htmldate found no date"
 
 
+_TIME_ELEMENT = "<time datetime>"
 _DATE_METAS = (
     "article:published_time", "og:published_time", "og:article:published_time",
     "datePublished", "pubdate", "publishdate", "publish-date", "publish_date",
@@ -110,7 +114,7 @@ def _markup_candidates(context: PageContext, site_value: datetime | None) -> lis
     found = [Candidate(site_value, "site module", Tier.SITE)] if site_value is not None else []
     found.append(Candidate(ld_text(context.article, "datePublished"), "json-ld datePublished", Tier.STRUCTURED))
     found.append(Candidate(page.meta(*_DATE_METAS), "meta published time", Tier.META))
-    found += [Candidate(str(raw), "<time datetime>", Tier.PRINTED) for raw in _TIME_DATETIME(page.tree)[:1]]
+    found += [Candidate(str(raw), _TIME_ELEMENT, Tier.PRINTED) for raw in _TIME_DATETIME(page.tree)[:1]]
     return [candidate for candidate in found if candidate.value]
 
 
@@ -161,6 +165,7 @@ def choose(context: PageContext, site_value: datetime | None = None) -> FieldCho
     if not choice.source:
         _choose_fallback(context, choice, problems)
     else:
+        _prefer_header_to_first_time_element(context, choice)
         _prefer_labelled_publication(context, choice)
         _prefer_printed_update(context, choice)
         _read_in_page_zone(context, choice)
@@ -169,6 +174,48 @@ def choose(context: PageContext, site_value: datetime | None = None) -> FieldCho
         choice.problem = "; ".join(problems)
     _log_disagreement(choice, context)
     return choice
+
+
+def _header_date(context: PageContext) -> tuple[datetime, bool] | None:
+    """Return the plausible date printed under the headline, and whether it has a time, or None."""
+    found = printed_dates(context.header, context.zone, first_timed=True)
+    if not found:
+        return None
+    _, moment, has_time = next((entry for entry in found if entry[2]), found[0])
+    try:
+        check_plausible(moment)
+    except DateProblem:
+        return None
+    return moment, has_time
+
+
+def _prefer_header_to_first_time_element(context: PageContext, choice: FieldChoice) -> None:
+    """Let the date printed under the headline overrule the page's first ``<time>`` when it names another day.
+
+    Both are printed for readers, but the header is found by the headline, while the first
+    ``<time>`` of the document is only first: one printed above the headline is the
+    site's (a navigation bar's "today"), not the article's. On one clock (the ``<time>``
+    states a local offset, or none) another calendar day is another date; a ``<time>`` in
+    UTC may show the header's moment a calendar day on, so it must be more than a day away.
+    """
+    winner = choice.winner()
+    if winner is None or choice.source != _TIME_ELEMENT or choice.value is None:
+        return
+    first_time = _TIME_ELEMENTS(context.page.tree)[:1]
+    if not first_time or not precedes_headline(context.page, context.title, first_time[0]):
+        return
+    found = _header_date(context)
+    if found is None:
+        return
+    moment, has_time = found
+    gap = abs((moment.date() - choice.value.date()).days)
+    if gap == 0 or (_explicit_offset(winner.value) == timedelta(0) and gap <= _AGREEMENT.days):
+        return
+    header = Candidate(moment, "printed header", Tier.PRINTED, note="" if has_time else "day only")
+    choice.candidates.append(header)
+    choice.pass_over(winner, f"the header under the headline prints {moment.date().isoformat()}")
+    choice.win(header, moment)
+    choice.day_only = not has_time
 
 
 _LABELLED = "labelled publish date (发布时间, Veröffentlicht am, Posted on)"
