@@ -224,3 +224,16 @@ def test_a_picture_credit_line_names_nobody() -> None:
 def test_an_interviews_reporter_question_is_no_writer() -> None:
     header = "2024-05-16 09:30 来源：示例日报 记者：首先欢迎你来到港口，请谈谈新航线。"
     assert author.choose(zh_context(header, ZH_BODY)).value == "示例日报"
+
+
+@pytest.mark.parametrize("classes", ["story-meta__authors", "c-article-author", "authors"])
+def test_a_byline_class_of_a_several_word_block_or_a_row_of_writers(classes: str) -> None:
+    byline = f"<p class='{classes}'>By <span class='vcard'><a href='/people/jane-doe'>Jane Doe</a></span></p>"
+    page = context("", f"<h1>{HEADLINE}</h1><p>A long standfirst that fills the header.</p>{BODY}{byline}")
+    assert author.printed_byline(page.page) == "Jane Doe"
+
+
+@pytest.mark.parametrize("classes", ["story-meta__author-bio", "author__img", "post-author-avatar"])
+def test_an_authors_picture_or_biography_is_no_byline_element(classes: str) -> None:
+    page = context("", f"<h1>{HEADLINE}</h1>{BODY}<div class='{classes}'>By Jane Doe</div>")
+    assert author.printed_byline(page.page) == ""

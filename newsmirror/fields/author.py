@@ -33,11 +33,15 @@ from newsmirror.fields.base import Candidate, FieldChoice, PageContext, Tier, by
 
 _AUTHOR_METAS = ("author", "article:author", "byl", "dc.creator", "DC.creator", "sailthru.author", "parsely-author")
 # Elements that may print the byline; the class test below narrows "author" to real byline
-# classes (byline, article__author, author-name), not author__img or author-bio.
+# classes (byline, article__author, author-name), not author__img or author-bio. A BEM
+# block may have several words before the element ("story-meta__authors", "c-article-author"),
+# and a row of writers is "authors".
 _BYLINE_ELEMENTS = (
     "//body//*[@rel='author' or @itemprop='author' or contains(@class, 'byline') or contains(@class, 'author')]"
 )
-_BYLINE_CLASS = re.compile(r"(?:\w+(?:__|-))?(?:byline|author)(?:(?:__|-|_)(?:author|name|link|fmt))?", re.IGNORECASE)
+_BYLINE_CLASS = re.compile(
+    r"(?:[a-z0-9]+(?:__|-))*(?:byline|authors?)(?:(?:__|-|_)(?:author|name|link|fmt))?", re.IGNORECASE
+)
 _MAX_BYLINE_ELEMENTS = 40
 # Links to a category or tag page, which byline rows often hold next to the writer's name.
 _TOPIC_HREF = re.compile(r"/(?:category|categories|tags?|topics?|themen?|kategorie|rubrik|section)/", re.IGNORECASE)
