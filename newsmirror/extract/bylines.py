@@ -14,7 +14,12 @@ _CHINESE_BYLINE = re.compile(r"(?:来源|來源|作者|撰文|记者|記者|(?<!
 # The labels that name a person; 来源 names a source (an agency, a paper), which a named writer outranks.
 _WRITER_BYLINE = re.compile(r"(?:作者|撰文|记者|記者|(?<![\u4e00-\u9fff])文)" + _LABELLED_NAME)
 # A reporter's name is 2-4 characters, then a break: "记者从上海昆剧团获悉" names nobody.
-_REPORTER = re.compile(r"(?:^|[\s（(【])(?:本报|新华社)?记者\s*(?P<name>[\u4e00-\u9fff·]{2,4})(?![\u4e00-\u9fff])")
+# A paper or agency may come first ("澎湃新闻记者 贺梨萍"); then a space must part title and
+# name, since a sentence runs on without one ("据新京报记者了解，").
+_REPORTER = re.compile(
+    r"(?:^|[\s（(【])(?:(?:本报|新华社)?记者\s*|[\u4e00-\u9fff]{2,8}?记者\s+)"
+    r"(?P<name>[\u4e00-\u9fff·]{2,4})(?![\u4e00-\u9fff])"
+)
 # Words a 来源/作者 line uses to say "no named source": reprint, blog, this site, original, unknown, anonymous.
 _NO_SOURCE = re.compile(r"^(?:转载|转自|博客|本站|原创|未知|佚名|综合)(?:文章|网站)?$")
 _LABEL = re.compile(r"^(?:责任编辑|编辑|来源|來源|作者|记者|記者|发布时间|时间)")
