@@ -237,3 +237,21 @@ def test_a_byline_class_of_a_several_word_block_or_a_row_of_writers(classes: str
 def test_an_authors_picture_or_biography_is_no_byline_element(classes: str) -> None:
     page = context("", f"<h1>{HEADLINE}</h1>{BODY}<div class='{classes}'>By Jane Doe</div>")
     assert author.printed_byline(page.page) == ""
+
+
+def test_a_header_line_of_only_the_date_and_a_name_names_the_writer() -> None:
+    header = f"<h1>{HEADLINE}</h1><div class='kicker'>Essay</div><div><span>16.05.2024 - Jane Doe</span></div>"
+    choice = author.choose(context("", header + BODY))
+    assert (choice.value, choice.source) == ("Jane Doe", "a header line of only the date and a name")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "<p>16.05.2024 - Harbour Council Votes Again on the Ferry</p>",  # a headline, not a name
+        "<p>16.05.2024 - Berlin</p>",  # a place
+        "<p>Essay 16.05.2024 - Jane Doe writes on the ferry timetable.</p>",  # running text
+    ],
+)
+def test_a_date_and_a_dash_before_other_text_names_nobody(line: str) -> None:
+    assert author.choose(context("", f"<h1>{HEADLINE}</h1>{line}{BODY}")).value is None

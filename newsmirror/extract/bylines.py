@@ -258,3 +258,27 @@ def header_byline(header: str) -> str:
         if bare != word:
             break  # a comma or a bar ends the name: "Jane Doe, Staff Writer"
     return english_byline(" ".join(words))
+
+
+# A line of the header that is only the date and the writer, parted by a dash or a bar:
+# "25.10.2022 - Jane Doe", "Jane Doe | 16. Mai 2024", "May 16, 2024 · Jane Doe".
+_DAY = (
+    r"(?:\d{1,2}\.\s?\d{1,2}\.\s?(?:19|20)\d\d|(?:19|20)\d\d-\d\d-\d\d|\d{1,2}/\d{1,2}/(?:19|20)\d\d"
+    r"|\d{1,2}\.?\s+[^\W\d_]{3,10}\.?\s+(?:19|20)\d\d|[^\W\d_]{3,10}\.?\s+\d{1,2},?\s+(?:19|20)\d\d)"
+)
+_DATE_THEN_NAME = re.compile(rf"{_DAY}\s+[-–—|·•]\s+(?P<name>[^\d|·•]{{3,40}})")
+_NAME_THEN_DATE = re.compile(rf"(?P<name>[^\d|·•]{{3,40}}?)\s+[-–—|·•]\s+{_DAY}")
+
+
+def dated_byline(line: str) -> str:
+    """Return the writer a whole line prints beside the date ("25.10.2022 - Jane Doe"), or ''.
+
+    A person is named in two to four words; one word after a date is a place or a
+    section ("16.05.2024 - Berlin").
+    """
+    line = squash(line)
+    match = _DATE_THEN_NAME.fullmatch(line) or _NAME_THEN_DATE.fullmatch(line)
+    if match is None:
+        return ""
+    name = english_byline(match.group("name"))
+    return name if 2 <= len(name.split()) <= 4 else ""

@@ -18,6 +18,7 @@ from newsmirror.extract.bylines import (
     chinese_writer,
     clean_author,
     credit_line,
+    dated_byline,
     english_byline,
     forum_poster,
     header_byline,
@@ -72,6 +73,11 @@ _SHORT_BLOCK = 40
 _SHORT_TEXTS = lxml.etree.XPath(
     f"//body//text()[string-length(normalize-space(.)) <= {_SHORT_BLOCK}]"
     "[contains(., ':') or contains(., '：') or starts-with(normalize-space(.), '（') or starts-with(normalize-space(.), '(')]"
+)
+# A line printing the date and the writer is short, and holds a year.
+_DATED_LINE = 60
+_DATED_TEXTS = lxml.etree.XPath(
+    f"//body//text()[string-length(normalize-space(.)) <= {_DATED_LINE}][contains(., '20') or contains(., '19')]"
 )
 # A short text in these is a link, code, or the page itself, not a line of the article.
 _NOT_LINES = frozenset({"a", "body", "html", "script", "style", "noscript", "head", "title", "option"})
@@ -146,7 +152,30 @@ def _header_candidates(context: PageContext) -> list[Candidate]:
         Candidate(author_page_link(context), "link to the writer's page in the header", Tier.PRINTED),
         Candidate(header_byline(context.header), "'By …' printed under the headline", Tier.PRINTED),
         Candidate(chinese_byline(context.header), "printed 来源/作者/记者", Tier.PRINTED),
+        Candidate(dated_line(context), "a header line of only the date and a name", Tier.PRINTED),
     ]
+
+
+def dated_line(context: PageContext) -> str:
+    """Return the writer a header line prints beside the date alone ("25.10.2022 - Jane Doe"), or ''.
+
+    Only a whole element counts: in running text a date and a dash may be followed by
+    any capitalised words ("25.10.2022 - Berlin Senate votes").
+    """
+    header = context.header
+    if not header:
+        return ""
+    for piece in _DATED_TEXTS(context.page.tree):
+        element = piece.getparent()
+        if element is not None and piece.is_tail:
+            element = element.getparent()
+        if element is None or element.tag in _NOT_LINES:
+            continue
+        line = squash(element.text_content())
+        name = dated_byline(line) if len(line) <= _DATED_LINE else ""
+        if name and line in header:
+            return name
+    return ""
 
 
 def _closing_candidates(context: PageContext) -> list[Candidate]:
