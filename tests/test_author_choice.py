@@ -255,3 +255,14 @@ def test_a_header_line_of_only_the_date_and_a_name_names_the_writer() -> None:
 )
 def test_a_date_and_a_dash_before_other_text_names_nobody(line: str) -> None:
     assert author.choose(context("", f"<h1>{HEADLINE}</h1>{line}{BODY}")).value is None
+
+
+def test_a_source_term_of_the_headers_definition_list_names_the_source() -> None:
+    facts = "<dl><dt>Date:</dt><dd>May 16, 2024</dd><dt>Source:</dt><dd>Harbour University</dd></dl>"
+    choice = author.choose(context("", f"<h1>{HEADLINE}</h1>{facts}{BODY}"))
+    assert (choice.value, choice.source) == ("Harbour University", "a writer or source term of a list in the header")
+
+
+def test_other_terms_of_the_headers_list_name_nobody() -> None:
+    facts = "<dl><dt>Date:</dt><dd>May 16, 2024</dd><dt>Topic:</dt><dd>Harbour Ferries</dd></dl>"
+    assert author.choose(context("", f"<h1>{HEADLINE}</h1>{facts}{BODY}")).value is None

@@ -79,6 +79,13 @@ _DATED_LINE = 60
 _DATED_TEXTS = lxml.etree.XPath(
     f"//body//text()[string-length(normalize-space(.)) <= {_DATED_LINE}][contains(., '20') or contains(., '19')]"
 )
+# The terms of a definition list or a table row that name the writer or the text's source,
+# in the languages of the pages we read.
+_TERMS = lxml.etree.XPath("//body//dt | //body//th")
+_WRITER_TERMS = frozenset(
+    {"author", "authors", "by", "written by", "source", "autor", "autorin", "quelle", "auteur",
+     "fuente", "fonte", "autore", "autora"}
+)
 # A short text in these is a link, code, or the page itself, not a line of the article.
 _NOT_LINES = frozenset({"a", "body", "html", "script", "style", "noscript", "head", "title", "option"})
 # How a publication's name is glued after the writer's: "Jane Doe, Bleacher Report".
@@ -153,7 +160,28 @@ def _header_candidates(context: PageContext) -> list[Candidate]:
         Candidate(header_byline(context.header), "'By …' printed under the headline", Tier.PRINTED),
         Candidate(chinese_byline(context.header), "printed 来源/作者/记者", Tier.PRINTED),
         Candidate(dated_line(context), "a header line of only the date and a name", Tier.PRINTED),
+        Candidate(labelled_term(context), "a writer or source term of a list in the header", Tier.PRINTED),
     ]
+
+
+def labelled_term(context: PageContext) -> str:
+    """Return the value a header's definition list or table gives a writer or source term, or ''.
+
+    Pages that print their facts as terms ("<dt>Source:</dt><dd>Harbour University</dd>")
+    name the writer or the institution the text comes from that way.
+    """
+    header = context.header
+    if not header:
+        return ""
+    for term in _TERMS(context.page.tree):
+        label = squash(term.text_content()).rstrip(":：").strip().casefold()
+        value = term.getnext()
+        if label not in _WRITER_TERMS or value is None or value.tag not in ("dd", "td"):
+            continue
+        text = squash(value.text_content())
+        if text and text in header:
+            return clean_author(text)
+    return ""
 
 
 def dated_line(context: PageContext) -> str:
