@@ -224,3 +224,45 @@ def test_a_picture_credit_line_names_nobody() -> None:
 def test_an_interviews_reporter_question_is_no_writer() -> None:
     header = "2024-05-16 09:30 来源：示例日报 记者：首先欢迎你来到港口，请谈谈新航线。"
     assert author.choose(zh_context(header, ZH_BODY)).value == "示例日报"
+
+
+@pytest.mark.parametrize("classes", ["story-meta__authors", "c-article-author", "authors"])
+def test_a_byline_class_of_a_several_word_block_or_a_row_of_writers(classes: str) -> None:
+    byline = f"<p class='{classes}'>By <span class='vcard'><a href='/people/jane-doe'>Jane Doe</a></span></p>"
+    page = context("", f"<h1>{HEADLINE}</h1><p>A long standfirst that fills the header.</p>{BODY}{byline}")
+    assert author.printed_byline(page.page) == "Jane Doe"
+
+
+@pytest.mark.parametrize("classes", ["story-meta__author-bio", "author__img", "post-author-avatar"])
+def test_an_authors_picture_or_biography_is_no_byline_element(classes: str) -> None:
+    page = context("", f"<h1>{HEADLINE}</h1>{BODY}<div class='{classes}'>By Jane Doe</div>")
+    assert author.printed_byline(page.page) == ""
+
+
+def test_a_header_line_of_only_the_date_and_a_name_names_the_writer() -> None:
+    header = f"<h1>{HEADLINE}</h1><div class='kicker'>Essay</div><div><span>16.05.2024 - Jane Doe</span></div>"
+    choice = author.choose(context("", header + BODY))
+    assert (choice.value, choice.source) == ("Jane Doe", "a header line of only the date and a name")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "<p>16.05.2024 - Harbour Council Votes Again on the Ferry</p>",  # a headline, not a name
+        "<p>16.05.2024 - Berlin</p>",  # a place
+        "<p>Essay 16.05.2024 - Jane Doe writes on the ferry timetable.</p>",  # running text
+    ],
+)
+def test_a_date_and_a_dash_before_other_text_names_nobody(line: str) -> None:
+    assert author.choose(context("", f"<h1>{HEADLINE}</h1>{line}{BODY}")).value is None
+
+
+def test_a_source_term_of_the_headers_definition_list_names_the_source() -> None:
+    facts = "<dl><dt>Date:</dt><dd>May 16, 2024</dd><dt>Source:</dt><dd>Harbour University</dd></dl>"
+    choice = author.choose(context("", f"<h1>{HEADLINE}</h1>{facts}{BODY}"))
+    assert (choice.value, choice.source) == ("Harbour University", "a writer or source term of a list in the header")
+
+
+def test_other_terms_of_the_headers_list_name_nobody() -> None:
+    facts = "<dl><dt>Date:</dt><dd>May 16, 2024</dd><dt>Topic:</dt><dd>Harbour Ferries</dd></dl>"
+    assert author.choose(context("", f"<h1>{HEADLINE}</h1>{facts}{BODY}")).value is None

@@ -16,6 +16,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
 from newsmirror import settings as project_settings
+from newsmirror.fields.image import is_default_image, lead_image
 from newsmirror.images import (
     ImageCopyPipeline,
     ImageStoreError,
@@ -390,3 +391,28 @@ def test_off_by_default() -> None:
     assert project_settings.ITEM_PIPELINES["newsmirror.images.ImageCopyPipeline"] == 500
     with pytest.raises(NotConfigured):
         ImageCopyPipeline.from_crawler(get_crawler(settings_dict={"MIRROR_IMAGES": False}))
+
+
+def _no_site_default(url: str) -> bool:
+    """A site that declares no default images of its own."""
+    return False
+
+
+@pytest.mark.parametrize(
+    "stand_in",
+    ["https://s0.wp.com/i/blank.jpg", "https://news.example.cn/images/qrcode-app.png",
+     "https://news.example.cn/img/ewm.png", "https://news.example.com/media/app_qr.png"],
+)
+def test_a_placeholder_or_a_qr_code_is_never_the_lead_image(stand_in: str) -> None:
+    body_picture = "https://news.example.com/media/ferry.jpg"
+    assert lead_image(stand_in, body_picture, _no_site_default, body_image_first=False) == body_picture
+    assert lead_image(None, stand_in, _no_site_default, body_image_first=True) is None
+
+
+@pytest.mark.parametrize(
+    "picture",
+    ["https://news.example.com/media/blank-ballot.jpg", "https://news.example.com/2023/RC2505AFN3QR_RTRMADP.jpg"],
+)
+def test_pictures_whose_names_only_resemble_a_stand_in_stay(picture: str) -> None:
+    assert not is_default_image(picture)
+    assert lead_image(picture, None, _no_site_default, body_image_first=False) == picture

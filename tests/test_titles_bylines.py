@@ -9,6 +9,7 @@ from newsmirror.extract.bylines import (
     clean_author,
     english_byline,
     forum_poster,
+    chinese_reporter,
     leading_byline,
     signed_reporter,
 )
@@ -118,3 +119,15 @@ def test_leading_byline(header: str, name: str) -> None:
 )
 def test_signed_reporter(text: str, name: str) -> None:
     assert signed_reporter(text) == name
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ("示例新闻记者 林小海 2024-05-16 09:30 来源：示例新闻", "林小海"),
+        ("2024-05-16 09:30 本报记者 林小海", "林小海"),
+        ("2024-05-16 09:30 据示例日报记者了解，航线下月开通", ""),  # a sentence: no space before the name
+    ],
+)
+def test_a_reporter_titled_with_the_paper_they_write_for(header: str, name: str) -> None:
+    assert chinese_reporter(header) == name

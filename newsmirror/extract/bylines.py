@@ -14,7 +14,12 @@ _CHINESE_BYLINE = re.compile(r"(?:来源|來源|作者|撰文|记者|記者|(?<!
 # The labels that name a person; 来源 names a source (an agency, a paper), which a named writer outranks.
 _WRITER_BYLINE = re.compile(r"(?:作者|撰文|记者|記者|(?<![\u4e00-\u9fff])文)" + _LABELLED_NAME)
 # A reporter's name is 2-4 characters, then a break: "记者从上海昆剧团获悉" names nobody.
-_REPORTER = re.compile(r"(?:^|[\s（(【])(?:本报|新华社)?记者\s*(?P<name>[\u4e00-\u9fff·]{2,4})(?![\u4e00-\u9fff])")
+# A paper or agency may come first ("澎湃新闻记者 贺梨萍"); then a space must part title and
+# name, since a sentence runs on without one ("据新京报记者了解，").
+_REPORTER = re.compile(
+    r"(?:^|[\s（(【])(?:(?:本报|新华社)?记者\s*|[\u4e00-\u9fff]{2,8}?记者\s+)"
+    r"(?P<name>[\u4e00-\u9fff·]{2,4})(?![\u4e00-\u9fff])"
+)
 # Words a 来源/作者 line uses to say "no named source": reprint, blog, this site, original, unknown, anonymous.
 _NO_SOURCE = re.compile(r"^(?:转载|转自|博客|本站|原创|未知|佚名|综合)(?:文章|网站)?$")
 _LABEL = re.compile(r"^(?:责任编辑|编辑|来源|來源|作者|记者|記者|发布时间|时间)")
@@ -253,3 +258,27 @@ def header_byline(header: str) -> str:
         if bare != word:
             break  # a comma or a bar ends the name: "Jane Doe, Staff Writer"
     return english_byline(" ".join(words))
+
+
+# A line of the header that is only the date and the writer, parted by a dash or a bar:
+# "25.10.2022 - Jane Doe", "Jane Doe | 16. Mai 2024", "May 16, 2024 · Jane Doe".
+_DAY = (
+    r"(?:\d{1,2}\.\s?\d{1,2}\.\s?(?:19|20)\d\d|(?:19|20)\d\d-\d\d-\d\d|\d{1,2}/\d{1,2}/(?:19|20)\d\d"
+    r"|\d{1,2}\.?\s+[^\W\d_]{3,10}\.?\s+(?:19|20)\d\d|[^\W\d_]{3,10}\.?\s+\d{1,2},?\s+(?:19|20)\d\d)"
+)
+_DATE_THEN_NAME = re.compile(rf"{_DAY}\s+[-–—|·•]\s+(?P<name>[^\d|·•]{{3,40}})")
+_NAME_THEN_DATE = re.compile(rf"(?P<name>[^\d|·•]{{3,40}}?)\s+[-–—|·•]\s+{_DAY}")
+
+
+def dated_byline(line: str) -> str:
+    """Return the writer a whole line prints beside the date ("25.10.2022 - Jane Doe"), or ''.
+
+    A person is named in two to four words; one word after a date is a place or a
+    section ("16.05.2024 - Berlin").
+    """
+    line = squash(line)
+    match = _DATE_THEN_NAME.fullmatch(line) or _NAME_THEN_DATE.fullmatch(line)
+    if match is None:
+        return ""
+    name = english_byline(match.group("name"))
+    return name if 2 <= len(name.split()) <= 4 else ""

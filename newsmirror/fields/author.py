@@ -18,6 +18,7 @@ from newsmirror.extract.bylines import (
     chinese_writer,
     clean_author,
     credit_line,
+    dated_byline,
     english_byline,
     forum_poster,
     header_byline,
@@ -33,11 +34,15 @@ from newsmirror.fields.base import Candidate, FieldChoice, PageContext, Tier, by
 
 _AUTHOR_METAS = ("author", "article:author", "byl", "dc.creator", "DC.creator", "sailthru.author", "parsely-author")
 # Elements that may print the byline; the class test below narrows "author" to real byline
-# classes (byline, article__author, author-name), not author__img or author-bio.
+# classes (byline, article__author, author-name), not author__img or author-bio. A BEM
+# block may have several words before the element ("story-meta__authors", "c-article-author"),
+# and a row of writers is "authors".
 _BYLINE_ELEMENTS = (
     "//body//*[@rel='author' or @itemprop='author' or contains(@class, 'byline') or contains(@class, 'author')]"
 )
-_BYLINE_CLASS = re.compile(r"(?:\w+(?:__|-))?(?:byline|author)(?:(?:__|-|_)(?:author|name|link|fmt))?", re.IGNORECASE)
+_BYLINE_CLASS = re.compile(
+    r"(?:[a-z0-9]+(?:__|-))*(?:byline|authors?)(?:(?:__|-|_)(?:author|name|link|fmt))?", re.IGNORECASE
+)
 _MAX_BYLINE_ELEMENTS = 40
 # Links to a category or tag page, which byline rows often hold next to the writer's name.
 _TOPIC_HREF = re.compile(r"/(?:category|categories|tags?|topics?|themen?|kategorie|rubrik|section)/", re.IGNORECASE)
@@ -68,6 +73,18 @@ _SHORT_BLOCK = 40
 _SHORT_TEXTS = lxml.etree.XPath(
     f"//body//text()[string-length(normalize-space(.)) <= {_SHORT_BLOCK}]"
     "[contains(., ':') or contains(., '：') or starts-with(normalize-space(.), '（') or starts-with(normalize-space(.), '(')]"
+)
+# A line printing the date and the writer is short, and holds a year.
+_DATED_LINE = 60
+_DATED_TEXTS = lxml.etree.XPath(
+    f"//body//text()[string-length(normalize-space(.)) <= {_DATED_LINE}][contains(., '20') or contains(., '19')]"
+)
+# The terms of a definition list or a table row that name the writer or the text's source,
+# in the languages of the pages we read.
+_TERMS = lxml.etree.XPath("//body//dt | //body//th")
+_WRITER_TERMS = frozenset(
+    {"author", "authors", "by", "written by", "source", "autor", "autorin", "quelle", "auteur",
+     "fuente", "fonte", "autore", "autora"}
 )
 # A short text in these is a link, code, or the page itself, not a line of the article.
 _NOT_LINES = frozenset({"a", "body", "html", "script", "style", "noscript", "head", "title", "option"})
@@ -142,7 +159,51 @@ def _header_candidates(context: PageContext) -> list[Candidate]:
         Candidate(author_page_link(context), "link to the writer's page in the header", Tier.PRINTED),
         Candidate(header_byline(context.header), "'By …' printed under the headline", Tier.PRINTED),
         Candidate(chinese_byline(context.header), "printed 来源/作者/记者", Tier.PRINTED),
+        Candidate(dated_line(context), "a header line of only the date and a name", Tier.PRINTED),
+        Candidate(labelled_term(context), "a writer or source term of a list in the header", Tier.PRINTED),
     ]
+
+
+def labelled_term(context: PageContext) -> str:
+    """Return the value a header's definition list or table gives a writer or source term, or ''.
+
+    Pages that print their facts as terms ("<dt>Source:</dt><dd>Harbour University</dd>")
+    name the writer or the institution the text comes from that way.
+    """
+    header = context.header
+    if not header:
+        return ""
+    for term in _TERMS(context.page.tree):
+        label = squash(term.text_content()).rstrip(":：").strip().casefold()
+        value = term.getnext()
+        if label not in _WRITER_TERMS or value is None or value.tag not in ("dd", "td"):
+            continue
+        text = squash(value.text_content())
+        if text and text in header:
+            return clean_author(text)
+    return ""
+
+
+def dated_line(context: PageContext) -> str:
+    """Return the writer a header line prints beside the date alone ("25.10.2022 - Jane Doe"), or ''.
+
+    Only a whole element counts: in running text a date and a dash may be followed by
+    any capitalised words ("25.10.2022 - Berlin Senate votes").
+    """
+    header = context.header
+    if not header:
+        return ""
+    for piece in _DATED_TEXTS(context.page.tree):
+        element = piece.getparent()
+        if element is not None and piece.is_tail:
+            element = element.getparent()
+        if element is None or element.tag in _NOT_LINES:
+            continue
+        line = squash(element.text_content())
+        name = dated_byline(line) if len(line) <= _DATED_LINE else ""
+        if name and line in header:
+            return name
+    return ""
 
 
 def _closing_candidates(context: PageContext) -> list[Candidate]:

@@ -8,18 +8,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from newsmirror.clean import absolute_url
 from newsmirror.extract.metadata import ld_image
 from newsmirror.fields.base import Candidate, FieldChoice, PageContext, Tier
 
 _DEFAULT_IMAGE = re.compile(r"/default/|(?:^|[/_-])(?:logo|favicon|placeholder|default)[^/]*$", re.IGNORECASE)
+# Stand-ins that show nothing: WordPress.com's "blank.jpg" share image, spacers, "no image".
+# Only a file named so and nothing else: "blank-ballot.jpg" is a picture.
+_STAND_IN = re.compile(r"(?:blank|spacer|pixel|transparent|1x1|no[-_]?image|no[-_]?photo)\d*", re.IGNORECASE)
+# QR-code promos (qrcode, 二维码 spelled erweima/ewm): a word of the file name, ending there
+# ("3QR_" inside an agency's picture id is no such word).
+_QR_CODE = re.compile(r"(?:^|[_-])(?:qr-?code|qr|erweima|ewm|二维码)(?=[._-]|\d|$)", re.IGNORECASE)
 
 
 def is_default_image(url: str) -> bool:
-    """Tell whether an image URL looks like a site-wide logo or default share image."""
-    return bool(_DEFAULT_IMAGE.search(urlsplit(url).path))
+    """Tell whether an image URL looks like a site-wide logo or default share image, a stand-in or a QR code."""
+    return bool(_DEFAULT_IMAGE.search(urlsplit(url).path)) or is_stand_in(url)
+
+
+def is_stand_in(url: str) -> bool:
+    """Tell whether an image URL names a picture of nothing (blank.jpg, a spacer) or a QR-code promo."""
+    file_name = unquote(urlsplit(url).path).rsplit("/", 1)[-1]
+    return bool(_STAND_IN.fullmatch(file_name.split(".")[0]) or _QR_CODE.search(file_name))
 
 
 def candidates(context: PageContext, site_value: str = "") -> list[Candidate]:
@@ -56,6 +68,9 @@ def lead_image(
     """
     if share and (site_default(share) or is_default_image(share)):
         share = None
+    if first_body_image and is_stand_in(first_body_image):
+        # A QR-code promo or a spacer left in the body is no picture of the article.
+        first_body_image = None
     if body_image_first:
         # A site whose body element is known holds the article's own pictures only.
         return first_body_image or share
