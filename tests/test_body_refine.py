@@ -130,3 +130,36 @@ def test_the_header_line_repeated_at_the_top_of_a_chinese_body_is_dropped() -> N
     )
     assert body.count("港务局周二决定") == 7
     assert "发布时间" not in body
+
+
+def test_a_subscribers_hidden_remainder_stays_hidden() -> None:
+    # The publisher hides what a reader has not paid for; the mirror shows what the page shows
+    # (a teaser is flagged partial instead, issue 16).
+    body = article(
+        "<article><div itemprop='articleBody'>"
+        f"<div class='subscriber-preview'><p>{PROSE}</p></div>"
+        f"<div class='subscriber-only' style='display:none'><p>{PROSE * 2}</p><p>{PROSE}</p></div>"
+        f"<div class='subscriber-only hidden'><p>{PROSE}</p></div>"
+        "</div></article>"
+    )
+    assert body.count("harbour board voted") == 1
+
+
+def test_a_box_the_hidden_class_hides_is_not_read_a_hidden_xs_one_is() -> None:
+    appeal = (
+        "We believe everyone deserves good local journalism, and we never put our stories behind a "
+        "paywall; your support keeps it so. "
+    )
+    body = article(
+        "<article><div class='story'>"
+        f"<div class='text'><p>{PROSE}</p></div><div class='text'><p>{PROSE}</p></div>"
+        f"<div class='support hidden'><p>{appeal}</p><p>{appeal}</p><p>{appeal}</p></div>"
+        f"<div class='text'><p>{PROSE}</p></div>"
+        # Only the framework's bare "hidden" is display:none; "hidden-xs" shows on all but phones.
+        "<div class='text hidden-xs'><p>The wall was first built in 1902 from granite quarried on the "
+        "island, and it has been repaired twice since.</p></div>"
+        "</div></article>"
+    )
+    assert body.count("harbour board voted") == 3
+    assert "paywall" not in body
+    assert "first built in 1902" in body

@@ -28,6 +28,7 @@ _C0_AND_SPACE = "".join(map(chr, range(0x21)))
 _NEVER_CONTENT = ("script", "style", "noscript", "template", "svg", "math", "link", "meta")
 # Text under these is never a block's own prose: lists, navigation, forms.
 _NOT_CONTENT = frozenset({"li", "ul", "ol", "dl", "nav", "header", "footer", "aside", "form", "select", "button", "th"})
+_HIDDEN_BY_CLASS = lxml.etree.XPath("//body//*[contains(concat(' ', normalize-space(@class), ' '), ' hidden ')]")
 
 
 def text_size(element: lxml.html.HtmlElement | None) -> int:
@@ -112,6 +113,11 @@ def content_candidates(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
         side = _declared_side(image)
         if side is not None and side < MIN_IMAGE_SIDE:
             image.drop_tree()
+    for element in _HIDDEN_BY_CLASS(copy):
+        # The CSS frameworks' "hidden" class is display:none: a box a script may show later
+        # (an appeal, a player's error message, a subscriber's remainder), not what the page shows.
+        if element.getparent() is not None:
+            element.drop_tree()
     for element in copy.xpath("//a[@href] | //img[@src]"):
         # As browsers read URLs: without surrounding spaces and controls, without tabs and
         # line breaks inside ("java\tscript:" is "javascript:"). Left in, lxml would write
