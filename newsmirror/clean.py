@@ -138,6 +138,7 @@ def prepare(
         # The post's title is shown by the site generator; a copy in the body shows it twice.
         if folded_title and squash(heading.text_content()).casefold() == folded_title:
             heading.drop_tree()
+    _drop_leading_title(body, folded_title)
     _drop_trailing_links(body)
     for image in list(body.iter("img")):
         source = next((image.get(name) for name in _LAZY_SOURCES if image.get(name)), None)
@@ -153,6 +154,29 @@ def prepare(
         else:
             link.set("href", resolved)
     return body
+
+
+def _drop_leading_title(body: lxml.html.HtmlElement, folded_title: str) -> None:
+    """Drop the body's first line when it is the post's title, whatever its tag. In place.
+
+    Pages without a headline element print the title as a paragraph or a <div> (``p.title``)
+    above the text; the site generator shows the title already. Only the first line: the
+    title's words further down are a sentence or a heading of the article's own.
+    """
+    if not folded_title:
+        return
+    whole = squash(body.text_content())
+    node = body
+    while not (node.text or "").strip():
+        child = next((c for c in node if isinstance(c.tag, str) and c.text_content().strip()), None)
+        if child is None:
+            return
+        text = squash(child.text_content())
+        if text.casefold() == folded_title:
+            if text != whole:  # the title is all there is: an empty post would say less
+                child.drop_tree()
+            return
+        node = child
 
 
 def _drop_trailing_links(body: lxml.html.HtmlElement) -> None:

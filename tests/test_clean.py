@@ -86,6 +86,18 @@ def test_junk_hidden_blocks_and_repeated_headline_go() -> None:
     assert cleaned == "<p>text</p>"
 
 
+def test_the_title_as_the_first_line_goes_whatever_its_tag_and_only_there() -> None:
+    cleaned = clean(
+        "<div><div><p class='titulo'> Harbour wall to be rebuilt </p><p><b>The board</b> voted on Tuesday.</p>"
+        "<h3>Harbour wall to be rebuilt</h3><p>Work starts in May.</p></div></div>",
+        title="Harbour Wall to be rebuilt",
+    )
+    assert cleaned.count("Harbour wall to be rebuilt") == 1  # the heading further down is the article's
+    assert cleaned.index("The board") < cleaned.index("Harbour wall")
+    # A body that is nothing but the title keeps it: an empty post would say less.
+    assert "Just the headline" in clean("<p>Just the headline</p>", title="Just the headline")
+
+
 def test_no_blank_lines_so_markdown_sees_one_html_block() -> None:
     cleaned = clean("<p>a</p>\n\n\n<p>b</p>\n   \n<div>\n\n<p>c</p></div>")
     assert "\n\n" not in cleaned and cleaned.splitlines() == [line.strip() for line in cleaned.splitlines()]
