@@ -163,3 +163,19 @@ def test_a_box_the_hidden_class_hides_is_not_read_a_hidden_xs_one_is() -> None:
     assert body.count("harbour board voted") == 3
     assert "paywall" not in body
     assert "first built in 1902" in body
+
+
+def test_a_back_or_to_the_top_link_alone_on_its_line_is_dropped() -> None:
+    body = article(
+        "<article><div class='story'>"
+        f"<p>{PROSE}</p><p>{PROSE * 2}</p>"
+        "<p><a href='/'>Back</a> to the harbour board's own account of the vote, with its figures.</p>"
+        "<p><a href='javascript:history.back()'>zurück</a></p>"
+        "<div class='well'><a href='#top'>« Back to top</a></div>"
+        f"<p>{PROSE}</p>"
+        "</div></article>"
+    )
+    assert body.count("harbour board voted") == 4
+    assert "own account of the vote" in body  # a sentence beginning with such a link stays
+    assert "zurück" not in body
+    assert "Back to top" not in body

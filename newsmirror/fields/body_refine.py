@@ -66,6 +66,13 @@ _AD_LABEL = re.compile(
     re.IGNORECASE,
 )
 _AD_LABEL_LONGEST = 80
+# A link back to where the reader came from, or to the top of the page: the whole text
+# of its line. A browser's button, never the article's.
+_BACK_LINK = re.compile(
+    r"\W*(?:(?:go )?back|back to top|zurück|nach oben|voltar|volver|regresar|retour|indietro|"
+    r"wstecz|powrót|返回|返回上一页|返回顶部|回到顶部)\W*",
+    re.IGNORECASE,
+)
 # The blocks that hold a body's lines: a line is one of them with none of them inside.
 _TEXT_BLOCKS = frozenset({*_LINE_BLOCKS, "td", "li"})
 # The page's notices at the end of a body: a way to reach the writer or the site (an
@@ -88,7 +95,7 @@ _SOURCE_LABEL = re.compile(r"来源\s*[:：]|来源于|稿源|出处\s*[:：]")
 
 
 def refine(body: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
-    """Remove furniture (loose captions and credits, bylines, share bars, see-also links, ad labels) from a generic *body*; return it. In place."""
+    """Remove furniture (loose captions and credits, bylines, share bars, see-also, back links, ad labels) from a generic *body*; return it. In place."""
     whole = len(_squash(body.text_content()))
     doomed: list[lxml.html.HtmlElement] = []
     for element in body.iterdescendants("*"):
@@ -99,7 +106,9 @@ def refine(body: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
             # A block is told by its first words: reading the whole text of every block
             # would read a nested one again for each of its ancestors.
             start = _leading_text(element, _AD_LABEL_LONGEST)
-            if _is_ad_label(start) or (_SEE_ALSO.match(start) and _is_see_also(element)):
+            if _is_ad_label(start) or _is_back_link(element, start) or (
+                _SEE_ALSO.match(start) and _is_see_also(element)
+            ):
                 doomed.append(element)
     marked = set(doomed)
     for element in doomed:
@@ -178,6 +187,13 @@ def _is_see_also(element: lxml.html.HtmlElement) -> bool:
 def _is_ad_label(start: str) -> bool:
     """Tell whether the start of a block's text is all of it, and an advertisement's label."""
     return len(start) < _AD_LABEL_LONGEST and _AD_LABEL.fullmatch(start) is not None
+
+
+def _is_back_link(element: lxml.html.HtmlElement, start: str) -> bool:
+    """Tell whether a block is a "back" or "to the top" link and nothing else."""
+    if len(start) >= _AD_LABEL_LONGEST or _BACK_LINK.fullmatch(start) is None:
+        return False
+    return _squash(" ".join(link.text_content() for link in element.iter("a"))) == start
 
 
 def _leading_text(element: lxml.html.HtmlElement, limit: int) -> str:
