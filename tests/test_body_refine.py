@@ -179,3 +179,31 @@ def test_a_back_or_to_the_top_link_alone_on_its_line_is_dropped() -> None:
     assert "own account of the vote" in body  # a sentence beginning with such a link stays
     assert "zurück" not in body
     assert "Back to top" not in body
+
+
+def standfirst_article(description: str, printed: str) -> str:
+    """Return the body read from a page whose meta description is *description*, printing *printed* above the text."""
+    page = (
+        "<html><head><meta charset='utf-8'><title>Harbour wall to be rebuilt</title>"
+        f"<meta property='og:description' content='{description}'></head><body>"
+        f"<h1>Harbour wall to be rebuilt</h1>{printed}"
+        f"<article><div class='story'><p>{PROSE}</p><p>{PROSE * 2}</p><p>{PROSE}</p></div></article>"
+        "</body></html>"
+    )
+    response = HtmlResponse("https://news.example.com/2024/05/16/harbour-wall", body=page.encode("utf-8"))
+    return read_article(response, undated="first-seen").body_html
+
+
+DEK = "Three cracked sections and a fleet without a mooring: the board has had enough."
+
+
+def test_a_printed_standfirst_opens_the_body() -> None:
+    body = standfirst_article(DEK, f"<p class='dek'>{DEK}</p>")
+    assert DEK.split(":")[0] in body
+    assert body.index("Three cracked sections") < body.index("harbour board voted")
+
+
+def test_a_description_only_in_meta_or_only_in_a_link_card_stays_out() -> None:
+    assert "Three cracked sections" not in standfirst_article(DEK, "")
+    card = f"<div class='more'><a href='/2024/05/16/harbour-wall'><span>{DEK}</span></a></div>"
+    assert "Three cracked sections" not in standfirst_article(DEK, card)

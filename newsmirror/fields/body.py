@@ -12,7 +12,7 @@ from readability.readability import REGEXES, Unparseable
 from newsmirror.clean import MIN_IMAGE_SIDE
 from newsmirror.extract.mainblock import MainBlockDocument
 from newsmirror.extract.page import squash
-from newsmirror.fields.body_refine import refine
+from newsmirror.fields.body_refine import is_furniture, refine
 from newsmirror.fields.base import Candidate, FieldChoice, PageContext, Tier
 
 # Main content shorter than this (characters) is checked against the densest text block.
@@ -29,6 +29,12 @@ _NEVER_CONTENT = ("script", "style", "noscript", "template", "svg", "math", "lin
 # Text under these is never a block's own prose: lists, navigation, forms.
 _NOT_CONTENT = frozenset({"li", "ul", "ol", "dl", "nav", "header", "footer", "aside", "form", "select", "button", "th"})
 _HIDDEN_BY_CLASS = lxml.etree.XPath("//body//*[contains(concat(' ', normalize-space(@class), ' '), ' hidden ')]")
+# A standfirst: a description the page prints whole, in a leaf block or a heading.
+_PRINTS_TEXT = lxml.etree.XPath(
+    "//body//*[self::p or self::h2 or self::h3 or self::span or (self::div and not(*))][normalize-space(.) = $text]"
+)
+_SUMMARY_SHORTEST = 30  # characters: shorter is a label
+_SUMMARY_LONGEST = 400  # characters: longer is a paragraph of the text
 
 
 def text_size(element: lxml.html.HtmlElement | None) -> int:
@@ -74,6 +80,9 @@ def choose(context: PageContext, site_value: lxml.html.HtmlElement | None = None
     winner = winner or readable
     if winner is not None and winner.tier != Tier.SITE:
         refine(winner.value)
+        description = context.page.meta("og:description", "description")
+        if not _same_words(description, context.title):  # a headline repeated: the title shows it
+            add_printed_summary(context.page.tree, description, winner.value)
     for candidate in choice.candidates:
         if candidate is winner:
             choice.win(candidate)
@@ -160,6 +169,37 @@ class _TrimmedDocument(MainBlockDocument):
                 element.drop_tree()
         document.resolve_base_href(handle_failures="discard")
         return document
+
+
+def add_printed_summary(tree: lxml.html.HtmlElement, summary: str, body: lxml.html.HtmlElement) -> None:
+    """Put the article's standfirst at the top of a generic *body* when the page prints it and the body lacks it. In place.
+
+    A standfirst (dek, summary) sits between the headline and the text, outside the block
+    readability scores; it is the page's description, printed. Only a description the page
+    shows as a whole element counts: one that is only in <meta> is a search engine's.
+    """
+    if not _SUMMARY_SHORTEST <= len(summary) <= _SUMMARY_LONGEST or summary in squash(body.text_content()):
+        return
+    printed = next(iter(_PRINTS_TEXT(tree, text=summary)), None)
+    if printed is None or any(_teaser_or_furniture(ancestor) for ancestor in printed.iterancestors()):
+        return
+    standfirst = lxml.html.Element("p")
+    standfirst.text = summary
+    body.insert(0, standfirst)
+    standfirst.tail, body.text = body.text, None
+
+
+def _teaser_or_furniture(element: lxml.html.HtmlElement) -> bool:
+    """Tell whether an ancestor makes a printed description a teaser: a link's card, a list, furniture."""
+    # A description inside a link is a card pointing to a story (this one, in a list of
+    # top stories); inside a share box or a promotion it is their preview.
+    return element.tag == "a" or element.tag in _NOT_CONTENT or is_furniture(element)
+
+
+def _same_words(text: str, other: str) -> bool:
+    """Tell whether one of two texts holds the other, ignoring case (an empty one never)."""
+    folded, other_folded = text.casefold(), squash(other).casefold()
+    return bool(folded and other_folded) and (folded in other_folded or other_folded in folded)
 
 
 def densest_block(tree: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement | None, int]:
