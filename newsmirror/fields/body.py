@@ -34,6 +34,15 @@ _PRINTS_TEXT = lxml.etree.XPath(
     "//body//*[self::p or self::h2 or self::h3 or self::span or (self::div and not(*))][normalize-space(.) = $text]"
 )
 _SUMMARY_SHORTEST = 30  # characters: shorter is a label
+# The body's text as XPath's string() joins it, for a cheap test before _PRINTS_TEXT.
+_BODY_STRING = lxml.etree.XPath("string(//body)")
+
+
+def _printed_run(summary: str) -> re.Pattern[str]:
+    """Return a pattern any element printing *summary* (by normalize-space) holds: its words, XPath-spaced."""
+    return re.compile("[ \t\n\r]+".join(map(re.escape, summary.split(" "))))
+
+
 _SUMMARY_LONGEST = 400  # characters: longer is a paragraph of the text
 
 
@@ -180,6 +189,8 @@ def add_printed_summary(tree: lxml.html.HtmlElement, summary: str, body: lxml.ht
     """
     if not _SUMMARY_SHORTEST <= len(summary) <= _SUMMARY_LONGEST or summary in squash(body.text_content()):
         return
+    if _printed_run(summary).search(_BODY_STRING(tree)) is None:
+        return  # the words never run in this order: no element can print them (and the XPath costs)
     printed = next(iter(_PRINTS_TEXT(tree, text=summary)), None)
     if printed is None or any(_teaser_or_furniture(ancestor) for ancestor in printed.iterancestors()):
         return
