@@ -20,16 +20,23 @@ from lxml.cssselect import CSSSelector
 
 from newsmirror.extract.page import squash
 
-# Blocks that are never article content, on any site: sharing, promos, related links, ads.
-GENERIC_JUNK = (
-    "nav", "aside", "footer", "form", "button", "noscript", "template",
-    "[hidden]", "[aria-hidden=true]",
-    '[style*="display:none"]', '[style*="display: none"]',
-    '[style*="visibility:hidden"]', '[style*="visibility: hidden"]',
-    ".share", ".shares", ".social-share", ".share-bar", ".sharebar", ".bdsharebuttonbox",
-    ".qrcode", ".qr-code", ".app-download", ".related", ".related-news", ".relatedNews",
-    ".recommend", ".ad", ".ads", ".advert", ".advertisement", "ins.adsbygoogle", "ins.sinaads",
-)
+# Blocks that are never article content, on any site: page furniture, boxes the page hides,
+# sharing, promos, related links, ads. The CSS each set stands for: `nav, aside, footer, form,
+# button, noscript, template`, `[hidden], [aria-hidden=true]`, `[style*="display:none"]` (and
+# the other spellings), `.share, .related, .ad, ...`, `ins.adsbygoogle, ins.sinaads`.
+# is_generic_junk tests them all in one walk over the body: one CSS selector each cost 32 walks
+# (bench/RESULTS.md, "Junk in one walk"); tests/test_clean.py holds it to those selectors.
+JUNK_TAGS = frozenset({"nav", "aside", "footer", "form", "button", "noscript", "template"})
+JUNK_STYLES = ("display:none", "display: none", "visibility:hidden", "visibility: hidden")
+JUNK_CLASSES = frozenset({
+    "share", "shares", "social-share", "share-bar", "sharebar", "bdsharebuttonbox",
+    "qrcode", "qr-code", "app-download", "related", "related-news", "relatedNews",
+    "recommend", "ad", "ads", "advert", "advertisement",
+})  # fmt: skip
+# Ad slots the ad scripts fill: only on <ins>, where these class names mean nothing else.
+AD_SLOT_CLASSES = frozenset({"adsbygoogle", "sinaads"})
+# CSS splits a class list on whitespace as XPath's normalize-space reads it: space, tab, CR, LF.
+_CLASS_SEPARATORS = str.maketrans("\t\n\r", "   ")
 # Lazy-loading attributes, in the order sites prefer them over a placeholder src.
 _LAZY_SOURCES = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url")
 _TAGS = {
@@ -116,6 +123,28 @@ def drop_comment_spans(body: lxml.html.HtmlElement, names: Iterable[str]) -> Non
                 element.getparent().remove(element)
 
 
+def is_generic_junk(element: lxml.etree._Element) -> bool:
+    """Tell whether *element* is a block no article holds, on any site (:data:`JUNK_TAGS` and the rest)."""
+    tag = element.tag
+    if not isinstance(tag, str):
+        return False  # a comment or processing instruction
+    if tag in JUNK_TAGS:
+        return True
+    attributes = element.attrib
+    if not attributes:
+        return False
+    if "hidden" in attributes or attributes.get("aria-hidden") == "true":
+        return True
+    style = attributes.get("style")
+    if style and any(rule in style for rule in JUNK_STYLES):
+        return True
+    classes = attributes.get("class")
+    if not classes:
+        return False
+    names = classes.translate(_CLASS_SEPARATORS).split(" ")
+    return not JUNK_CLASSES.isdisjoint(names) or (tag == "ins" and not AD_SLOT_CLASSES.isdisjoint(names))
+
+
 def prepare(
     body: lxml.html.HtmlElement,
     base_url: str,
@@ -125,10 +154,12 @@ def prepare(
 ) -> lxml.html.HtmlElement:
     """Strip junk, hidden blocks and the repeated headline; activate lazy images; resolve URLs. In place."""
     drop_comment_spans(body, junk_spans)
-    for selector in (*_compiled(GENERIC_JUNK), *_compiled(tuple(junk))):
-        for element in selector(body):
-            if element is not body and element.getparent() is not None:
-                element.drop_tree()  # keeps the text that follows it
+    doomed = [element for element in body.iter() if element is not body and is_generic_junk(element)]
+    doomed.extend(element for selector in _compiled(tuple(junk)) for element in selector(body) if element is not body)
+    for element in doomed:
+        # Any order gives the same body: an element inside one already dropped leaves with it.
+        if element.getparent() is not None:
+            element.drop_tree()  # keeps the text that follows it
     for stray in body.xpath(".//text[not(ancestor::svg)]"):
         # An HTML parser keeps a stray <text> (an SVG name) as an element; nh3 drops it
         # with everything inside, so a page wrapped in one would lose its whole body.

@@ -5,7 +5,9 @@ from __future__ import annotations
 import lxml.html
 import pytest
 
-from newsmirror.clean import clean_body, first_image, has_content, sanitize
+from lxml.cssselect import CSSSelector
+
+from newsmirror.clean import clean_body, first_image, has_content, is_generic_junk, sanitize
 
 BASE = "https://news.example.com/2024/05/story.html"
 
@@ -84,6 +86,43 @@ def test_junk_hidden_blocks_and_repeated_headline_go() -> None:
         title="the headline",
     )
     assert cleaned == "<p>text</p>"
+
+
+# The selectors is_generic_junk stands for, as CSS: the one-walk test must find what they find.
+GENERIC_JUNK_CSS = (
+    "nav, aside, footer, form, button, noscript, template, [hidden], [aria-hidden=true],"
+    ' [style*="display:none"], [style*="display: none"], [style*="visibility:hidden"],'
+    ' [style*="visibility: hidden"], .share, .shares, .social-share, .share-bar, .sharebar,'
+    " .bdsharebuttonbox, .qrcode, .qr-code, .app-download, .related, .related-news, .relatedNews,"
+    " .recommend, .ad, .ads, .advert, .advertisement, ins.adsbygoogle, ins.sinaads"
+)
+# Near misses next to every kind of match: other classes that only contain a junk name, the
+# wrong case, a non-ASCII space inside a class list, aria-hidden=false, an ad class off <ins>.
+JUNK_EDGES = """<div><nav>n</nav><NAV>N</NAV><aside><p class="share">inside</p></aside>
+<p class="ad">a</p><p class="adx">x</p><p class="head ad	tail">tab</p><p class="x\nrelated">lf</p>
+<p class="relatednews">case</p><p class="relatedNews">camel</p><p class="ad x">nbsp</p>
+<p aria-hidden="false">shown</p><p aria-hidden="true">gone</p><p hidden="">gone</p>
+<p style="color:red">red</p><p style="margin:0;display:none">gone</p><span style="visibility: hidden">v</span>
+<div class="adsbygoogle">not an ins</div><ins class="adsbygoogle">slot</ins><ins>plain</ins>
+<!-- a comment --><form><button>b</button></form><template>t</template><p class="">empty</p></div>"""
+
+
+def test_generic_junk_is_what_its_css_selectors_select() -> None:
+    page = lxml.html.fragment_fromstring(JUNK_EDGES)
+    by_css = CSSSelector(GENERIC_JUNK_CSS)(page)
+    by_walk = [element for element in page.iter() if is_generic_junk(element)]
+    assert by_walk == by_css
+    texts = [element.text for element in by_walk]
+    assert "x" not in texts and "case" not in texts and "nbsp" not in texts and "shown" not in texts
+    assert {"a", "tab", "lf", "camel", "gone", "slot"} <= set(texts)
+
+
+def test_junk_inside_junk_and_a_sites_own_selectors_go_together() -> None:
+    cleaned = clean(
+        "<p>one</p><aside>side<div class='share'>s</div>after</aside>tail<div class='promo'><p class='ad'>ad</p></div><p>two</p>",
+        junk=(".promo", "aside p"),
+    )
+    assert cleaned == "<p>one</p>tail<p>two</p>"
 
 
 def test_the_title_as_the_first_line_goes_whatever_its_tag_and_only_there() -> None:
