@@ -25,7 +25,8 @@ from newsmirror.extract.page import squash
 # button, noscript, template`, `[hidden], [aria-hidden=true]`, `[style*="display:none"]` (and
 # the other spellings), `.share, .related, .ad, ...`, `ins.adsbygoogle, ins.sinaads`.
 # is_generic_junk tests them all in one walk over the body: one CSS selector each cost 32 walks
-# (bench/RESULTS.md, "Junk in one walk"); tests/test_clean.py holds it to those selectors.
+# (bench/RESULTS.md, issue 15, "What the two commits save"); tests/test_clean.py holds the
+# walk to those selectors.
 JUNK_TAGS = frozenset({"nav", "aside", "footer", "form", "button", "noscript", "template"})
 JUNK_STYLES = ("display:none", "display: none", "visibility:hidden", "visibility: hidden")
 JUNK_CLASSES = frozenset({
