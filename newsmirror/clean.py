@@ -124,7 +124,7 @@ def drop_comment_spans(body: lxml.html.HtmlElement, names: Iterable[str]) -> Non
                 element.getparent().remove(element)
 
 
-def is_generic_junk(element: lxml.etree._Element) -> bool:
+def is_generic_junk(element: lxml.html.HtmlElement) -> bool:
     """Tell whether *element* is a block no article holds, on any site (:data:`JUNK_TAGS` and the rest)."""
     tag = element.tag
     if not isinstance(tag, str):

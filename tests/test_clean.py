@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import lxml.html
 import pytest
-
 from lxml.cssselect import CSSSelector
 
 from newsmirror.clean import clean_body, first_image, has_content, is_generic_junk, sanitize
@@ -99,8 +98,8 @@ GENERIC_JUNK_CSS = (
 # Near misses next to every kind of match: other classes that only contain a junk name, the
 # wrong case, a non-ASCII space inside a class list, aria-hidden=false, an ad class off <ins>.
 JUNK_EDGES = """<div><nav>n</nav><NAV>N</NAV><aside><p class="share">inside</p></aside>
-<p class="ad">a</p><p class="adx">x</p><p class="head ad	tail">tab</p><p class="x\nrelated">lf</p>
-<p class="relatednews">case</p><p class="relatedNews">camel</p><p class="ad x">nbsp</p>
+<p class="ad">a</p><p class="adx">x</p><p class="head ad\ttail">tab</p><p class="x\nrelated">lf</p>
+<p class="relatednews">case</p><p class="relatedNews">camel</p><p class="ad\u00a0x">nbsp</p>
 <p aria-hidden="false">shown</p><p aria-hidden="true">gone</p><p hidden="">gone</p>
 <p style="color:red">red</p><p style="margin:0;display:none">gone</p><span style="visibility: hidden">v</span>
 <div class="adsbygoogle">not an ins</div><ins class="adsbygoogle">slot</ins><ins>plain</ins>
