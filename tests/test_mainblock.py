@@ -1,4 +1,4 @@
-"""extract.mainblock: readability-lxml's summaries, byte for byte, from faster tree walks."""
+"""extract.mainblock: readability-lxml's summaries, byte for byte, from faster tree walks (teaser links aside)."""
 
 from __future__ import annotations
 
@@ -60,6 +60,22 @@ def test_summaries_are_readabilitys_own(name: str) -> None:
     html = PAGES[name]
     for partial in (True, False):
         assert MainBlockDocument(html).summary(html_partial=partial) == Document(html).summary(html_partial=partial)
+
+
+def test_a_teaser_card_wrapped_in_a_link_never_wins_over_the_article() -> None:
+    # readability counts only the links inside a block, so an <a> around a card's headline
+    # and text (with "article" in its class) outscores the story's paragraphs around it.
+    story = "".join(f'<div class="whiteblock"><p>{PROSE} Part {part}.</p></div>' for part in range(4))
+    card = (
+        '<article class="article-teaser"><a class="article-teaser-link" href="/other-story">'
+        '<div class="text-wrapper"><span>Read next</span> <span>Why the old lighthouse keeper, now'
+        " ninety, still climbs the stairs each day</span></div></a></article>"
+    )
+    html = f'<html><body><article><div class="article-column">{story[: len(story) // 2]}{card}{story[len(story) // 2 :]}{card}</div></article></body></html>'
+    assert "lighthouse" in Document(html).summary(html_partial=True)  # readability's own choice: the card
+    summary = MainBlockDocument(html).summary(html_partial=True)
+    assert all(f"Part {part}." in summary for part in range(4))  # the story's column, every block of it
+    assert lxml.html.fromstring(summary).text_content().strip().startswith(PROSE.strip())
 
 
 def test_the_summaries_read_each_elements_text_far_fewer_times(monkeypatch: pytest.MonkeyPatch) -> None:
