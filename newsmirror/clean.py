@@ -11,6 +11,7 @@ import functools
 import html
 import re
 from collections.abc import Iterable
+from itertools import islice
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
@@ -29,6 +30,11 @@ from newsmirror.extract.page import squash
 # walk to those selectors.
 JUNK_TAGS = frozenset({"nav", "aside", "footer", "form", "button", "noscript", "template"})
 JUNK_STYLES = ("display:none", "display: none", "visibility:hidden", "visibility: hidden")
+# A hidden run of blocks with this many paragraphs of this many characters is the article's
+# remainder, not junk (is_hidden_remainder).
+REMAINDER_PARAGRAPHS = 3
+REMAINDER_PROSE = 80
+_REMAINDER_RUN = 64
 JUNK_CLASSES = frozenset({
     "share", "shares", "social-share", "share-bar", "sharebar", "bdsharebuttonbox",
     "qrcode", "qr-code", "app-download", "related", "related-news", "relatedNews",
@@ -124,6 +130,38 @@ def drop_comment_spans(body: lxml.html.HtmlElement, names: Iterable[str]) -> Non
                 element.getparent().remove(element)
 
 
+def _hidden_by_style(element: lxml.html.HtmlElement) -> bool:
+    """Tell whether *element*'s own style hides it (:data:`JUNK_STYLES`)."""
+    style = element.get("style")
+    return bool(style) and any(rule in style for rule in JUNK_STYLES)
+
+
+def is_hidden_remainder(element: lxml.html.HtmlElement) -> bool:
+    """Tell whether *element*, hidden by its style, is the rest of the article a script will show.
+
+    A paywalled page often sends its whole text and hides all but the first paragraphs
+    with display:none, in one block or in a run of like blocks: several paragraphs of
+    prose in all (:data:`REMAINDER_PARAGRAPHS`). An appeal or a form that waits hidden
+    in the text holds one paragraph at most, and stays junk.
+    """
+    parent = element.getparent()
+    kind = element.get("class")
+    # The first like siblings only: a remainder shows its prose in its first blocks, and a
+    # page of ten thousand empty hidden twins must not cost ten thousand squared.
+    run = [element] if parent is None else [
+        sibling for sibling in islice(parent.iterchildren(element.tag), _REMAINDER_RUN)
+        if sibling.get("class") == kind and _hidden_by_style(sibling)
+    ]
+    prose = 0
+    for block in run:
+        for paragraph in block.iter("p"):
+            if len(paragraph.text_content().strip()) >= REMAINDER_PROSE:
+                prose += 1
+                if prose >= REMAINDER_PARAGRAPHS:
+                    return True
+    return False
+
+
 def is_generic_junk(element: lxml.html.HtmlElement) -> bool:
     """Tell whether *element* is a block no article holds, on any site (:data:`JUNK_TAGS` and the rest)."""
     tag = element.tag
@@ -137,7 +175,7 @@ def is_generic_junk(element: lxml.html.HtmlElement) -> bool:
     if "hidden" in attributes or attributes.get("aria-hidden") == "true":
         return True
     style = attributes.get("style")
-    if style and any(rule in style for rule in JUNK_STYLES):
+    if style and any(rule in style for rule in JUNK_STYLES) and not is_hidden_remainder(element):
         return True
     classes = attributes.get("class")
     if not classes:

@@ -6,7 +6,7 @@ import lxml.html
 import pytest
 from lxml.cssselect import CSSSelector
 
-from newsmirror.clean import clean_body, first_image, has_content, is_generic_junk, sanitize
+from newsmirror.clean import clean_body, first_image, has_content, is_generic_junk, is_hidden_remainder, sanitize
 
 BASE = "https://news.example.com/2024/05/story.html"
 
@@ -114,6 +114,37 @@ def test_generic_junk_is_what_its_css_selectors_select() -> None:
     texts = [element.text for element in by_walk]
     assert "x" not in texts and "case" not in texts and "nbsp" not in texts and "shown" not in texts
     assert {"a", "tab", "lf", "camel", "gone", "slot"} <= set(texts)
+
+
+PROSE = "A sentence of the article, long enough to be prose and not a label, nor a button."
+
+
+@pytest.mark.parametrize(
+    ("hidden", "kept"),
+    [
+        # The rest of the text, hidden in one block or one block a paragraph: kept.
+        (f"<div style='display:none'><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p></div>", True),
+        (f"<div class='rest' style='display:none'><p>{PROSE}</p></div>" * 3, True),
+        # An appeal, short hidden lines, or unlike blocks that add up: junk.
+        (f"<div style='display:none'><p>{PROSE}</p><p>{PROSE}</p></div>", False),
+        ("<div class='rest' style='display:none'><p>Sign in</p></div>" * 5, False),
+        (f"<div class='a' style='display:none'><p>{PROSE}</p></div><div class='b' style='display:none'><p>{PROSE}</p></div>"
+         f"<p class='c' style='display:none'>{PROSE}</p>", False),
+    ],
+)
+def test_a_hidden_remainder_of_the_text_stays_and_other_hidden_blocks_go(hidden: str, kept: bool) -> None:
+    cleaned = clean(f"<p>first</p>{hidden}")
+    assert (PROSE in cleaned) is kept
+    assert cleaned.startswith("<p>first</p>")
+
+
+def test_a_remainder_is_judged_on_its_first_like_siblings_only() -> None:
+    empty = "<div class='x' style='display:none'>.</div>"
+    prose = f"<div class='x' style='display:none'><p>{PROSE}</p></div>"
+    behind_many_empty_twins = lxml.html.fragment_fromstring(empty * 100 + prose * 3, create_parent="div")
+    among_a_few = lxml.html.fragment_fromstring(empty * 10 + prose * 3, create_parent="div")
+    assert not is_hidden_remainder(behind_many_empty_twins[-1])
+    assert is_hidden_remainder(among_a_few[-1]) and is_hidden_remainder(among_a_few[0])
 
 
 def test_junk_inside_junk_and_a_sites_own_selectors_go_together() -> None:

@@ -242,9 +242,11 @@ def test_meta_lookup_takes_the_first_tag_with_content_per_key_and_attribute() ->
 def test_readability_on_the_trimmed_tree_finds_the_bodies_its_own_cleaning_finds(corpus: Path) -> None:
     # fields.body._TrimmedDocument skips readability's Cleaner for speed (issue 8); the bodies
     # must stay what readability finds when it cleans the tree itself, after our cleaning.
+    # The one difference is on purpose: a hidden remainder of the text is content
+    # (clean.is_hidden_remainder), so readability's own run sees it unhidden.
     from readability import Document
 
-    from newsmirror.clean import clean_body
+    from newsmirror.clean import clean_body, is_hidden_remainder
     from newsmirror.extract.page import Page
     from newsmirror.fields.body import _TrimmedDocument, content_candidates
 
@@ -254,7 +256,33 @@ def test_readability_on_the_trimmed_tree_finds_the_bodies_its_own_cleaning_finds
         case = json.loads(case_file.read_text(encoding="utf-8"))
         page = Page.from_bytes(case.get("url") or "https://corpus.invalid/", (case_file.parent / case["body_file"]).read_bytes())
         bodies = []
-        for document in (Document(content_candidates(page.tree)), _TrimmedDocument(content_candidates(page.tree))):
+        unhidden = content_candidates(page.tree)
+        for element in [element for element in unhidden.iter() if element.get("style") and is_hidden_remainder(element)]:
+            del element.attrib["style"]
+        for document in (Document(unhidden), _TrimmedDocument(content_candidates(page.tree))):
             summary = document.summary(html_partial=True)
             bodies.append(clean_body(lxml.html.fragment_fromstring(summary, create_parent="div"), page.url))
         assert bodies[0] == bodies[1], case_file.parent.name
+
+
+# A paywalled page that sends its whole text and hides all but the first paragraph, one
+# hidden block per paragraph, with an appeal between them that waits hidden too.
+PAYWALLED_TEXT = [
+    f"Paragraph {number} of the council story tells what the mayor said at the meeting on Tuesday night."
+    for number in range(1, 6)
+]
+PAYWALLED = (
+    "<article><h1>Council votes</h1><div class='text'>"
+    f"<div class='free'><p>{PAYWALLED_TEXT[0]}</p></div>"
+    "<div class='offer' style='display:none'><p>Already a subscriber? Sign in to keep reading the"
+    " journalism you value, and support the newsroom that brings it to you every day.</p></div>"
+    + "".join(f"<div class='rest' style='display:none'><p>{text}</p></div>" for text in PAYWALLED_TEXT[1:])
+    + "</div></article>"
+)
+
+
+def test_the_hidden_remainder_of_a_paywalled_text_is_kept_and_the_hidden_appeal_is_not() -> None:
+    item = article("<title>Council votes</title>", PAYWALLED, url="https://news.example.com/council.html")
+    for text in PAYWALLED_TEXT:
+        assert text in item.body_html
+    assert "subscriber" not in item.body_html

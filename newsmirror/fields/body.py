@@ -9,7 +9,7 @@ import lxml.etree
 import lxml.html
 from readability.readability import REGEXES, Unparseable
 
-from newsmirror.clean import MIN_IMAGE_SIDE
+from newsmirror.clean import MIN_IMAGE_SIDE, is_hidden_remainder
 from newsmirror.extract.mainblock import MainBlockDocument
 from newsmirror.extract.page import squash
 from newsmirror.fields.body_refine import is_furniture, refine
@@ -138,7 +138,9 @@ def content_candidates(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
             image.drop_tree()
     for element in _HIDDEN_BY_CLASS(copy):
         # The CSS frameworks' "hidden" class is display:none: a box a script may show later
-        # (an appeal, a player's error message, a subscriber's remainder), not what the page shows.
+        # (an appeal, a player's error message), not what the page shows. A remainder of the
+        # text hidden by its style is kept (_parse, clean.is_hidden_remainder); one hidden by
+        # this class has not been seen on a page yet, so the class still drops it.
         if element.getparent() is not None:
             element.drop_tree()
     for element in copy.xpath("//a[@href] | //img[@src]"):
@@ -179,7 +181,7 @@ class _TrimmedDocument(MainBlockDocument):
         for element in document.xpath("//*[@hidden]"):
             element.drop_tree()
         for element in document.xpath("//*[@style]"):
-            if REGEXES["displayNoneRe"].search(element.get("style")):
+            if REGEXES["displayNoneRe"].search(element.get("style")) and not is_hidden_remainder(element):
                 element.drop_tree()
         document.resolve_base_href(handle_failures="discard")
         return document
