@@ -46,12 +46,14 @@ AD_SLOT_CLASSES = frozenset({"adsbygoogle", "sinaads"})
 _CLASS_SEPARATORS = str.maketrans("\t\n\r", "   ")
 # Lazy-loading attributes, in the order sites prefer them over a placeholder src.
 _LAZY_SOURCES = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url")
+# Ruby (furigana over kanji, pinyin over hanzi) is kept as markup: unwrapped, its reading
+# would run into the base text ("子こども"), and every browser shows it over the text.
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dfn",
     "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6",
-    "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp",
-    "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
-    "thead", "time", "tr", "u", "ul", "var",
+    "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "rp", "rt", "ruby",
+    "s", "samp", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot",
+    "th", "thead", "time", "tr", "u", "ul", "var",
 }
 _ATTRIBUTES = {
     "a": {"href", "title"},

@@ -60,6 +60,12 @@ def test_structure_is_kept_and_urls_made_absolute() -> None:
         assert kept in cleaned
 
 
+def test_ruby_keeps_its_readings_over_the_base_text() -> None:
+    # Unwrapped, furigana runs into the kanji: "子こどもを守まもる".
+    cleaned = clean("<p><ruby>子<rt>こ</rt></ruby>どもを<ruby>守<rp>(</rp><rt class='x'>まも</rt><rp>)</rp></ruby>る</p>")
+    assert "<ruby>子<rt>こ</rt></ruby>どもを<ruby>守<rp>(</rp><rt>まも</rt><rp>)</rp></ruby>る" in cleaned
+
+
 def test_malformed_urls_are_dropped_not_fatal() -> None:
     cleaned = clean('<p><a href="http://[::1">bad</a><img src="https://[oops/x.jpg"> text</p>')
     assert cleaned == '<p><a rel="noopener noreferrer">bad</a> text</p>'
