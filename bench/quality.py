@@ -39,6 +39,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import lxml.etree
 import lxml.html
 from scrapy.http import HtmlResponse
 
@@ -118,6 +119,9 @@ def html_to_text(fragment: str) -> str:
     if not fragment.strip():
         return ""
     root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    # The text a reader reads, as newsmirror.text.html_text gives it: ruby annotations
+    # (furigana) are printed over the base text, not in it.
+    lxml.etree.strip_elements(root, "rt", "rp", with_tail=False)
     for element in root.iter():
         if element.tag in _BLOCKS:
             element.tail = "\n" + (element.tail or "")

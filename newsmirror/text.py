@@ -30,5 +30,8 @@ def html_text(fragment: str) -> str:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div", parser=parser)
     except (lxml.etree.ParserError, ValueError):
         return ""
-    lxml.etree.strip_elements(root, "script", "style", with_tail=False)
+    # Ruby annotations (furigana over kanji, pinyin over hanzi) are a reading aid printed
+    # above the base text, not text of their own: "子<rt>こ</rt>ども" reads "子ども", and the
+    # fallback parentheses of <rp> go with them.
+    lxml.etree.strip_elements(root, "script", "style", "rt", "rp", with_tail=False)
     return " ".join(root.itertext())

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import lxml.html
 from scrapy import Request, Spider
 from scrapy.commands import ScrapyCommand
 from scrapy.crawler import Crawler
@@ -37,6 +36,7 @@ from newsmirror.reading import FetchedPage, ReadOutcome, check_reading_settings,
 from newsmirror.sites.base import PageFields
 from newsmirror.siterules.book import rule_book_for
 from newsmirror.sites.generic import normalize_url
+from newsmirror.text import html_text
 
 EXIT_NOT_AN_ARTICLE = 1
 EXIT_FETCH_FAILED = 4
@@ -178,9 +178,8 @@ def _page_url(args: list[str], opts: argparse.Namespace) -> str:
 
 
 def _text_of(html: str) -> str:
-    """Return the squashed text of an HTML fragment."""
-    # Paragraphs are joined by a space, as a reader sees them, not run together.
-    return squash(" ".join(lxml.html.fragment_fromstring(html, create_parent="div").itertext()))
+    """Return the squashed text of an HTML fragment, as the teaser and duplicate checks read it."""
+    return squash(html_text(html))
 
 
 def _shown(value: Any) -> Any:
