@@ -147,6 +147,12 @@ BODIES: dict[str, tuple[str, list[str]]] = {
         ["//code[.='ab']", "//s[.='- “删”'] | //del[.='- “删”']", "//th/code[.='a|b']", "count(//ol)=0",
          "//blockquote//code[.='x 1. y']"],
     ),
+    "ruby": (  # furigana: the reading stays over its kanji, not run into the text as "子こども"
+        "<p><ruby>子<rt>こ</rt></ruby>どもを<ruby>守<rp>(</rp><rt>まも</rt><rp>)</rp></ruby>る"
+        "<a href='https://e.com/k'><ruby>法律<rt>ほうりつ</rt></ruby></a></p>",
+        ["//ruby[starts-with(., '子')]/rt[.='こ']", "//ruby/rt[.='まも']", "count(//ruby/rp)=2",
+         "//a/ruby/rt[.='ほうりつ']"],
+    ),
     "bang-before-a-link": (
         '<p>Wow!<a href="https://e.com/1">one</a> and!<span><u><a href="https://e.com/2">two</a></u></span></p>',
         ["count(//img)=0", "count(//a)=2"],

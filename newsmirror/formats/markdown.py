@@ -326,6 +326,13 @@ class NewsMarkdownConverter(MarkdownConverter):
             text = re.sub(r"\n{3,}", "\n\n", text)
         return f"\n\n{text}\n\n" if text else ""
 
+    def convert_ruby(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """Write ruby (furigana over kanji) as inline HTML, as <sub> is: Markdown has no way to
+        put a reading above its base text, and run together ("子こども") they read as neither."""
+        return f"<{el.name}>{text}</{el.name}>" if text else ""
+
+    convert_rt = convert_rp = convert_ruby
+
     def convert_dt(self, el: Tag, text: str, parent_tags: Any) -> str:
         """Write a definition term as a paragraph (CommonMark has no definition lists)."""
         return self.convert_p(el, text, parent_tags)
