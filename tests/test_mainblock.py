@@ -1,4 +1,5 @@
-"""extract.mainblock: readability-lxml's summaries, byte for byte, from faster tree walks (teaser links aside)."""
+"""extract.mainblock: readability-lxml's summaries, byte for byte, from faster tree walks (teaser links and
+posts split into like blocks aside)."""
 
 from __future__ import annotations
 
@@ -76,6 +77,37 @@ def test_a_teaser_card_wrapped_in_a_link_never_wins_over_the_article() -> None:
     summary = MainBlockDocument(html).summary(html_partial=True)
     assert all(f"Part {part}." in summary for part in range(4))  # the story's column, every block of it
     assert lxml.html.fromstring(summary).text_content().strip().startswith(PROSE.strip())
+
+
+def split_post(frame_class: str) -> str:
+    """A post whose text a CMS split into like blocks, some wrapped once more, a banner between."""
+    block = '<section class="textblock"><div class="row"><div class="col-sm-10 col-md-7">{}</div></div></section>'
+    first = block.format(f"<p>{PROSE * 3} First part.</p>")
+    second = block.format(f"<p>{PROSE * 2} Second part.</p><p>{PROSE}</p>")
+    third = block.format(f"<p>{PROSE * 2} Third part.</p><p>{PROSE * 2}</p>")
+    return (
+        f'<html><body><div id="page"><div class="{frame_class}">{first}'
+        f'<section class="two-col"><div class="row"><div class="col-md-9">{second}</div>'
+        f'<div class="col-md-3"><div class="banner"></div></div></div></section>{third}'
+        '</div><div class="sidebar"><p>Subscribe to the newsletter.</p></div></div></body></html>'
+    )
+
+
+def test_an_old_style_post_split_into_like_blocks_is_joined_in_order() -> None:
+    # No <article>: the post's frame is a div whose class names it (WordPress's hentry).
+    html = split_post("post hentry")
+    assert "First part." not in Document(html).summary(html_partial=True)  # readability keeps one block
+    summary = lxml.html.fromstring(MainBlockDocument(html).summary(html_partial=True)).text_content()
+    assert [summary.find(f"{part} part.") >= 0 for part in ("First", "Second", "Third")] == [True] * 3
+    assert summary.find("First part.") < summary.find("Second part.") < summary.find("Third part.")
+    assert "newsletter" not in summary
+
+
+@pytest.mark.parametrize("frame_class", ["page-content", "main-wrapper", "text-area"])
+def test_like_blocks_in_a_frame_named_only_as_a_page_are_left_as_readability_has_them(frame_class: str) -> None:
+    # readability's wider positive words name a site's page wrappers as often as a post.
+    html = split_post(frame_class)
+    assert MainBlockDocument(html).summary(html_partial=True) == Document(html).summary(html_partial=True)
 
 
 def test_the_summaries_read_each_elements_text_far_fewer_times(monkeypatch: pytest.MonkeyPatch) -> None:

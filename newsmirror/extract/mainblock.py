@@ -7,7 +7,8 @@ and by serializing every child of every ``<div>`` to look for block tags. Those 
 most of a page's read (bench/RESULTS.md, issue 15). :class:`MainBlockDocument` overrides
 those methods with ones that give the same results, each element's text measured once
 per state of the tree; everything else (the candidates, their order, the ties) is
-readability's own code. tests/test_mainblock.py checks the output against readability's.
+readability's own code, but for the two differences :class:`MainBlockDocument` names.
+tests/test_mainblock.py checks the output against readability's.
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ _TABS_AND_SPACE_RUNS = re.compile(r"\t|[ \t]{2,}")
 _BLOCK_TAG = REGEXES["divToPElementsRe"]
 _INLINE_TAGS = frozenset({"a", "b", "cite", "code", "em", "font", "i", "small", "span", "strong", "sub", "sup", "u"})
 _UNLIKELY = REGEXES["unlikelyCandidatesRe"]
+_POSITIVE = REGEXES["positiveRe"]
+# Class and id words that name one post, as <article> does: WordPress's "hentry" and
+# "entry-content", "post-123", "article-body", "story". Not readability's wider positive
+# words ("content", "main", "page", "text"), which name a site's page wrappers as often.
+_POST_WORDS = frozenset({"hentry", "entry", "post", "article", "story"})
+_NAME_WORDS = re.compile(r"[\s_-]+")
+_CAMEL_HUMP = re.compile(r"([a-z])([A-Z])")
 # The regex is a list of lowercase words searched ignoring case: for ASCII text, a search
 # of the lowercased text for each word finds the same (re.I lets a few non-ASCII letters,
 # the Kelvin sign or a long s, match ASCII ones: those texts go to the regex).
@@ -255,9 +263,11 @@ def _block_holders(root: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement] | 
 class MainBlockDocument(Document):
     """readability-lxml's ``Document`` with its tree walks rewritten, giving the same summaries.
 
-    One deliberate difference: a candidate block that is itself a link has a link density
+    Two deliberate differences. A candidate block that is itself a link has a link density
     of 1, so a teaser card (an ``<a>`` around a headline and a line of text) never wins over
-    the article (:meth:`score_paragraphs`). On the 665 corpus pages one summary changes.
+    the article (:meth:`score_paragraphs`). And a post split into like blocks is joined
+    inside a ``div`` named as the post as inside an ``<article>``
+    (:meth:`merge_article_segments`). On the 665 corpus pages each changes one page's summary.
 
     Overrides methods of readability-lxml 0.9 as pinned in requirements.txt; each keeps
     the original's order of iteration and of float operations. Their debug log lines,
@@ -297,6 +307,63 @@ class MainBlockDocument(Document):
         if nested_articles:
             best_candidate = nested_articles[0]
         return best_candidate
+
+    def merge_article_segments(self, candidates: dict, best_candidate: dict, score_threshold: float) -> None:
+        """readability's joining of an article split into like blocks, and one case more.
+
+        readability joins the blocks of the best one's tag and class set when an
+        ``<article>`` frames them. Pages older than ``<article>`` frame their post in a
+        ``div`` whose class or id names it (``hentry``, ``post``, ``entry-content``): there
+        the same blocks are joined the same way, with readability's own thresholds.
+        """
+        best_elem = best_candidate["elem"]
+        before = len(best_elem)
+        super().merge_article_segments(candidates, best_candidate, score_threshold)
+        if len(best_elem) != before or best_elem.tag == "article":
+            return
+        best_classes = set((best_elem.get("class") or "").split())
+        if not best_classes or any(_POSITIVE.search(name) for name in best_classes):
+            return  # readability's own case
+        threshold = max(10, best_candidate["content_score"] * 0.05)
+        best_parent = best_elem.getparent()
+        ancestors = set(best_elem.iterancestors())
+
+        def is_segment(elem: lxml.html.HtmlElement) -> bool:
+            return (
+                elem is not best_elem
+                and elem in candidates
+                and candidates[elem]["content_score"] >= threshold
+                and elem.getparent() is not best_parent
+                and set((elem.get("class") or "").split()) == best_classes
+                and elem not in ancestors
+                and not any(ancestor is best_elem for ancestor in elem.iterancestors())
+                and self.get_link_density(elem) <= 0.2
+            )
+
+        # As readability finds a frame for a block with a content class: the nearest
+        # ancestor named like a post that holds another such block.
+        frame = next(
+            (frame for frame in _named_frames(best_elem) if any(is_segment(elem) for elem in frame.iter(best_elem.tag))),
+            None,
+        )
+        if frame is None:
+            return
+        selected: list[lxml.html.HtmlElement] = []
+        ahead: list[lxml.html.HtmlElement] = []
+        behind: list[lxml.html.HtmlElement] = []
+        after_best = False
+        for elem in frame.iter(best_elem.tag):
+            if elem is best_elem:
+                after_best = True
+                continue
+            if not is_segment(elem) or any(ancestor in selected for ancestor in elem.iterancestors()):
+                continue
+            selected.append(elem)
+            (behind if after_best else ahead).append(elem)
+        for elem in reversed(ahead):
+            best_elem.insert(0, elem)
+        for elem in behind:
+            best_elem.append(elem)
 
     def remove_unlikely_candidates(self) -> None:
         """readability's removal of elements whose class or id says navigation, comments, ads."""
@@ -475,6 +542,21 @@ class MainBlockDocument(Document):
                 for desnode in self.tags(el, "table", "ul", "div", "section"):
                     allowed[desnode] = True
         return to_remove
+
+
+def _named_frames(best: lxml.html.HtmlElement) -> Iterable[lxml.html.HtmlElement]:
+    """Yield the ancestors of *best*, nearest first, whose class or id names a post, up to <body>;
+    none when an <article> or <main> frames it (readability's own frames)."""
+    named = []
+    for ancestor in best.iterancestors():
+        if ancestor.tag in ("article", "main"):
+            return
+        if ancestor.tag in ("html", "body"):
+            break
+        words = _NAME_WORDS.split(_CAMEL_HUMP.sub(r"\1 \2", f"{ancestor.get('class', '')} {ancestor.get('id', '')}"))
+        if _POST_WORDS.intersection(word.lower() for word in words):
+            named.append(ancestor)
+    yield from named
 
 
 def _first_nonempty(siblings: Iterable[lxml.html.HtmlElement], lengths: TextLengths) -> list[int]:
