@@ -8,7 +8,7 @@ import re
 from newsmirror.fingerprints import fingerprint_of, similarity
 from newsmirror.text import html_text
 
-# An NHK-style sentence with furigana over every kanji, and the same sentence without.
+# A sentence for young readers with furigana over every kanji, and the same sentence without.
 FURIGANA = (
     "<p><ruby>子<rt>こ</rt></ruby>どもへの<ruby>虐待<rp>(</rp><rt>ぎゃくたい</rt><rp>)</rp></ruby>を"
     "なくすための<ruby>法律<rt>ほうりつ</rt></ruby>ができて、<ruby>親<rt>おや</rt></ruby>が"
