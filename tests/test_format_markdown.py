@@ -354,21 +354,12 @@ if __name__ == "__main__":
             print(f"  unreadable {line}")
 
 
-# --- A real crawl with MIRROR_FORMAT=markdown (needs the writer's MIRROR_FORMAT, issue 17) ---
-
-
-def mirror_format_wired() -> bool:
-    """Tell whether the writer reads ``MIRROR_FORMAT`` (branch fmt17 wires it)."""
-    import newsmirror.settings
-
-    return hasattr(newsmirror.settings, "MIRROR_FORMAT")
+# --- A real crawl with MIRROR_FORMAT=markdown ---
 
 
 @pytest.fixture(scope="module")
 def markdown_crawl(tmp_path_factory: pytest.TempPathFactory) -> tuple[CrawlResult, Path]:
     """Crawl the format test articles with ``MIRROR_FORMAT=markdown``; return the result and ``MIRROR_DIR``."""
-    if not mirror_format_wired():
-        pytest.skip("the writer does not read MIRROR_FORMAT on this branch yet (issue 17, branch fmt17)")
     from tests.support.formatcrawl import ARTICLES, crawl_formats, serve_articles
     from tests.support.localsite import running_site
 
