@@ -341,22 +341,23 @@ class MainBlockDocument(Document):
             )
 
         # As readability finds a frame for a block with a content class: the nearest
-        # ancestor named like a post that holds another such block.
-        frame = next(
-            (frame for frame in _named_frames(best_elem) if any(is_segment(elem) for elem in frame.iter(best_elem.tag))),
-            None,
-        )
-        if frame is None:
+        # ancestor named like a post that holds another such block. Each frame's blocks in
+        # document order, the best one among them to tell those before it from those after.
+        for frame in _named_frames(best_elem):
+            in_order = [elem for elem in frame.iter(best_elem.tag) if elem is best_elem or is_segment(elem)]
+            if len(in_order) > 1:
+                break
+        else:
             return
         selected: list[lxml.html.HtmlElement] = []
         ahead: list[lxml.html.HtmlElement] = []
         behind: list[lxml.html.HtmlElement] = []
         after_best = False
-        for elem in frame.iter(best_elem.tag):
+        for elem in in_order:
             if elem is best_elem:
                 after_best = True
                 continue
-            if not is_segment(elem) or any(ancestor in selected for ancestor in elem.iterancestors()):
+            if any(ancestor in selected for ancestor in elem.iterancestors()):
                 continue
             selected.append(elem)
             (behind if after_best else ahead).append(elem)
@@ -544,19 +545,19 @@ class MainBlockDocument(Document):
         return to_remove
 
 
-def _named_frames(best: lxml.html.HtmlElement) -> Iterable[lxml.html.HtmlElement]:
-    """Yield the ancestors of *best*, nearest first, whose class or id names a post, up to <body>;
+def _named_frames(best: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """Return the ancestors of *best*, nearest first, whose class or id names a post, up to <body>;
     none when an <article> or <main> frames it (readability's own frames)."""
     named = []
     for ancestor in best.iterancestors():
         if ancestor.tag in ("article", "main"):
-            return
+            return []
         if ancestor.tag in ("html", "body"):
             break
         words = _NAME_WORDS.split(_CAMEL_HUMP.sub(r"\1 \2", f"{ancestor.get('class', '')} {ancestor.get('id', '')}"))
         if _POST_WORDS.intersection(word.lower() for word in words):
             named.append(ancestor)
-    yield from named
+    return named
 
 
 def _first_nonempty(siblings: Iterable[lxml.html.HtmlElement], lengths: TextLengths) -> list[int]:
