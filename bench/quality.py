@@ -47,6 +47,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from newsmirror.pipelines import ArticleDropped, read_article  # noqa: E402
+from newsmirror.text import RUBY_ANNOTATIONS  # noqa: E402
 
 SETS = ("sina", "zh-news", "en-news", "dates", "multilang")
 HALVES = ("a", "b", "all")
@@ -121,7 +122,7 @@ def html_to_text(fragment: str) -> str:
     root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     # The text a reader reads, as newsmirror.text.html_text gives it: ruby annotations
     # (furigana) are printed over the base text, not in it.
-    lxml.etree.strip_elements(root, "rt", "rp", with_tail=False)
+    lxml.etree.strip_elements(root, *RUBY_ANNOTATIONS, with_tail=False)
     for element in root.iter():
         if element.tag in _BLOCKS:
             element.tail = "\n" + (element.tail or "")

@@ -10,6 +10,10 @@ import lxml.html
 # Characters YAML cannot hold in a single-quoted scalar (C0 and C1 controls, DEL) plus
 # line and paragraph separators, which YAML folds as line breaks.  They fold to one space.
 _FOLDED_RUN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# Ruby annotations (furigana over kanji, pinyin over hanzi) are a reading aid printed
+# above the base text, not text of their own: "子<rt>こ</rt>ども" reads "子ども", and the
+# fallback parentheses of <rp> go with them. Every reading of a text leaves them out.
+RUBY_ANNOTATIONS = ("rt", "rp")
 # Code points that are not characters at all: they cannot be encoded or printed.
 _NON_CHARACTERS = re.compile(r"[\ud800-\udfff\ufffe\uffff]")
 
@@ -30,8 +34,5 @@ def html_text(fragment: str) -> str:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div", parser=parser)
     except (lxml.etree.ParserError, ValueError):
         return ""
-    # Ruby annotations (furigana over kanji, pinyin over hanzi) are a reading aid printed
-    # above the base text, not text of their own: "子<rt>こ</rt>ども" reads "子ども", and the
-    # fallback parentheses of <rp> go with them.
-    lxml.etree.strip_elements(root, "script", "style", "rt", "rp", with_tail=False)
+    lxml.etree.strip_elements(root, "script", "style", *RUBY_ANNOTATIONS, with_tail=False)
     return " ".join(root.itertext())

@@ -22,6 +22,7 @@ from newsmirror.extract.titles import (
     title_segments,
 )
 from newsmirror.fields.base import Candidate, FieldChoice, PageContext, Tier, by_tier
+from newsmirror.text import RUBY_ANNOTATIONS
 
 # A shorter text is found in too many places to tell a heading by it.
 _MIN_HEADING = 6
@@ -236,8 +237,7 @@ def _heading_text(node: lxml.html.HtmlElement) -> str:
     if node.find(".//rt") is None and kicker is None:
         return squash(rendered_text(node))
     node = copy.deepcopy(node)
-    for annotation in node.xpath(".//rt | .//rp"):
-        annotation.drop_tree()
+    lxml.etree.strip_elements(node, *RUBY_ANNOTATIONS, with_tail=False)
     if kicker is not None:
         node[0].drop_tree()
     return squash(rendered_text(node))
